@@ -1,0 +1,23 @@
+/** A cancellable timer handle. */
+export interface Timer {
+  cancel(): void;
+}
+
+/**
+ * Time source and timers, injected so the simulator can run the engine on a
+ * virtual clock. `now()` is milliseconds; it must never go backwards.
+ */
+export interface Clock {
+  now(): number;
+  setTimer(delayMs: number, callback: () => void): Timer;
+}
+
+/** Real time: Date.now() and Node timers that do not keep the process alive. */
+export const systemClock: Clock = {
+  now: () => Date.now(),
+  setTimer(delayMs, callback) {
+    const handle = setTimeout(callback, delayMs);
+    handle.unref();
+    return { cancel: () => clearTimeout(handle) };
+  },
+};

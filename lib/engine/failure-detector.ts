@@ -1,0 +1,77 @@
+/**
+ * Phi accrual failure detector (Hayashibara et al.), one per remote node,
+ * fed by heartbeat increases learned from any peer. Inter-arrival times are
+ * modelled as a normal distribution, as in the paper and Akka:
+ *   phi(t) = -log10(1 - F(t - lastArrival))
+ * with F the normal CDF of the observed intervals. Phi 8 means silence of
+ * about mean + acceptablePause + 5.6 standard deviations.
+ */
+export class FailureDetector {
+  private readonly samples: number[] = [];
+  private next = 0;
+  private sum = 0;
+  private sumSquares = 0;
+  private lastArrival: number;
+
+  /**
+   * @param initialInterval assumed mean before any sample
+   * @param minStdDev floor of the deviation, so a very regular peer is not
+   *   accused after a single late heartbeat
+   * @param acceptablePause extra silence always allowed on top of the mean
+   * @param maxInterval gaps longer than this (a partition, a pause) are not learned
+   */
+  constructor(
+    now: number,
+    private readonly initialInterval: number,
+    private readonly minStdDev: number,
+    private readonly acceptablePause: number,
+    private readonly maxInterval: number,
+    private readonly windowSize = 100,
+  ) {
+    this.lastArrival = now;
+  }
+
+  /** A heartbeat increase arrived. */
+  heartbeat(now: number): void {
+    const gap = now - this.lastArrival;
+    this.lastArrival = Math.max(this.lastArrival, now);
+    if (gap <= 0 || gap > this.maxInterval) return;
+    if (this.samples.length < this.windowSize) {
+      this.samples.push(gap);
+    } else {
+      const old = this.samples[this.next];
+      this.sum -= old;
+      this.sumSquares -= old * old;
+      this.samples[this.next] = gap;
+      this.next = (this.next + 1) % this.windowSize;
+    }
+    this.sum += gap;
+    this.sumSquares += gap * gap;
+  }
+
+  get meanInterval(): number {
+    return this.samples.length === 0 ? this.initialInterval : this.sum / this.samples.length;
+  }
+
+  get stdDev(): number {
+    const n = this.samples.length;
+    if (n < 2) return this.minStdDev;
+    const mean = this.sum / n;
+    const variance = Math.max(0, this.sumSquares / n - mean * mean);
+    return Math.max(Math.sqrt(variance), this.minStdDev);
+  }
+
+  phi(now: number): number {
+    const silence = Math.max(0, now - this.lastArrival);
+    const y = (silence - this.meanInterval - this.acceptablePause) / this.stdDev;
+    // Logistic approximation of the normal CDF's tail (Bowling et al. 2009), stable for large y.
+    const e = Math.exp(-y * (1.5976 + 0.070566 * y * y));
+    if (y > 0) return -Math.log10(e / (1 + e));
+    return -Math.log10(1 - 1 / (1 + e));
+  }
+
+  /** Time passed that says nothing about the peer (our own process was paused): do not count it. */
+  forgive(duration: number): void {
+    this.lastArrival += duration;
+  }
+}

@@ -1,0 +1,12 @@
+export { Gossip } from './gossip';
+export type { GossipOptions } from './options';
+export { DEFAULTS as GOSSIP_DEFAULTS, resolveOptions } from './options';
+export type { Entry, NodeMetadata, NodeState, Watcher, GossipLogger } from './types';
+export { GossipConfigError, GossipJoinError } from './errors';
+export { GossipMetrics, LOCAL_LABEL } from './metrics';
+export type { Clock, Timer } from './clock';
+export { systemClock } from './clock';
+export type { Transport, TransportFactory, TransportHandler } from './transport';
+export { socketTransport } from './socket-transport';
+export type { Resolver } from './resolver';
+export { systemResolver } from './resolver';
