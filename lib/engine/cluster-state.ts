@@ -2,7 +2,6 @@ import {
   ARRAY_HEADER_MAX,
   DigestEntry,
   Encoded,
-  NodeDelta,
   encodeDeltaHeader,
   encodeDigestEntry,
   encodeEntry,
