@@ -1,4 +1,5 @@
 import { decode, encode } from '@msgpack/msgpack';
+import { parseHostPort } from './address';
 
 /**
  * Wire format: every UDP packet and TCP message is
@@ -326,6 +327,7 @@ export function decodeMessage(bytes: Uint8Array, limits: DecodeLimits): Message 
   const type = readHeader(bytes);
   if (type === MessageType.Sealed)
     throw new DecodeError('sealed', 'sealed message where plain was expected');
+  checkShape(bytes, 2);
   let body: unknown;
   try {
     body = decode(bytes.subarray(2), {
@@ -388,6 +390,97 @@ export function decodeMessage(bytes: Uint8Array, limits: DecodeLimits): Message 
 }
 
 const MAX_ID_BYTES = 256;
+/** The deepest message nests 5 arrays: body, delta list, node delta, entries, entry. */
+const MAX_DEPTH = 5;
+
+/**
+ * Walks the MessagePack body without building anything, before the real
+ * decoder runs. The decoder allocates an array as soon as it reads its
+ * header, so a few bytes announcing many large nested arrays would make it
+ * allocate hundreds of megabytes. Refused here: nesting deeper than any
+ * message, types the protocol never sends (maps, binary, extensions),
+ * lengths past the end, trailing bytes, and arrays announcing more items
+ * than bytes remain (every item takes at least one byte). What passes
+ * decodes into at most one array slot per input byte.
+ */
+function checkShape(bytes: Uint8Array, start: number): void {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const end = bytes.length;
+  let at = start;
+  const readLength = (size: 1 | 2 | 4): number => {
+    if (at + size > end) throw new DecodeError('decode', 'MessagePack length past the end');
+    const n = size === 1 ? view.getUint8(at) : size === 2 ? view.getUint16(at) : view.getUint32(at);
+    at += size;
+    return n;
+  };
+  const open: number[] = [1]; // items still to read in each open array; the root is one item
+  let owed = 1;
+  while (open.length > 0) {
+    if (open[open.length - 1] === 0) {
+      open.pop();
+      continue;
+    }
+    open[open.length - 1]--;
+    owed--;
+    if (at >= end) throw new DecodeError('decode', 'MessagePack ends early');
+    const b = bytes[at++];
+    let skip = 0;
+    let items = -1;
+    if (b <= 0x7f || b >= 0xe0 || b === 0xc0 || b === 0xc2 || b === 0xc3) skip = 0;
+    else if (b >= 0xa0 && b <= 0xbf) skip = b & 0x1f;
+    else if (b >= 0x90 && b <= 0x9f) items = b & 0x0f;
+    else {
+      switch (b) {
+        case 0xcc:
+        case 0xd0:
+          skip = 1;
+          break;
+        case 0xcd:
+        case 0xd1:
+          skip = 2;
+          break;
+        case 0xca:
+        case 0xce:
+        case 0xd2:
+          skip = 4;
+          break;
+        case 0xcb:
+        case 0xcf:
+        case 0xd3:
+          skip = 8;
+          break;
+        case 0xd9:
+          skip = readLength(1);
+          break;
+        case 0xda:
+          skip = readLength(2);
+          break;
+        case 0xdb:
+          skip = readLength(4);
+          break;
+        case 0xdc:
+          items = readLength(2);
+          break;
+        case 0xdd:
+          items = readLength(4);
+          break;
+        default:
+          throw new DecodeError('decode', `MessagePack type 0x${b.toString(16)} is not used here`);
+      }
+    }
+    if (items >= 0) {
+      if (open.length > MAX_DEPTH) throw new DecodeError('decode', 'arrays nested too deep');
+      owed += items;
+      if (owed > end - at)
+        throw new DecodeError('decode', `array of ${items} items with ${end - at} bytes left`);
+      open.push(items);
+    } else {
+      at += skip;
+      if (at > end) throw new DecodeError('decode', 'MessagePack value past the end');
+    }
+  }
+  if (at !== end) throw new DecodeError('decode', `${end - at} bytes after the message`);
+}
 
 /** Checks the shape of a decoded body field by field. */
 class Reader {
@@ -510,6 +603,10 @@ function asId(v: unknown): string {
 function asAddr(v: unknown): string {
   const s = asStr(v, 'addr');
   if (s.length === 0 || s.length > 300) throw new DecodeError('decode', 'addr length');
+  // Peers send packets to it: a port of 0 or a malformed address would make sends throw.
+  const parsed = parseHostPort(s);
+  if (!parsed || parsed.host === '' || parsed.port === 0)
+    throw new DecodeError('decode', 'addr must be host:port');
   return s;
 }
 function asBool(v: unknown): boolean {
