@@ -67,6 +67,8 @@ class SocketTransport implements Transport {
   private active = 0;
   private closed = false;
   private readonly inbound = new Set<Socket>();
+  /** Inbound streams still reading their request, oldest first, with what ends each. */
+  private readonly waiting = new Map<Socket, () => void>();
   private readonly outbound = new Set<Socket>();
 
   constructor(
@@ -96,9 +98,13 @@ class SocketTransport implements Transport {
     if (this.closed) return;
     const peer = parseHostPort(to);
     if (!peer) return;
-    this.udp.send(data, peer.port, peer.host, () => {
-      // send errors (unreachable, wrong family) mean a lost datagram
-    });
+    try {
+      this.udp.send(data, peer.port, peer.host, () => {
+        // send errors (unreachable, wrong family) mean a lost datagram
+      });
+    } catch {
+      // a bad port or address throws at once: also just a lost datagram
+    }
   }
 
   request(to: string, data: Uint8Array, timeoutMs: number): Promise<Uint8Array> {
@@ -137,10 +143,22 @@ class SocketTransport implements Transport {
   }
 
   private serve(socket: Socket): void {
-    if (this.closed || this.active >= this.limits.maxInboundStreams) {
-      this.handler.onTransportReject?.('streams');
+    if (this.closed) {
       socket.destroy();
       return;
+    }
+    if (this.active >= this.limits.maxInboundStreams) {
+      this.handler.onTransportReject?.('streams');
+      // Slowloris: connections that send nothing would hold every slot until
+      // streamTimeout, again and again. An honest peer sends its request at
+      // once, so make room by dropping the stream that has waited longest for
+      // its request; refuse only when every slot is already being answered.
+      const oldest = this.waiting.values().next();
+      if (oldest.done) {
+        socket.destroy();
+        return;
+      }
+      oldest.value();
     }
     this.active++;
     this.inbound.add(socket);
@@ -153,8 +171,10 @@ class SocketTransport implements Transport {
       clearTimeout(timer);
       this.active--;
       this.inbound.delete(socket);
+      this.waiting.delete(socket);
       socket.destroy();
     };
+    this.waiting.set(socket, end);
     const timer = setTimeout(() => {
       this.handler.onTransportReject?.('timeout');
       end();
@@ -163,7 +183,7 @@ class SocketTransport implements Transport {
     socket.on('error', end);
     socket.on('close', end);
     socket.on('data', (chunk) => {
-      if (done) return;
+      if (done || !this.waiting.has(socket)) return;
       const message = reader.push(chunk);
       if (message === 'oversize') {
         this.handler.onTransportReject?.('oversize');
@@ -171,6 +191,7 @@ class SocketTransport implements Transport {
         return;
       }
       if (!message) return;
+      this.waiting.delete(socket);
       socket.pause();
       this.handler.onRequest(message, from).then(
         (reply) => {
