@@ -4,6 +4,7 @@ import { ClusterState } from './cluster-state';
 import type { Timer } from './clock';
 import {
   DecodeError,
+  DecodeLimits,
   DigestEntry,
   Message,
   MessageType,
@@ -11,6 +12,7 @@ import {
   Outgoing,
   RejectReason,
   SyncReply,
+  decodeMessage,
   encodeMessage,
 } from './codec';
 import { GossipJoinError } from './errors';
@@ -33,6 +35,17 @@ const LEAVE_FANOUT = 3;
 const PAUSE_INTERVALS = 4;
 /** Tombstones are collected at most this often. */
 const GC_EVERY_MS = 1000;
+/** Background syncs at once: a flood of truncated acks (their source may be spoofed) must not open unbounded connections. */
+const MAX_SYNCS = 8;
+/** Decode failures that mean the peer's settings differ from ours: answered with a plain error on streams. */
+const MISMATCH_REASONS: ReadonlySet<RejectReason> = new Set([
+  'version',
+  'unsealed',
+  'sealed',
+  'auth',
+]);
+/** Longest piece of a peer's error text put into ours. */
+const MAX_REMOTE_TEXT = 200;
 
 const silentLogger: GossipLogger = {
   debug: () => undefined,
@@ -51,6 +64,7 @@ export class Gossip {
   private readonly self: NodeRecord;
   private readonly detectors = new Map<string, FailureDetector>();
   private readonly wire: Wire;
+  private readonly wireLimits: DecodeLimits;
   private readonly logger: GossipLogger;
   private readonly watcher: Watcher | undefined;
   private transport!: Transport;
@@ -73,11 +87,12 @@ export class Gossip {
     this.watcher = opts.watcher;
     this.self = new NodeRecord(opts.nodeId, '', generation);
     this.state = new ClusterState(this.self);
-    this.wire = new Wire(new Keyring(opts.secretKeys), {
+    this.wireLimits = {
       maxKeySize: opts.maxKeySize,
       maxValueSize: opts.maxValueSize,
       maxArrayLength: Math.max(opts.maxNodes, opts.maxEntriesPerNode) + 16,
-    });
+    };
+    this.wire = new Wire(new Keyring(opts.secretKeys), this.wireLimits);
     this.metrics = new GossipMetrics(this.metricsSource(), opts.registry, opts.metricsPrefix);
     this.lastRound = opts.clock.now();
     this.lastGc = this.lastRound;
@@ -480,13 +495,17 @@ export class Gossip {
 
   private reject(reason: RejectReason, from: string, detail?: string): void {
     this.metrics.rejected(reason);
-    // One log line per reason per 10 s: a flood must not become a log flood.
-    const now = Date.now();
-    const last = this.lastLogged.get(reason) ?? 0;
-    if (now - last >= 10_000) {
-      this.lastLogged.set(reason, now);
+    if (this.shouldLog(reason))
       this.logger.debug(`rejected message from ${from} (${reason})${detail ? `: ${detail}` : ''}`);
-    }
+  }
+
+  /** One log line per key per 10 s: a flood must not become a log flood. */
+  private shouldLog(key: string): boolean {
+    const now = Date.now();
+    const last = this.lastLogged.get(key) ?? 0;
+    if (now - last < 10_000) return false;
+    this.lastLogged.set(key, now);
+    return true;
   }
 
   // ---------------------------------------------------------------- merging
@@ -518,7 +537,9 @@ export class Gossip {
       this.metrics.deltaEntriesInbound.inc(delta.entries.length);
       if (delta.id === this.self.id) {
         if (delta.generation > this.self.generation) {
-          this.logger.warn(`another node uses our id ${this.self.id} with a newer generation`);
+          this.reject('self', delta.addr, `a newer generation of our id`);
+          if (this.shouldLog('id-clash'))
+            this.logger.warn(`another node uses our id ${this.self.id} with a newer generation`);
         }
         continue;
       }
@@ -592,9 +613,9 @@ export class Gossip {
     this.metrics.streamBytesOutbound.inc(bytes.length);
     const reply = await this.transport.request(to, bytes, this.opts.streamTimeout);
     this.metrics.streamBytesInbound.inc(reply.length);
-    const message = this.wire.decode(reply);
+    const message = this.decodeReply(reply, to);
     if (message.type === MessageType.StreamError) {
-      throw new Error(`${to} refused: ${message.message}`);
+      throw new Error(`${to} refused: ${message.message.slice(0, MAX_REMOTE_TEXT)}`);
     }
     if (message.clusterId !== this.opts.clusterId) {
       throw new Error(
@@ -604,9 +625,30 @@ export class Gossip {
     return message;
   }
 
-  /** Background push-pull after a truncated delta; one at a time per peer. */
+  /**
+   * A stream reply. Refusals are sent plain, so a node whose keys differ
+   * from ours can still tell us why; anything else that fails is counted.
+   */
+  private decodeReply(reply: Uint8Array, from: string): Message {
+    try {
+      return this.wire.decode(reply);
+    } catch (err) {
+      if (reply[0] === MessageType.StreamError) {
+        try {
+          return decodeMessage(reply, this.wireLimits);
+        } catch {
+          // not a readable refusal either: count the first failure
+        }
+      }
+      const reason = err instanceof DecodeError ? err.reason : 'decode';
+      this.reject(reason, from, (err as Error).message);
+      throw new Error(`${from} sent a reply we refuse (${reason}): ${(err as Error).message}`);
+    }
+  }
+
+  /** Background push-pull after a truncated delta; one at a time per peer, MAX_SYNCS in all. */
   private startSync(addr: string): void {
-    if (this.syncing.has(addr) || this.closed) return;
+    if (this.syncing.has(addr) || this.syncing.size >= MAX_SYNCS || this.closed) return;
     this.syncing.add(addr);
     this.syncWith(addr)
       .catch((err: Error) => this.logger.debug(`sync with ${addr} failed: ${err.message}`))
@@ -678,7 +720,21 @@ export class Gossip {
     } catch (err) {
       const reason = err instanceof DecodeError ? err.reason : 'decode';
       this.reject(reason, from, (err as Error).message);
-      throw err;
+      if (!MISMATCH_REASONS.has(reason)) throw err;
+      // Plain, so the joiner learns its keys or version differ from ours.
+      return encodeMessage({
+        type: MessageType.StreamError,
+        code: reason,
+        message: `node ${this.self.id} refused the message (${reason}): ${(err as Error).message}`,
+      });
+    }
+    if (
+      (message.type === MessageType.Push || message.type === MessageType.Leave) &&
+      message.from === this.self.id
+    ) {
+      // Only we speak for ourselves: a leave in our name would make the cluster drop us.
+      this.reject('self', from, 'a stream claiming to come from this node');
+      throw new Error('message in our name');
     }
     if (message.type !== MessageType.StreamError && message.clusterId !== this.opts.clusterId) {
       this.reject('cluster', from, `cluster ${JSON.stringify(message.clusterId)}`);
