@@ -1,0 +1,1 @@
+export { GossipHealthIndicator, type GossipHealthOptions } from './gossip.health-indicator';

@@ -1,0 +1,21 @@
+export * from './interfaces';
+export * from './gossip-event';
+export { GossipModule } from './gossip.module';
+export {
+  GOSSIP_MODULE_OPTIONS,
+  type GossipModuleAsyncOptions,
+  type GossipModuleForRootOptions,
+} from './gossip.module-definition';
+export { GossipService, type GossipStatus } from './gossip.service';
+export { GossipController, createGossipController } from './gossip.controller';
+export {
+  OnGossipEvent,
+  type OnGossipEventMetadata,
+  type OnGossipEventPayload,
+} from './on-gossip-event.decorator';
+export { GossipOptionsDto, validateGossipOptions } from './gossip-options.dto';
+export { GossipMetadataAccessor } from './gossip-metadata.accessor';
+export { GossipSubscribersLoader } from './gossip-subscribers.loader';
+export { GossipEventBus } from './gossip-event-bus';
+export { GossipLifecycle } from './gossip.lifecycle';
+export { GOSSIP_ENGINE, GOSSIP_RESOLVED_OPTIONS, DEFAULT_CONTROLLER_PATH } from './constants';

@@ -1,0 +1,1 @@
+export * from './gossip-module-options.interface';
