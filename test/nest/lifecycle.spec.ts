@@ -1,0 +1,77 @@
+import { createServer } from 'node:net';
+import { Test } from '@nestjs/testing';
+import { GossipModule, GossipService } from '../../lib';
+import { FAST, gossipApp, openSockets, waitFor } from './helpers';
+
+/** A loopback port nothing listens on (bound, then released). */
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+describe('GossipModule lifecycle', () => {
+  it('keeps retrying the seeds in the background, then joins when one appears', async () => {
+    const port = await freePort();
+    const b = await gossipApp({
+      nodeId: 'late-joiner',
+      join: [`127.0.0.1:${port}`],
+      joinAttempts: 2,
+      joinBackoff: 50,
+      joinMaxBackoff: 200,
+    });
+    // Bootstrap finished without a seed: not a crash, just not joined yet.
+    expect(b.gossip.status).toBe('joining');
+
+    const a = await gossipApp({ nodeId: 'late-seed', bindAddr: `127.0.0.1:${port}` });
+    await waitFor(() => b.gossip.status === 'joined', 'background join');
+    await waitFor(
+      () => a.gossip.livePeers().some((n) => n.id === 'late-joiner'),
+      'seed sees joiner',
+    );
+    await b.app.close();
+    await a.app.close();
+  });
+
+  it('joinFailFast fails the bootstrap and releases the sockets', async () => {
+    const port = await freePort();
+    const before = openSockets();
+    const moduleRef = await Test.createTestingModule({
+      imports: [
+        GossipModule.forRoot({
+          ...FAST,
+          join: [`127.0.0.1:${port}`],
+          joinAttempts: 2,
+          joinFailFast: true,
+        }),
+      ],
+    }).compile();
+    const app = moduleRef.createNestApplication({ logger: false });
+    await expect(app.init()).rejects.toThrow(
+      `GossipModule: could not join any of 127.0.0.1:${port} in 2 attempts`,
+    );
+    expect(app.get(GossipService).status).toBe('closed');
+    await waitFor(() => openSockets() <= before, 'sockets released', 5000);
+  });
+
+  it('counts a peer that reached us first as joined, and stops retrying on shutdown', async () => {
+    const a = await gossipApp({ nodeId: 'reached-a' });
+    const port = await freePort();
+    // b's seed is dead, but a joins b: b is in a cluster all the same.
+    const b = await gossipApp({
+      nodeId: 'reached-b',
+      join: [`127.0.0.1:${port}`],
+      joinAttempts: 1,
+      joinMaxBackoff: 100,
+    });
+    expect(b.gossip.status).toBe('joining');
+    await a.gossip.join([b.gossip.localNode().addr]);
+    await waitFor(() => b.gossip.status === 'joined', 'b joined through a');
+    const started = Date.now();
+    await b.app.close();
+    await a.app.close();
+    expect(Date.now() - started).toBeLessThan(5000);
+  });
+});
