@@ -156,10 +156,16 @@ export function frame(data: Uint8Array): Buffer {
 
 /**
  * Opens a TCP stream, writes `bytes` as is (frame them first for a real
- * request), and resolves with whatever came back once the node closed it
- * (or after `timeoutMs`, when the client gives up).
+ * request) and, unless told not to, closes its side; resolves with whatever
+ * came back once the node closed it (or after `timeoutMs`, when the client
+ * gives up).
  */
-export function rawStream(to: string, bytes: Uint8Array, timeoutMs = 2000): Promise<Buffer> {
+export function rawStream(
+  to: string,
+  bytes: Uint8Array,
+  timeoutMs = 2000,
+  endAfterWrite = true,
+): Promise<Buffer> {
   const peer = parseHostPort(to);
   if (!peer) throw new Error(`bad address ${to}`);
   return new Promise((resolve) => {
@@ -171,7 +177,7 @@ export function rawStream(to: string, bytes: Uint8Array, timeoutMs = 2000): Prom
       resolve(Buffer.concat(chunks));
     };
     const timer = setTimeout(done, timeoutMs);
-    socket.on('connect', () => socket.end(bytes));
+    socket.on('connect', () => (endAfterWrite ? socket.end(bytes) : socket.write(bytes)));
     socket.on('data', (chunk) => chunks.push(chunk));
     socket.on('error', done);
     socket.on('close', done);
