@@ -1,0 +1,38 @@
+import { type DynamicModule, Module } from '@nestjs/common';
+import { GossipModule } from '../lib';
+import { NODE_CONFIG, type NodeConfig } from './node-config';
+import { RegistryController } from './registry.controller';
+import { RegistryService } from './registry.service';
+
+@Module({})
+export class AppModule {
+  /** One registry instance; the options come from an injected config, as they would from @nestjs/config. */
+  static forNode(config: NodeConfig): DynamicModule {
+    const configModule: DynamicModule = {
+      module: class NodeConfigModule {},
+      providers: [{ provide: NODE_CONFIG, useValue: config }],
+      exports: [NODE_CONFIG],
+      global: true,
+    };
+    return {
+      module: AppModule,
+      imports: [
+        configModule,
+        GossipModule.forRootAsync({
+          inject: [NODE_CONFIG],
+          useFactory: (c: NodeConfig) => ({
+            nodeId: c.id,
+            bindAddr: c.gossipAddr,
+            join: c.join,
+            interval: c.interval,
+            // Loopback demo: notice a killed node within a couple of seconds, forget it after 30 s.
+            nodeExpiry: 30_000,
+          }),
+          controller: true, // GET /gossip/nodes, /gossip/nodes/:id, /gossip/local
+        }),
+      ],
+      controllers: [RegistryController],
+      providers: [RegistryService],
+    };
+  }
+}

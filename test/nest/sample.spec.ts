@@ -1,0 +1,62 @@
+import { execFile } from 'node:child_process';
+import { join } from 'node:path';
+import request from 'supertest';
+import { startCluster, stopCluster, type RunningNode } from '../../sample/cluster';
+import type { Instance } from '../../sample/registry.service';
+import { waitFor } from './helpers';
+
+describe('sample: service registry', () => {
+  it('three instances find each other and publish their HTTP address and load', async () => {
+    const nodes: RunningNode[] = await startCluster({
+      nodes: 3,
+      gossipPort: 0,
+      httpPort: 0,
+      interval: 50,
+    });
+    try {
+      const services = await waitFor(async () => {
+        const res = await request(nodes[0].http).get('/services');
+        const list = res.body as Instance[];
+        return list.length === 3 &&
+          list.every((i) => i.status === 'live' && i.http && i.load !== undefined)
+          ? list
+          : undefined;
+      }, 'node-1 to list three instances');
+      expect(services.map((s) => s.http).sort()).toEqual(nodes.map((n) => n.http).sort());
+    } finally {
+      await stopCluster(nodes);
+    }
+  });
+
+  it('`npm start` runs bounded with --duration and exits 0', async () => {
+    const root = join(__dirname, '..', '..');
+    const { stdout, code } = await new Promise<{ stdout: string; code: number }>((resolve) => {
+      execFile(
+        process.execPath,
+        [
+          require.resolve('ts-node/dist/bin.js'),
+          '--transpile-only',
+          'sample/main.ts',
+          '--duration',
+          '1',
+        ],
+        {
+          cwd: root,
+          env: {
+            ...process.env,
+            SAMPLE_GOSSIP_PORT: '0',
+            SAMPLE_HTTP_PORT: '0',
+            SAMPLE_INTERVAL: '50',
+          },
+          timeout: 60_000,
+        },
+        (err, out) =>
+          resolve({ stdout: out, code: err ? ((err as { code?: number }).code ?? 1) : 0 }),
+      );
+    });
+    expect(code).toBe(0);
+    expect(stdout).toContain('node-1 sees 3 nodes');
+    expect(stdout).toContain('node-3 sees 3 nodes');
+    expect(stdout).toMatch(/stopped/);
+  }, 90_000);
+});
