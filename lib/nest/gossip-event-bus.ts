@@ -26,37 +26,34 @@ export class GossipEventBus {
 
   readonly events$: Observable<GossipEvent> = this.subject.asObservable();
 
-  /** A `Watcher` feeding this bus, chained to the user's own `watcher` if any. */
+  /** A `Watcher` feeding this bus, after the user's own `watcher` (if any) is told. */
   watcher(user?: Watcher): Watcher {
-    const call = <K extends keyof Watcher>(name: K, ...args: unknown[]): void => {
-      const fn = user?.[name] as ((...a: unknown[]) => void) | undefined;
-      if (!fn) return;
-      try {
-        fn.apply(user, args);
-      } catch (err) {
-        this.logger.error(`watcher.${name} threw: ${(err as Error).stack ?? err}`);
-      }
-    };
+    const forward =
+      <K extends keyof Watcher>(name: K, toEvent: (...args: string[]) => GossipEvent) =>
+      (...args: string[]): void => {
+        const fn = user?.[name] as ((...a: string[]) => void) | undefined;
+        if (fn) {
+          try {
+            fn.apply(user, args);
+          } catch (err) {
+            this.logger.error(`watcher.${name} threw: ${(err as Error).stack ?? err}`);
+          }
+        }
+        this.push(toEvent(...args));
+      };
     return {
-      onJoin: (nodeId) => (call('onJoin', nodeId), this.push({ type: 'join', nodeId })),
-      onLeave: (nodeId) => (call('onLeave', nodeId), this.push({ type: 'leave', nodeId })),
-      onReachable: (nodeId) => (
-        call('onReachable', nodeId),
-        this.push({ type: 'reachable', nodeId })
-      ),
-      onUnreachable: (nodeId) => (
-        call('onUnreachable', nodeId),
-        this.push({ type: 'unreachable', nodeId })
-      ),
-      onUpsertKey: (nodeId, key, value) => (
-        call('onUpsertKey', nodeId, key, value),
-        this.push({ type: 'upsert-key', nodeId, key, value })
-      ),
-      onDeleteKey: (nodeId, key) => (
-        call('onDeleteKey', nodeId, key),
-        this.push({ type: 'delete-key', nodeId, key })
-      ),
-      onExpired: (nodeId) => (call('onExpired', nodeId), this.push({ type: 'expired', nodeId })),
+      onJoin: forward('onJoin', (nodeId) => ({ type: 'join', nodeId })),
+      onLeave: forward('onLeave', (nodeId) => ({ type: 'leave', nodeId })),
+      onReachable: forward('onReachable', (nodeId) => ({ type: 'reachable', nodeId })),
+      onUnreachable: forward('onUnreachable', (nodeId) => ({ type: 'unreachable', nodeId })),
+      onUpsertKey: forward('onUpsertKey', (nodeId, key, value) => ({
+        type: 'upsert-key',
+        nodeId,
+        key,
+        value,
+      })),
+      onDeleteKey: forward('onDeleteKey', (nodeId, key) => ({ type: 'delete-key', nodeId, key })),
+      onExpired: forward('onExpired', (nodeId) => ({ type: 'expired', nodeId })),
     };
   }
 

@@ -21,6 +21,21 @@ class Recorder {
 }
 
 @Injectable()
+class Picky {
+  readonly seen: string[] = [];
+
+  @OnGossipEvent('upsert-key', (e) => e.value.startsWith('http://'))
+  onUrl(event: GossipEventOf<'upsert-key'>): void {
+    this.seen.push(`${event.nodeId}/${event.key}`);
+  }
+
+  @OnGossipEvent('join', { nodeId: 'somebody-else' })
+  onOtherJoin(event: GossipEvent): void {
+    this.seen.push(`wrong join ${event.nodeId}`);
+  }
+}
+
+@Injectable()
 class Faulty {
   calls = 0;
 
@@ -41,10 +56,14 @@ describe('two apps on loopback', () => {
   let a: { app: INestApplication; gossip: GossipService };
   let b: { app: INestApplication; gossip: GossipService } | undefined;
   let socketsBefore: number;
+  const watched: string[] = [];
 
   beforeAll(async () => {
     socketsBefore = openSockets();
-    a = await gossipApp({ nodeId: 'app-a' }, { providers: [Recorder, Faulty] });
+    a = await gossipApp(
+      { nodeId: 'app-a', watcher: { onJoin: (id) => watched.push(`join ${id}`) } },
+      { providers: [Recorder, Faulty, Picky] },
+    );
   });
 
   afterAll(async () => {
@@ -90,6 +109,9 @@ describe('two apps on loopback', () => {
     );
     errors.mockRestore();
 
+    // Filters: a predicate and a field match.
+    expect(a.app.get(Picky).seen).toEqual(['app-b/svc.http']);
+
     // events$ emits the same, unfiltered.
     await waitFor(
       () => seen.some((e) => e.type === 'upsert-key' && e.key === 'other'),
@@ -103,6 +125,15 @@ describe('two apps on loopback', () => {
       value: 'http://127.0.0.1:1234',
     });
 
+    // Deletes arrive as delete-key.
+    peer.deleteLocal('other');
+    await waitFor(
+      () => seen.some((e) => e.type === 'delete-key' && e.key === 'other' && e.nodeId === 'app-b'),
+      'delete-key',
+    );
+    // The user's own watcher still hears the engine.
+    expect(watched).toContain('join app-b');
+
     // on(type) narrows.
     const nextLeave = firstValueFrom(a.gossip.on('leave'));
 
@@ -115,6 +146,16 @@ describe('two apps on loopback', () => {
     expect(a.gossip.nodes().find((n) => n.id === 'app-b')).toMatchObject({ left: true });
     expect(peer.status).toBe('closed');
     sub.unsubscribe();
+  });
+
+  it('reports a peer that vanished without leaving as unreachable', async () => {
+    const c = await gossipApp({ nodeId: 'app-c', join: [a.gossip.localNode().addr] });
+    await waitFor(() => a.gossip.livePeers().some((n) => n.id === 'app-c'), 'a sees c');
+    const unreachable = firstValueFrom(a.gossip.on('unreachable'));
+    await c.gossip.close(); // sockets gone, no leave: a crash as far as peers can tell
+    expect(await unreachable).toEqual({ type: 'unreachable', nodeId: 'app-c' });
+    expect(a.gossip.node('app-c')).toMatchObject({ unreachable: true, left: false });
+    await c.app.close();
   });
 
   it('completes events$ on shutdown and leaves no open sockets', async () => {

@@ -1,6 +1,8 @@
 import { createServer } from 'node:net';
 import { Test } from '@nestjs/testing';
+import { TerminusModule } from '@nestjs/terminus';
 import { GossipModule, GossipService } from '../../lib';
+import { GossipHealthIndicator } from '../../lib/health';
 import { FAST, gossipApp, openSockets, waitFor } from './helpers';
 
 /** A loopback port nothing listens on (bound, then released). */
@@ -15,18 +17,26 @@ async function freePort(): Promise<number> {
 describe('GossipModule lifecycle', () => {
   it('keeps retrying the seeds in the background, then joins when one appears', async () => {
     const port = await freePort();
-    const b = await gossipApp({
-      nodeId: 'late-joiner',
-      join: [`127.0.0.1:${port}`],
-      joinAttempts: 2,
-      joinBackoff: 50,
-      joinMaxBackoff: 200,
-    });
-    // Bootstrap finished without a seed: not a crash, just not joined yet.
+    const b = await gossipApp(
+      {
+        nodeId: 'late-joiner',
+        join: [`127.0.0.1:${port}`],
+        joinAttempts: 2,
+        joinBackoff: 50,
+        joinMaxBackoff: 200,
+      },
+      { imports: [TerminusModule], providers: [GossipHealthIndicator] },
+    );
+    // Bootstrap finished without a seed: not a crash, just not joined yet, and not healthy.
     expect(b.gossip.status).toBe('joining');
+    const health = b.app.get(GossipHealthIndicator);
+    expect(health.isHealthy()).toEqual({
+      gossip: expect.objectContaining({ status: 'down', gossip: 'joining', members: 1 }),
+    });
 
     const a = await gossipApp({ nodeId: 'late-seed', bindAddr: `127.0.0.1:${port}` });
     await waitFor(() => b.gossip.status === 'joined', 'background join');
+    await waitFor(() => health.isHealthy().gossip.status === 'up', 'healthy once joined');
     await waitFor(
       () => a.gossip.livePeers().some((n) => n.id === 'late-joiner'),
       'seed sees joiner',
