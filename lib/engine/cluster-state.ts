@@ -7,7 +7,13 @@ import {
   encodeEntry,
   packNodeDelta,
 } from './codec';
+import { Hash64, hash64 } from './hash';
 import { NodeRecord } from './node-record';
+
+/** Bytes per compact heartbeat: key hi, key lo, heartbeat, each a big-endian u32. */
+export const HEARTBEAT_BYTES = 12;
+/** MessagePack bin header of a heartbeat list. */
+const HEARTBEATS_HEADER = 3;
 
 /** What we remember of an expired node, so stale gossip cannot bring it back. */
 interface ExpiredMarker {
@@ -42,8 +48,117 @@ export class ClusterState {
   private readonly wanted = new Map<string, { addr: string; until: number }>();
   private readonly digestCache = new WeakMap<NodeRecord, { key: string; bytes: Uint8Array }>();
 
+  /** XOR of every record's summary hash: equal summaries mean equal (generation, maxVersion, left) everywhere. */
+  private summaryHi = 0;
+  private summaryLo = 0;
+  private readonly hashes = new WeakMap<NodeRecord, Hash64>();
+  /** Records by the low half of their key, for compact heartbeat lists. */
+  private readonly byKey = new Map<number, NodeRecord>();
+  /** Round-robin order for heartbeat lists, rebuilt when membership changes. */
+  private rotation: NodeRecord[] = [];
+  private rotationDirty = true;
+  private cursor = 0;
+
   constructor(readonly self: NodeRecord) {
-    this.records.set(self.id, self);
+    this.put(self);
+  }
+
+  /** Adds a record, or replaces the one with its id. */
+  put(record: NodeRecord): void {
+    const previous = this.records.get(record.id);
+    if (previous === record) return;
+    if (previous) this.detach(previous);
+    this.records.set(record.id, record);
+    record.onVersionChange = (r) => this.rehash(r);
+    this.rehash(record);
+    this.byKey.set(record.key.lo, record);
+    this.rotationDirty = true;
+  }
+
+  /** Drops a record (expiry). */
+  remove(record: NodeRecord): void {
+    if (this.records.get(record.id) !== record) return;
+    this.records.delete(record.id);
+    this.detach(record);
+  }
+
+  private detach(record: NodeRecord): void {
+    record.onVersionChange = undefined;
+    const old = this.hashes.get(record);
+    if (old) {
+      this.summaryHi ^= old.hi;
+      this.summaryLo ^= old.lo;
+      this.hashes.delete(record);
+    }
+    if (this.byKey.get(record.key.lo) === record) this.byKey.delete(record.key.lo);
+    this.rotationDirty = true;
+  }
+
+  private rehash(record: NodeRecord): void {
+    const old = this.hashes.get(record);
+    if (old) {
+      this.summaryHi ^= old.hi;
+      this.summaryLo ^= old.lo;
+    }
+    const next = hash64(
+      `${record.id}\u0000${record.generation}\u0000${record.maxVersion}\u0000${record.left ? 1 : 0}`,
+    );
+    this.hashes.set(record, next);
+    this.summaryHi ^= next.hi;
+    this.summaryLo ^= next.lo;
+  }
+
+  /** One hash of what every record holds (not heartbeats): peers that agree on it owe each other nothing. */
+  summary(): Hash64 {
+    return { hi: this.summaryHi >>> 0, lo: this.summaryLo >>> 0 };
+  }
+
+  /**
+   * Heartbeats of as many nodes as fit `budget` bytes, 12 bytes each (key
+   * hi, key lo, heartbeat): ours first, then the others round-robin, so
+   * liveness news for every node goes out in turn at a fixed cost per packet.
+   */
+  buildHeartbeats(budget: number): Uint8Array {
+    if (this.rotationDirty) {
+      this.rotation = [...this.records.values()].filter((r) => r !== this.self);
+      this.rotationDirty = false;
+    }
+    const room = Math.max(0, Math.floor((budget - HEARTBEATS_HEADER) / HEARTBEAT_BYTES));
+    const count = Math.min(room, this.rotation.length + 1);
+    const out = new Uint8Array(count * HEARTBEAT_BYTES);
+    const view = new DataView(out.buffer);
+    let at = 0;
+    const write = (r: NodeRecord) => {
+      view.setUint32(at, r.key.hi);
+      view.setUint32(at + 4, r.key.lo);
+      view.setUint32(at + 8, r.heartbeat >>> 0);
+      at += HEARTBEAT_BYTES;
+    };
+    if (count === 0) return out;
+    write(this.self);
+    let written = 1;
+    while (written < count) {
+      let picked: NodeRecord | undefined;
+      for (let tries = 0; tries < this.rotation.length && !picked; tries++) {
+        const r = this.rotation[this.cursor % this.rotation.length];
+        this.cursor = (this.cursor + 1) % this.rotation.length;
+        if (!r.left) picked = r;
+      }
+      if (!picked) break;
+      write(picked);
+      written++;
+    }
+    return at === out.length ? out : out.subarray(0, at);
+  }
+
+  /** The records and heartbeats a compact list names, skipping keys we do not hold. */
+  readHeartbeats(list: Uint8Array, visit: (record: NodeRecord, heartbeat: number) => void): void {
+    const view = new DataView(list.buffer, list.byteOffset, list.byteLength);
+    for (let at = 0; at + HEARTBEAT_BYTES <= list.length; at += HEARTBEAT_BYTES) {
+      const record = this.byKey.get(view.getUint32(at + 4));
+      if (!record || record.key.hi !== view.getUint32(at)) continue;
+      visit(record, view.getUint32(at + 8));
+    }
   }
 
   get size(): number {
@@ -52,7 +167,7 @@ export class ClusterState {
 
   /** Remembers a dropped node until `until`; gossip about the same incarnation is ignored until then. */
   markExpired(record: NodeRecord, until: number): void {
-    this.records.delete(record.id);
+    this.remove(record);
     this.expired.set(record.id, {
       generation: record.generation,
       heartbeat: record.heartbeat,

@@ -67,9 +67,18 @@ export interface Syn {
   type: typeof MessageType.Syn;
   clusterId: string;
   from: string;
-  /** The digest omits nodes for lack of room: absence means nothing. */
+  /** The digest omits nodes for lack of room (or is left out): absence means nothing. */
   partial: boolean;
   digest: DigestEntry[];
+  /** The sender's ClusterState summary: equal summaries owe each other no entries. */
+  summary: Summary;
+  /** Compact heartbeats: 12 bytes each (key hi, key lo, heartbeat), see ClusterState. */
+  heartbeats: Uint8Array;
+}
+/** Hash of every node's (generation, maxVersion, left) the sender holds. */
+export interface Summary {
+  hi: number;
+  lo: number;
 }
 export interface SynAck {
   type: typeof MessageType.SynAck;
@@ -80,6 +89,8 @@ export interface SynAck {
   delta: NodeDelta[];
   /** More was owed than one packet holds: the receiver should sync over TCP. */
   truncated: boolean;
+  summary: Summary;
+  heartbeats: Uint8Array;
 }
 export interface Ack {
   type: typeof MessageType.Ack;
@@ -216,12 +227,26 @@ function packDelta(delta: NodeDelta[] | Encoded[]): Encoded[] {
 }
 
 /** Messages may carry digests and deltas as pieces the builder already encoded. */
+/** Liveness fields of Syn and SynAck; encoding defaults them to no summary and no heartbeats. */
+interface Liveness {
+  summary: Summary;
+  heartbeats: Uint8Array;
+}
+
+function liveness(m: Partial<Liveness>): unknown[] {
+  const summary = m.summary ?? { hi: 0, lo: 0 };
+  return [[summary.hi, summary.lo], m.heartbeats ?? new Uint8Array(0)];
+}
+
 export type Outgoing =
-  | (Omit<Syn, 'digest'> & { digest: DigestEntry[] | Encoded[] })
-  | (Omit<SynAck, 'digest' | 'delta'> & {
+  | (Omit<Syn, 'digest' | keyof Liveness> & {
       digest: DigestEntry[] | Encoded[];
-      delta: NodeDelta[] | Encoded[];
-    })
+    } & Partial<Liveness>)
+  | (Omit<SynAck, 'digest' | 'delta' | keyof Liveness> &
+      Partial<Liveness> & {
+        digest: DigestEntry[] | Encoded[];
+        delta: NodeDelta[] | Encoded[];
+      })
   | (Omit<Ack, 'delta'> & { delta: NodeDelta[] | Encoded[] })
   | (Omit<Sync, 'digest'> & { digest: DigestEntry[] | Encoded[] })
   | (Omit<SyncReply, 'digest' | 'delta'> & {
@@ -240,7 +265,7 @@ export function encodeMessage(m: Outgoing): Uint8Array {
   let body: unknown[];
   switch (m.type) {
     case MessageType.Syn:
-      body = [m.clusterId, m.from, m.partial ? 1 : 0, packDigest(m.digest)];
+      body = [m.clusterId, m.from, m.partial ? 1 : 0, packDigest(m.digest), ...liveness(m)];
       break;
     case MessageType.SynAck:
       body = [
@@ -250,6 +275,7 @@ export function encodeMessage(m: Outgoing): Uint8Array {
         packDigest(m.digest),
         packDelta(m.delta),
         m.truncated ? 1 : 0,
+        ...liveness(m),
       ];
       break;
     case MessageType.Ack:
@@ -332,7 +358,7 @@ export function decodeMessage(bytes: Uint8Array, limits: DecodeLimits): Message 
   try {
     body = decode(bytes.subarray(2), {
       maxStrLength: Math.max(limits.maxValueSize, limits.maxKeySize, 1024),
-      maxBinLength: 0,
+      maxBinLength: MAX_HEARTBEATS_BYTES,
       maxArrayLength: limits.maxArrayLength,
       maxMapLength: 0,
       maxExtLength: 0,
@@ -343,10 +369,18 @@ export function decodeMessage(bytes: Uint8Array, limits: DecodeLimits): Message 
   const r = new Reader(body, limits);
   switch (type) {
     case MessageType.Syn:
-      r.expectLength(4);
-      return { type, clusterId: r.str(0), from: r.id(1), partial: r.bool(2), digest: r.digest(3) };
-    case MessageType.SynAck:
       r.expectLength(6);
+      return {
+        type,
+        clusterId: r.str(0),
+        from: r.id(1),
+        partial: r.bool(2),
+        digest: r.digest(3),
+        summary: r.summary(4),
+        heartbeats: r.heartbeats(5),
+      };
+    case MessageType.SynAck:
+      r.expectLength(8);
       return {
         type,
         clusterId: r.str(0),
@@ -355,6 +389,8 @@ export function decodeMessage(bytes: Uint8Array, limits: DecodeLimits): Message 
         digest: r.digest(3),
         delta: r.delta(4),
         truncated: r.bool(5),
+        summary: r.summary(6),
+        heartbeats: r.heartbeats(7),
       };
     case MessageType.Ack:
       r.expectLength(4);
@@ -390,6 +426,8 @@ export function decodeMessage(bytes: Uint8Array, limits: DecodeLimits): Message 
 }
 
 const MAX_ID_BYTES = 256;
+/** Heartbeat lists ride in datagrams: never larger than one. */
+const MAX_HEARTBEATS_BYTES = 65_536;
 /** The deepest message nests 5 arrays: body, delta list, node delta, entries, entry. */
 const MAX_DEPTH = 5;
 
@@ -398,7 +436,7 @@ const MAX_DEPTH = 5;
  * decoder runs. The decoder allocates an array as soon as it reads its
  * header, so a few bytes announcing many large nested arrays would make it
  * allocate hundreds of megabytes. Refused here: nesting deeper than any
- * message, types the protocol never sends (maps, binary, extensions),
+ * message, types the protocol never sends (maps, bin 32, extensions),
  * lengths past the end, trailing bytes, and arrays announcing more items
  * than bytes remain (every item takes at least one byte). What passes
  * decodes into at most one array slot per input byte.
@@ -448,6 +486,12 @@ function checkShape(bytes: Uint8Array, start: number): void {
         case 0xcf:
         case 0xd3:
           skip = 8;
+          break;
+        case 0xc4: // bin 8 and bin 16: heartbeat lists
+          skip = readLength(1);
+          break;
+        case 0xc5:
+          skip = readLength(2);
           break;
         case 0xd9:
           skip = readLength(1);
@@ -510,6 +554,24 @@ class Reader {
   }
   uint(i: number): number {
     return asUint(this.at(i));
+  }
+
+  summary(i: number): Summary {
+    const v = this.at(i);
+    if (!Array.isArray(v) || v.length !== 2)
+      throw new DecodeError('decode', 'summary must be an array of 2');
+    const [hi, lo] = v.map(asUint);
+    if (hi > 0xffffffff || lo > 0xffffffff)
+      throw new DecodeError('decode', 'summary halves are u32');
+    return { hi, lo };
+  }
+
+  heartbeats(i: number): Uint8Array {
+    const v = this.at(i);
+    if (!(v instanceof Uint8Array) || v.length % 12 !== 0) {
+      throw new DecodeError('decode', 'heartbeats must be binary of 12-byte items');
+    }
+    return v;
   }
 
   digest(i: number): DigestEntry[] {

@@ -1,6 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import { formatHostPort, parseHostPort } from './address';
-import { ClusterState } from './cluster-state';
+import { ClusterState, HEARTBEAT_BYTES } from './cluster-state';
+import { sameHash } from './hash';
 import type { Timer } from './clock';
 import {
   DecodeError,
@@ -29,6 +30,10 @@ import { Wire } from './wire';
 
 /** Fixed fields of a message (cluster id, sender id, flags), generously bounded. */
 const FIXED_FIELDS_SLACK = 16;
+/** Compact heartbeats per packet: enough to cover a small cluster every message, a large one in turn. */
+const MAX_HEARTBEATS = 24;
+/** MessagePack bin header of the heartbeat list. */
+const HEARTBEATS_OVERHEAD = 3;
 /** Peers told of a leave at once. */
 const LEAVE_FANOUT = 3;
 /** A round later than this many intervals means our own process was paused. */
@@ -75,6 +80,8 @@ export class Gossip {
   private closed = false;
   private hasLeft = false;
   private readonly syncing = new Set<string>();
+  /** Peers given an immediate follow-up exchange this round. */
+  private readonly followedUp = new Set<string>();
   /** Names given to join, re-resolved to find new peers. */
   private readonly seeds = new Set<string>();
   private readonly lastLogged = new Map<string, number>();
@@ -307,6 +314,7 @@ export class Gossip {
       for (const detector of this.detectors.values()) detector.forgive(gap - this.opts.interval);
     }
     this.self.heartbeat++;
+    this.followedUp.clear();
     this.detectFailures(now);
     this.expireNodes(now);
     if (now - this.lastGc >= GC_EVERY_MS) {
@@ -321,9 +329,9 @@ export class Gossip {
       if (r === this.self || r.left) continue;
       (r.unreachable ? unreachable : live).push(r);
     }
-    if (live.length > 0) this.sendSyn(live[Math.floor(this.opts.random() * live.length)].addr);
+    if (live.length > 0) this.sendSyn(live[Math.floor(this.opts.random() * live.length)]);
     if (unreachable.length > 0)
-      this.sendSyn(unreachable[Math.floor(this.opts.random() * unreachable.length)].addr);
+      this.sendSyn(unreachable[Math.floor(this.opts.random() * unreachable.length)]);
     this.metrics.observeRound((performance.now() - started) / 1000);
   }
 
@@ -367,16 +375,36 @@ export class Gossip {
     return this.opts.maxPacketSize - this.wire.overhead - fixed;
   }
 
-  private sendSyn(to: string): void {
-    const digest = this.state.buildDigest(this.packetBudget(), this.opts.random);
-    this.sendPacket(to, {
+  /**
+   * Opens an exchange with `peer`. A round's Syn carries our summary and
+   * liveness news only: in a quiet cluster summaries agree and nothing more
+   * is sent. When they differ the peer answers with its digest; we push what
+   * it lacks and, if we lack something, follow up with a Syn that carries
+   * our digest (`full`).
+   */
+  private sendSyn(peer: NodeRecord, full = false): void {
+    const summary = this.state.summary();
+    const heartbeats = this.state.buildHeartbeats(this.heartbeatBudget());
+    const budget = this.packetBudget() - heartbeats.length - HEARTBEATS_OVERHEAD;
+    const digest = full ? this.state.buildDigest(budget, this.opts.random) : undefined;
+    this.sendPacket(peer.addr, {
       type: MessageType.Syn,
       clusterId: this.opts.clusterId,
       from: this.self.id,
-      partial: digest.partial,
-      digest: digest.entries,
+      partial: digest?.partial ?? true,
+      digest: digest?.entries ?? [],
+      summary,
+      heartbeats,
     });
-    this.metrics.digestEntriesOutbound.inc(digest.entries.length);
+    this.metrics.digestEntriesOutbound.inc(digest?.entries.length ?? 0);
+  }
+
+  /** Room for compact heartbeats in one packet: a fixed slice, so liveness news never crowds out state. */
+  private heartbeatBudget(): number {
+    return Math.min(
+      Math.floor(this.packetBudget() / 3),
+      HEARTBEATS_OVERHEAD + HEARTBEAT_BYTES * MAX_HEARTBEATS,
+    );
   }
 
   private sendPacket(to: string, message: Outgoing): void {
@@ -417,33 +445,43 @@ export class Gossip {
     switch (message.type) {
       case MessageType.Syn: {
         this.metrics.digestEntriesInbound.inc(message.digest.length);
+        this.applyHeartbeats(message.heartbeats, now);
         this.applyDigest(message.digest, now);
-        const budget = this.packetBudget();
+        const summary = this.state.summary();
+        const heartbeats = this.state.buildHeartbeats(this.heartbeatBudget());
+        const budget = this.packetBudget() - heartbeats.length - HEARTBEATS_OVERHEAD;
         const delta = this.state.buildDelta(
           message.digest,
           message.partial,
           Math.floor(budget / 2),
           this.opts.random,
         );
-        const digest = this.state.buildDigest(budget - delta.size, this.opts.random);
+        // Same summary: nothing is owed either way, so no digest is needed.
+        const digest = sameHash(message.summary, summary)
+          ? undefined
+          : this.state.buildDigest(budget - delta.size, this.opts.random);
         this.sendPacket(from, {
           type: MessageType.SynAck,
           clusterId: this.opts.clusterId,
           from: this.self.id,
-          partial: digest.partial,
-          digest: digest.entries,
+          partial: digest?.partial ?? true,
+          digest: digest?.entries ?? [],
           delta: delta.nodes,
           truncated: delta.truncated,
+          summary,
+          heartbeats,
         });
-        this.metrics.digestEntriesOutbound.inc(digest.entries.length);
+        this.metrics.digestEntriesOutbound.inc(digest?.entries.length ?? 0);
         this.metrics.deltaEntriesOutbound.inc(delta.entryCount);
         break;
       }
       case MessageType.SynAck: {
         this.metrics.digestEntriesInbound.inc(message.digest.length);
+        this.applyHeartbeats(message.heartbeats, now);
         this.applyDelta(message.delta, now);
         this.applyDigest(message.digest, now);
         if (message.truncated) this.startSync(from);
+        this.followUp(message.from, message.delta.length, message.digest);
         const delta = this.state.buildDelta(
           message.digest,
           message.partial,
@@ -510,6 +548,38 @@ export class Gossip {
 
   // ---------------------------------------------------------------- merging
 
+  /**
+   * A reply to a digest-less Syn carries the peer's digest but no delta (it
+   * could not know what we lack). When that digest shows we lack something,
+   * open a full exchange at once rather than wait for a later round; once
+   * per peer per round, so partial digests cannot make it loop.
+   */
+  private followUp(peerId: string, deltaNodes: number, digest: DigestEntry[]): void {
+    if (deltaNodes > 0 || digest.length === 0 || this.followedUp.has(peerId)) return;
+    const peer = this.state.records.get(peerId);
+    if (!peer || peer === this.self) return;
+    const lacking = digest.some((e) => {
+      if (e.id === this.self.id || e.generation === 0) return false;
+      const r = this.state.records.get(e.id);
+      if (!r) return !e.left && !this.state.isGhost(e.id, e.generation, e.heartbeat);
+      return (
+        e.generation > r.generation ||
+        (e.generation === r.generation && e.maxVersion > r.maxVersion)
+      );
+    });
+    if (!lacking) return;
+    this.followedUp.add(peerId);
+    this.sendSyn(peer, true);
+  }
+
+  private applyHeartbeats(list: Uint8Array, now: number): void {
+    this.state.readHeartbeats(list, (record, heartbeat) => {
+      if (record === this.self || heartbeat <= record.heartbeat) return;
+      record.heartbeat = heartbeat;
+      this.onHeartbeat(record, now);
+    });
+  }
+
   private applyDigest(digest: DigestEntry[], now: number): void {
     for (const e of digest) {
       if (e.id === this.self.id || e.generation === 0) continue;
@@ -561,7 +631,7 @@ export class Gossip {
           this.detectors.delete(current.id);
           this.emit('onExpired', current.id);
         }
-        this.state.records.set(record.id, record);
+        this.state.put(record);
         this.state.forgetExpired(record.id);
         this.state.unwant(record.id);
         if (result.created) {

@@ -1,5 +1,6 @@
 import type { Entry } from './types';
 import type { NodeDelta, WireEntry } from './codec';
+import { Hash64, hash64 } from './hash';
 
 /** An entry as stored: the wire fields plus when a tombstone was first seen here. */
 export interface StoredEntry extends WireEntry {
@@ -19,10 +20,14 @@ export type EntryChange =
  */
 export class NodeRecord {
   heartbeat: number;
-  maxVersion = 0;
   gcVersion = 0;
-  left = false;
   unreachable = false;
+  /** Called when `maxVersion` or `left` change: the cluster summary hashes them. */
+  onVersionChange: ((record: NodeRecord) => void) | undefined;
+  /** Hash of (id, generation): names this incarnation in compact heartbeat lists. */
+  readonly key: Hash64;
+  private version = 0;
+  private hasLeft = false;
   /** Local time after which the record is dropped (set while left or unreachable). */
   expiresAt: number | undefined;
 
@@ -39,6 +44,26 @@ export class NodeRecord {
     heartbeat = 0,
   ) {
     this.heartbeat = heartbeat;
+    this.key = hash64(`${id}\u0000${generation}`);
+  }
+
+  /** See the class invariant. */
+  get maxVersion(): number {
+    return this.version;
+  }
+  set maxVersion(value: number) {
+    if (value === this.version) return;
+    this.version = value;
+    this.onVersionChange?.(this);
+  }
+
+  get left(): boolean {
+    return this.hasLeft;
+  }
+  set left(value: boolean) {
+    if (value === this.hasLeft) return;
+    this.hasLeft = value;
+    this.onVersionChange?.(this);
   }
 
   get size(): number {

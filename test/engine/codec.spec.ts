@@ -39,7 +39,15 @@ const nodeDelta: NodeDelta = {
 
 describe('codec', () => {
   const samples: Message[] = [
-    { type: MessageType.Syn, clusterId: 'c', from: 'a', partial: true, digest: [digestEntry] },
+    {
+      type: MessageType.Syn,
+      clusterId: 'c',
+      from: 'a',
+      partial: true,
+      digest: [digestEntry],
+      summary: { hi: 0xffffffff, lo: 7 },
+      heartbeats: Uint8Array.from({ length: 24 }, (_, i) => i),
+    },
     {
       type: MessageType.SynAck,
       clusterId: 'c',
@@ -48,6 +56,8 @@ describe('codec', () => {
       digest: [digestEntry],
       delta: [nodeDelta],
       truncated: true,
+      summary: { hi: 1, lo: 2 },
+      heartbeats: new Uint8Array(0),
     },
     { type: MessageType.Ack, clusterId: 'c', from: 'a', delta: [nodeDelta], truncated: false },
     {
@@ -174,7 +184,7 @@ describe('packets built within a budget', () => {
           deletedAt: 0,
         });
       }
-      state.records.set(r.id, r);
+      state.put(r);
     }
     return state;
   }
