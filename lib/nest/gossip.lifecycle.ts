@@ -26,7 +26,6 @@ export class GossipLifecycle
   private readonly logger = new Logger('GossipModule');
   private stopped = false;
   private wake: (() => void) | undefined;
-  private background: Promise<void> | undefined;
 
   constructor(
     @Inject(GOSSIP_RESOLVED_OPTIONS) private readonly options: GossipModuleOptions,
@@ -59,7 +58,10 @@ export class GossipLifecycle
     this.logger.warn(
       `could not join any of ${seeds.join(', ')} in ${attempts} attempts; retrying in the background`,
     );
-    this.background = this.tryJoin(seeds, attempts, Infinity).then(() => undefined);
+    // Not awaited: bootstrap goes on; stop() ends the loop at shutdown.
+    this.tryJoin(seeds, attempts, Infinity).catch((err: Error) =>
+      this.logger.error(`background join stopped: ${err.stack ?? err}`),
+    );
   }
 
   async beforeApplicationShutdown(): Promise<void> {
@@ -78,7 +80,6 @@ export class GossipLifecycle
 
   async onApplicationShutdown(): Promise<void> {
     this.stop();
-    await this.background;
     await this.gossip.close();
     this.bus.complete();
   }
