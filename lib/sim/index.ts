@@ -1,0 +1,15 @@
+export { Rng } from './rng';
+export { VirtualClock, NodeClock } from './virtual-clock';
+export { SimNetwork, DEFAULT_LINK } from './network';
+export type { LinkConfig, Violation, TrafficCounters, PauseInbox } from './network';
+export { Simulation } from './simulation';
+export type {
+  SimulationOptions,
+  SimEngineOptions,
+  SimNode,
+  SimWatcherEvent,
+  SimEventType,
+  SimLogLine,
+  NodeStatus,
+  ViewStatus,
+} from './simulation';

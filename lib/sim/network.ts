@@ -1,0 +1,413 @@
+import type { Transport, TransportFactory, TransportHandler } from '../engine/transport';
+import type { Rng } from './rng';
+import type { NodeClock, VirtualClock } from './virtual-clock';
+
+/** Behaviour of the path from one node to another. Times in virtual ms. */
+export interface LinkConfig {
+  /** Probability a datagram is lost. */
+  loss: number;
+  /** One-way datagram delay. */
+  delay: number;
+  /** Extra delay, uniform in [0, jitter). */
+  jitter: number;
+  /** Probability a datagram is delivered twice (the copy with its own delay). */
+  duplicate: number;
+  /** Probability a datagram is held back by up to `reorderDelay`, so later ones overtake it. */
+  reorder: number;
+  reorderDelay: number;
+  /** One-way delay of a stream message (connection set-up included); the reply takes `delay`. */
+  streamDelay: number;
+}
+
+export const DEFAULT_LINK: LinkConfig = {
+  loss: 0,
+  delay: 1,
+  jitter: 1,
+  duplicate: 0,
+  reorder: 0,
+  reorderDelay: 50,
+  streamDelay: 3,
+};
+
+/** Something the network saw that a correct engine never does. Scenario tests assert there are none. */
+export interface Violation {
+  at: number;
+  kind: 'packet-oversize' | 'stream-oversize';
+  from: string;
+  to: string;
+  size: number;
+  limit: number;
+}
+
+/** Traffic counters of one node. */
+export interface TrafficCounters {
+  packetsOut: number;
+  packetBytesOut: number;
+  packetsIn: number;
+  packetBytesIn: number;
+  streamsOut: number;
+  streamBytesOut: number;
+  streamBytesIn: number;
+}
+
+export function emptyCounters(): TrafficCounters {
+  return {
+    packetsOut: 0,
+    packetBytesOut: 0,
+    packetsIn: 0,
+    packetBytesIn: 0,
+    streamsOut: 0,
+    streamBytesOut: 0,
+    streamBytesIn: 0,
+  };
+}
+
+/** What a paused node does with traffic that arrives meanwhile. */
+export type PauseInbox = 'queue' | 'drop';
+
+/** One bound transport: a node's address on the simulated network. */
+class Endpoint implements Transport {
+  closed = false;
+  /** Deliveries held while the node is paused (socket buffers), run on resume. */
+  inbox: Array<() => void> = [];
+
+  constructor(
+    readonly network: SimNetwork,
+    readonly localAddr: string,
+    readonly nodeId: string,
+    readonly clock: NodeClock,
+    readonly handler: TransportHandler,
+    readonly counters: TrafficCounters,
+  ) {}
+
+  sendPacket(to: string, data: Uint8Array): void {
+    this.network.sendPacket(this, to, data);
+  }
+
+  request(to: string, data: Uint8Array, timeoutMs: number): Promise<Uint8Array> {
+    return this.network.request(this, to, data, timeoutMs);
+  }
+
+  async close(): Promise<void> {
+    this.network.unbind(this);
+  }
+
+  /** Runs a delivery now, or holds it while the node is paused. */
+  deliver(run: () => void, kind: 'packet' | 'stream'): void {
+    if (this.closed || this.clock.isHalted) return;
+    if (this.clock.isPaused) {
+      const policy = kind === 'packet' ? this.network.pauseInbox : 'queue';
+      if (policy === 'queue' && this.inbox.length < this.network.pauseInboxLimit)
+        this.inbox.push(run);
+      return;
+    }
+    run();
+  }
+}
+
+interface Cut {
+  from: Set<string> | undefined;
+  to: Set<string> | undefined;
+}
+
+/**
+ * In-memory network carrying the engine's datagrams and request/reply
+ * streams between simulated nodes, with faults set per link and changed
+ * over time. Datagrams over `maxPacketSize` are recorded as violations
+ * (as a real UDP socket would fail to send them), never silently dropped.
+ */
+export class SimNetwork {
+  private readonly endpoints = new Map<string, Endpoint>();
+  private defaults: LinkConfig = { ...DEFAULT_LINK };
+  private readonly links = new Map<string, Partial<LinkConfig>>();
+  private readonly cuts = new Map<number, Cut>();
+  private nextCut = 1;
+  readonly violations: Violation[] = [];
+  readonly counters = new Map<string, TrafficCounters>();
+  /** Per round bucket, totals over all nodes. */
+  readonly perRound: TrafficCounters[] = [];
+  /** Datagrams dropped by loss or a cut, and duplicated. */
+  dropped = 0;
+  duplicated = 0;
+  /** Largest datagram sent so far (it never exceeds `maxPacketSize` without a violation). */
+  largestPacket = 0;
+  pauseInbox: PauseInbox = 'queue';
+  /** Sees every datagram sent (before faults apply): for recording and replay. */
+  tap: ((from: string, to: string, data: Uint8Array) => void) | undefined;
+  pauseInboxLimit = 10_000;
+
+  constructor(
+    private readonly clock: VirtualClock,
+    private readonly rng: Rng,
+    readonly maxPacketSize: number,
+    readonly maxStreamSize: number,
+    /** Maps a virtual time to its round bucket, for `perRound`. */
+    private readonly roundOf: (time: number) => number,
+    /** Called when async work may have started (a stream promise settles). */
+    private readonly onAsync: () => void,
+  ) {}
+
+  // ------------------------------------------------------------ configuration
+
+  /** Changes the default behaviour of every link (fields not given are kept). */
+  configure(config: Partial<LinkConfig>): void {
+    this.defaults = { ...this.defaults, ...config };
+  }
+
+  get defaultLink(): LinkConfig {
+    return { ...this.defaults };
+  }
+
+  /** Overrides the link from `from` to `to` (node addresses), one way. */
+  configureLink(from: string, to: string, config: Partial<LinkConfig>): void {
+    const key = `${from}>${to}`;
+    this.links.set(key, { ...this.links.get(key), ...config });
+  }
+
+  clearLinks(): void {
+    this.links.clear();
+  }
+
+  /**
+   * Blocks all traffic (datagrams and streams) from any of `from` to any of
+   * `to` (addresses; undefined means everyone). Returns an id for `heal`.
+   */
+  cut(from: string[] | undefined, to: string[] | undefined): number {
+    const id = this.nextCut++;
+    this.cuts.set(id, {
+      from: from ? new Set(from) : undefined,
+      to: to ? new Set(to) : undefined,
+    });
+    return id;
+  }
+
+  /** Removes one cut, or every cut when no id is given. */
+  heal(id?: number): void {
+    if (id === undefined) this.cuts.clear();
+    else this.cuts.delete(id);
+  }
+
+  blocked(from: string, to: string): boolean {
+    for (const cut of this.cuts.values()) {
+      if ((!cut.from || cut.from.has(from)) && (!cut.to || cut.to.has(to))) return true;
+    }
+    return false;
+  }
+
+  private link(from: string, to: string): LinkConfig {
+    if (this.links.size === 0) return this.defaults;
+    const override = this.links.get(`${from}>${to}`);
+    return override ? { ...this.defaults, ...override } : this.defaults;
+  }
+
+  // ------------------------------------------------------------ binding
+
+  /** The engine's transport factory for one node. */
+  factory(nodeId: string, clock: NodeClock): TransportFactory {
+    return async (bindAddr: string, handler: TransportHandler) => {
+      const existing = this.endpoints.get(bindAddr);
+      if (existing && !existing.closed && !existing.clock.isHalted) {
+        throw new Error(`EADDRINUSE ${bindAddr}`);
+      }
+      let counters = this.counters.get(nodeId);
+      if (!counters) {
+        counters = emptyCounters();
+        this.counters.set(nodeId, counters);
+      }
+      const endpoint = new Endpoint(this, bindAddr, nodeId, clock, handler, counters);
+      this.endpoints.set(bindAddr, endpoint);
+      return endpoint;
+    };
+  }
+
+  unbind(endpoint: Endpoint): void {
+    endpoint.closed = true;
+    endpoint.inbox = [];
+    if (this.endpoints.get(endpoint.localAddr) === endpoint)
+      this.endpoints.delete(endpoint.localAddr);
+  }
+
+  /** Delivers what a paused node's sockets held, after its overdue timers. */
+  flushInbox(addr: string): void {
+    const endpoint = this.endpoints.get(addr);
+    if (!endpoint) return;
+    const held = endpoint.inbox;
+    endpoint.inbox = [];
+    for (const run of held)
+      this.clock.schedule(this.clock.now(), () => endpoint.deliver(run, 'stream'));
+  }
+
+  private round(): TrafficCounters {
+    const r = this.roundOf(this.clock.now());
+    while (this.perRound.length <= r) this.perRound.push(emptyCounters());
+    return this.perRound[Math.max(0, r)];
+  }
+
+  // ------------------------------------------------------------ datagrams
+
+  sendPacket(from: Endpoint, to: string, data: Uint8Array): void {
+    if (from.closed || from.clock.isHalted) return;
+    if (data.length > this.maxPacketSize) {
+      this.violations.push({
+        at: this.clock.now(),
+        kind: 'packet-oversize',
+        from: from.localAddr,
+        to,
+        size: data.length,
+        limit: this.maxPacketSize,
+      });
+      return;
+    }
+    if (data.length > this.largestPacket) this.largestPacket = data.length;
+    this.tap?.(from.localAddr, to, data);
+    const round = this.round();
+    from.counters.packetsOut++;
+    from.counters.packetBytesOut += data.length;
+    round.packetsOut++;
+    round.packetBytesOut += data.length;
+    if (this.blocked(from.localAddr, to)) {
+      this.dropped++;
+      return;
+    }
+    const link = this.link(from.localAddr, to);
+    if (this.rng.chance(link.loss)) {
+      this.dropped++;
+      return;
+    }
+    this.schedulePacket(from.localAddr, to, data, link);
+    if (this.rng.chance(link.duplicate)) {
+      this.duplicated++;
+      this.schedulePacket(from.localAddr, to, data, link);
+    }
+  }
+
+  /**
+   * Delivers `data` to `to` as if `from` had sent it (a replay, a forged or
+   * stale packet), subject to the same faults as real traffic.
+   */
+  inject(from: string, to: string, data: Uint8Array): void {
+    if (this.blocked(from, to)) return;
+    this.schedulePacket(from, to, data, this.link(from, to));
+  }
+
+  private schedulePacket(from: string, to: string, data: Uint8Array, link: LinkConfig): void {
+    let delay = link.delay + (link.jitter > 0 ? this.rng.next() * link.jitter : 0);
+    if (this.rng.chance(link.reorder)) delay += this.rng.next() * link.reorderDelay;
+    this.clock.schedule(this.clock.now() + delay, () => {
+      const target = this.endpoints.get(to);
+      if (!target) return;
+      target.deliver(() => {
+        target.counters.packetsIn++;
+        target.counters.packetBytesIn += data.length;
+        const round = this.round();
+        round.packetsIn++;
+        round.packetBytesIn += data.length;
+        target.handler.onPacket(data, from);
+      }, 'packet');
+    });
+  }
+
+  // ------------------------------------------------------------ streams
+
+  /**
+   * One request/reply exchange, as over TCP: reliable and ordered, but it
+   * fails when the peer is gone (refused) or cut off (timeout).
+   */
+  request(from: Endpoint, to: string, data: Uint8Array, timeoutMs: number): Promise<Uint8Array> {
+    this.onAsync();
+    return new Promise<Uint8Array>((resolve, reject) => {
+      let settled = false;
+      const timer = from.clock.setTimer(timeoutMs, () =>
+        finish(() => reject(new Error(`stream to ${to} timed out after ${timeoutMs} ms`))),
+      );
+      const finish = (settle: () => void) => {
+        if (settled) return;
+        settled = true;
+        timer.cancel();
+        settle();
+        this.onAsync();
+      };
+      if (from.closed || from.clock.isHalted) return;
+      if (data.length > this.maxStreamSize) {
+        this.violations.push({
+          at: this.clock.now(),
+          kind: 'stream-oversize',
+          from: from.localAddr,
+          to,
+          size: data.length,
+          limit: this.maxStreamSize,
+        });
+        finish(() => reject(new Error(`stream message of ${data.length} bytes is too large`)));
+        return;
+      }
+      from.counters.streamsOut++;
+      from.counters.streamBytesOut += data.length;
+      const round = this.round();
+      round.streamsOut++;
+      round.streamBytesOut += data.length;
+      if (this.blocked(from.localAddr, to)) return; // connect never completes: timeout
+      const link = this.link(from.localAddr, to);
+      const now = this.clock.now();
+      this.clock.schedule(now + link.streamDelay + this.rng.next() * link.jitter, () => {
+        const target = this.endpoints.get(to);
+        if (!target || target.closed) {
+          this.clock.schedule(this.clock.now() + link.delay, () =>
+            finish(() => reject(new Error(`connect ${to}: ECONNREFUSED`))),
+          );
+          return;
+        }
+        if (this.blocked(from.localAddr, to)) return;
+        target.deliver(() => {
+          target.counters.streamBytesIn += data.length;
+          this.roundBytesIn(data.length);
+          this.onAsync();
+          target.handler.onRequest(data, from.localAddr).then(
+            (reply) => this.reply(from, target, reply, finish, resolve, reject),
+            (err: Error) =>
+              this.clock.schedule(this.clock.now() + link.delay, () =>
+                finish(() => reject(new Error(`${to} closed the stream: ${err.message}`))),
+              ),
+          );
+        }, 'stream');
+      });
+    });
+  }
+
+  private reply(
+    from: Endpoint,
+    target: Endpoint,
+    reply: Uint8Array,
+    finish: (settle: () => void) => void,
+    resolve: (bytes: Uint8Array) => void,
+    reject: (err: Error) => void,
+  ): void {
+    if (target.closed || target.clock.isHalted) return;
+    if (reply.length > this.maxStreamSize) {
+      this.violations.push({
+        at: this.clock.now(),
+        kind: 'stream-oversize',
+        from: target.localAddr,
+        to: from.localAddr,
+        size: reply.length,
+        limit: this.maxStreamSize,
+      });
+      finish(() => reject(new Error(`reply of ${reply.length} bytes is too large`)));
+      return;
+    }
+    target.counters.streamBytesOut += reply.length;
+    this.round().streamBytesOut += reply.length;
+    if (this.blocked(target.localAddr, from.localAddr)) return; // lost: the requester times out
+    const link = this.link(target.localAddr, from.localAddr);
+    this.clock.schedule(this.clock.now() + link.delay + this.rng.next() * link.jitter, () => {
+      from.deliver(() => {
+        from.counters.streamBytesIn += reply.length;
+        this.roundBytesIn(reply.length);
+        finish(() => resolve(reply));
+      }, 'stream');
+    });
+  }
+
+  private roundBytesIn(n: number): void {
+    this.round().streamBytesIn += n;
+  }
+}
