@@ -70,6 +70,16 @@ describe('GossipModule configuration', () => {
     await app.close();
   });
 
+  it('forRootAsync with useExisting', async () => {
+    @Module({ providers: [GossipConfig], exports: [GossipConfig] })
+    class GossipConfigModule {}
+    const app = await boot([
+      GossipModule.forRootAsync({ imports: [GossipConfigModule], useExisting: GossipConfig }),
+    ]);
+    expect(app.get(GossipService).nodeId).toBe('from-class');
+    await app.close();
+  });
+
   it('isGlobal makes GossipService injectable everywhere', async () => {
     @Injectable()
     class Consumer {
