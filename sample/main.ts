@@ -39,6 +39,7 @@ async function main(): Promise<void> {
   let last = '';
   let lastAt = 0;
   const report = setInterval(() => {
+    if (nodes.length === 0) return;
     const shape = membership(nodes, false);
     if (shape === last && Date.now() - lastAt < 5000) return;
     last = shape;
