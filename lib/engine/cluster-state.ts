@@ -46,7 +46,10 @@ export class ClusterState {
   private readonly expired = new Map<string, ExpiredMarker>();
   /** Nodes named in peers' digests that we do not hold yet (asked for in partial digests). */
   private readonly wanted = new Map<string, { addr: string; until: number }>();
-  private readonly digestCache = new WeakMap<NodeRecord, { key: string; bytes: Uint8Array }>();
+  private readonly digestCache = new WeakMap<
+    NodeRecord,
+    { heartbeat: number; maxVersion: number; left: boolean; addr: string; bytes: Uint8Array }
+  >();
 
   /** XOR of every record's summary hash: equal summaries mean equal (generation, maxVersion, left) everywhere. */
   private summaryHi = 0;
@@ -219,11 +222,24 @@ export class ClusterState {
   }
 
   private encodedDigestEntry(record: NodeRecord): Uint8Array {
-    const key = `${record.heartbeat}/${record.maxVersion}/${record.left ? 1 : 0}/${record.addr}`;
     const cached = this.digestCache.get(record);
-    if (cached && cached.key === key) return cached.bytes;
+    if (
+      cached &&
+      cached.heartbeat === record.heartbeat &&
+      cached.maxVersion === record.maxVersion &&
+      cached.left === record.left &&
+      cached.addr === record.addr
+    ) {
+      return cached.bytes;
+    }
     const bytes = encodeDigestEntry(this.digestEntry(record));
-    this.digestCache.set(record, { key, bytes });
+    this.digestCache.set(record, {
+      heartbeat: record.heartbeat,
+      maxVersion: record.maxVersion,
+      left: record.left,
+      addr: record.addr,
+      bytes,
+    });
     return bytes;
   }
 

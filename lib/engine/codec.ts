@@ -1,4 +1,4 @@
-import { decode, encode } from '@msgpack/msgpack';
+import { Decoder, Encoder } from '@msgpack/msgpack';
 import { parseHostPort } from './address';
 
 /**
@@ -8,6 +8,27 @@ import { parseHostPort } from './address';
  * message has type SEALED and carries nonce | AES-GCM(inner message) | tag.
  */
 export const PROTOCOL_VERSION = 1;
+
+/** One encoder for the process: building one per call cost more than encoding small arrays. */
+const encoder = new Encoder();
+const encode = (value: unknown): Uint8Array => encoder.encode(value);
+
+/** One decoder per set of limits, for the same reason. */
+const decoders = new WeakMap<DecodeLimits, Decoder>();
+function decoderFor(limits: DecodeLimits): Decoder {
+  let decoder = decoders.get(limits);
+  if (!decoder) {
+    decoder = new Decoder({
+      maxStrLength: Math.max(limits.maxValueSize, limits.maxKeySize, 1024),
+      maxBinLength: MAX_HEARTBEATS_BYTES,
+      maxArrayLength: limits.maxArrayLength,
+      maxMapLength: 0,
+      maxExtLength: 0,
+    });
+    decoders.set(limits, decoder);
+  }
+  return decoder;
+}
 
 export const MessageType = {
   Syn: 1,
@@ -356,13 +377,7 @@ export function decodeMessage(bytes: Uint8Array, limits: DecodeLimits): Message 
   checkShape(bytes, 2);
   let body: unknown;
   try {
-    body = decode(bytes.subarray(2), {
-      maxStrLength: Math.max(limits.maxValueSize, limits.maxKeySize, 1024),
-      maxBinLength: MAX_HEARTBEATS_BYTES,
-      maxArrayLength: limits.maxArrayLength,
-      maxMapLength: 0,
-      maxExtLength: 0,
-    });
+    body = decoderFor(limits).decode(bytes.subarray(2));
   } catch (err) {
     throw new DecodeError('decode', `bad MessagePack: ${(err as Error).message}`);
   }

@@ -650,10 +650,14 @@ export class Gossip {
 
   private newDetector(now: number): FailureDetector {
     const interval = this.opts.interval;
+    // Heartbeat news about a node arrives every round or two, less regularly
+    // in a large cluster (compact lists cover it in turn): start from two
+    // intervals, never assume less spread than one interval, and always
+    // allow one interval of lateness, so a busy event loop is not a death.
     return new FailureDetector(
       now,
+      2 * interval,
       interval,
-      interval / 2,
       interval,
       Math.max(10 * interval, 2000),
     );

@@ -1,6 +1,6 @@
 import { createSocket, Socket as UdpSocket } from 'node:dgram';
 import { createServer, connect, isIP, Server, Socket } from 'node:net';
-import { formatHostPort, parseHostPort } from './address';
+import { HostPort, formatHostPort, parseHostPort } from './address';
 import type { Transport, TransportFactory, TransportHandler } from './transport';
 
 export interface SocketTransportLimits {
@@ -96,7 +96,7 @@ class SocketTransport implements Transport {
 
   sendPacket(to: string, data: Uint8Array): void {
     if (this.closed) return;
-    const peer = parseHostPort(to);
+    const peer = this.peerAddress(to);
     if (!peer) return;
     try {
       this.udp.send(data, peer.port, peer.host, () => {
@@ -105,6 +105,19 @@ class SocketTransport implements Transport {
     } catch {
       // a bad port or address throws at once: also just a lost datagram
     }
+  }
+
+  /** Parsed peer addresses: every datagram needs one, and peers are few. */
+  private readonly parsed = new Map<string, HostPort | undefined>();
+
+  private peerAddress(to: string): HostPort | undefined {
+    let peer = this.parsed.get(to);
+    if (peer === undefined && !this.parsed.has(to)) {
+      if (this.parsed.size >= 10_000) this.parsed.clear();
+      peer = parseHostPort(to);
+      this.parsed.set(to, peer);
+    }
+    return peer;
   }
 
   request(to: string, data: Uint8Array, timeoutMs: number): Promise<Uint8Array> {
