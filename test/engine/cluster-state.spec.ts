@@ -1,0 +1,86 @@
+import { ClusterState } from '../../lib/engine/cluster-state';
+import { NodeRecord } from '../../lib/engine/node-record';
+
+function record(id: string, generation = 1, heartbeat = 0): NodeRecord {
+  return new NodeRecord(id, '127.0.0.1:1', generation, heartbeat);
+}
+
+function write(r: NodeRecord, key: string, value: string): void {
+  r.put({ key, value, version: r.maxVersion + 1, deleted: false, internal: false, deletedAt: 0 });
+}
+
+describe('ClusterState summary', () => {
+  it('is equal for equal holdings and differs as soon as a version or left flag differs', () => {
+    const a = new ClusterState(record('a'));
+    const b = new ClusterState(record('b'));
+    const [aOfB, bOfA] = [record('b'), record('a')];
+    a.put(aOfB);
+    b.put(bOfA);
+    expect(a.summary()).toEqual(b.summary());
+
+    write(a.self, 'k', 'v');
+    expect(a.summary()).not.toEqual(b.summary());
+    write(bOfA, 'k', 'v');
+    expect(a.summary()).toEqual(b.summary());
+
+    aOfB.left = true;
+    expect(a.summary()).not.toEqual(b.summary());
+    b.self.left = true;
+    expect(a.summary()).toEqual(b.summary());
+  });
+
+  it('ignores heartbeats and follows records in and out', () => {
+    const s = new ClusterState(record('a'));
+    const empty = s.summary();
+    const other = record('b');
+    s.put(other);
+    expect(s.summary()).not.toEqual(empty);
+    other.heartbeat += 10;
+    const withB = s.summary();
+    s.markExpired(other, 0);
+    expect(s.summary()).toEqual(empty);
+    s.put(other);
+    expect(s.summary()).toEqual(withB);
+    // A replaced record (new generation) stops counting the old one.
+    const reborn = record('b', 2);
+    s.put(reborn);
+    write(other, 'late', 'write'); // the old object no longer affects the summary
+    const fresh = new ClusterState(record('a'));
+    fresh.put(record('b', 2));
+    expect(s.summary()).toEqual(fresh.summary());
+  });
+});
+
+describe('ClusterState heartbeat lists', () => {
+  it('lists ours first, then every other node in turn, within the budget', () => {
+    const s = new ClusterState(record('self', 1, 7));
+    for (let i = 0; i < 10; i++) s.put(record(`n${i}`, 1, 100 + i));
+    const seen = new Map<string, number>();
+    const reader = new ClusterState(record('reader'));
+    for (const r of s.records.values()) if (r.id !== 'reader') reader.put(record(r.id, 1, 0));
+    for (let round = 0; round < 4; round++) {
+      const list = s.buildHeartbeats(3 + 12 * 4); // room for 4
+      expect(list.length).toBe(48);
+      const ids: string[] = [];
+      reader.readHeartbeats(list, (r, hb) => {
+        ids.push(r.id);
+        seen.set(r.id, hb);
+      });
+      expect(ids[0]).toBe('self');
+    }
+    // 4 lists x 3 others = 12 slots: all 10 other nodes named at least once.
+    expect(seen.size).toBe(11);
+    expect(seen.get('n3')).toBe(103);
+    expect(seen.get('self')).toBe(7);
+  });
+
+  it('skips keys it does not hold and other generations', () => {
+    const s = new ClusterState(record('self'));
+    s.put(record('x', 5, 9));
+    const reader = new ClusterState(record('reader'));
+    reader.put(record('x', 4)); // an older incarnation of x
+    const named: string[] = [];
+    reader.readHeartbeats(s.buildHeartbeats(1000), (r) => named.push(r.id));
+    expect(named).toEqual([]);
+  });
+});
