@@ -1,0 +1,258 @@
+/**
+ * Real-socket benchmark: N nodes in this process on 127.0.0.1, interval 100 ms,
+ * maxPacketSize 1400, each joining node 0. Prints a table and appends one JSON
+ * line per run to bench/results/bench.jsonl.
+ *
+ *   npm run bench                 # N = 10, 50, 100
+ *   npm run bench -- --large      # also N = 200
+ *   npm run bench -- --nodes 100  # one size
+ */
+import { appendFileSync, mkdirSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
+import { Registry } from 'prom-client';
+import { Gossip } from '../lib/engine';
+
+interface Args {
+  sizes: number[];
+  steadySeconds: number;
+}
+
+function parseArgs(argv: string[]): Args {
+  let sizes = [10, 50, 100];
+  let steadySeconds = 30;
+  for (let i = 0; i < argv.length; i++) {
+    if (argv[i] === '--large') sizes = [10, 50, 100, 200];
+    else if (argv[i] === '--nodes') sizes = argv[++i].split(',').map(Number);
+    else if (argv[i] === '--steady') steadySeconds = Number(argv[++i]);
+  }
+  return { sizes, steadySeconds };
+}
+
+const INTERVAL = 100;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+interface Node {
+  gossip: Gossip;
+  id: string;
+  registry: Registry;
+  falseUnreachable: number;
+  suspects: Set<string>;
+}
+
+async function waitUntil(cond: () => boolean, limitMs: number): Promise<number | undefined> {
+  const start = performance.now();
+  while (performance.now() - start < limitMs) {
+    if (cond()) return performance.now() - start;
+    await sleep(5);
+  }
+  return undefined;
+}
+
+/** Time from `start` until each node satisfied `cond`; undefined for nodes that never did. */
+async function perNodeTimes(
+  nodes: Node[],
+  cond: (n: Node) => boolean,
+  limitMs: number,
+): Promise<(number | undefined)[]> {
+  const start = performance.now();
+  const times: (number | undefined)[] = nodes.map(() => undefined);
+  while (performance.now() - start < limitMs && times.some((t) => t === undefined)) {
+    nodes.forEach((n, i) => {
+      if (times[i] === undefined && cond(n)) times[i] = performance.now() - start;
+    });
+    await sleep(2);
+  }
+  return times;
+}
+
+function summary(times: (number | undefined)[]): {
+  first: number;
+  p50: number;
+  all: number | null;
+} {
+  const got = times.filter((t): t is number => t !== undefined).sort((a, b) => a - b);
+  return {
+    first: round(got[0] ?? NaN),
+    p50: round(got[Math.floor(got.length / 2)] ?? NaN),
+    all: got.length === times.length ? round(got[got.length - 1]) : null,
+  };
+}
+const round = (ms: number) => Math.round(ms);
+
+async function counter(nodes: Node[], name: string): Promise<number> {
+  let sum = 0;
+  for (const n of nodes) {
+    const m = await n.registry.getSingleMetric(`gossip_${name}`)?.get();
+    sum += m?.values.reduce((s, v) => s + v.value, 0) ?? 0;
+  }
+  return sum;
+}
+
+async function runSize(n: number, steadySeconds: number): Promise<Record<string, unknown>> {
+  const nodes: Node[] = [];
+  const live = (x: Node) => x.gossip.nodes().filter((m) => !m.left && !m.unreachable).length;
+  for (let i = 0; i < n; i++) {
+    const registry = new Registry();
+    const node: Node = {
+      id: `node-${i}`,
+      registry,
+      falseUnreachable: 0,
+      suspects: new Set(),
+    } as Node;
+    node.gossip = await Gossip.create({
+      bindAddr: '127.0.0.1:0',
+      nodeId: node.id,
+      interval: INTERVAL,
+      maxPacketSize: 1400,
+      registry,
+      nodeExpiry: 600_000,
+      watcher: {
+        onUnreachable: (id) => {
+          node.suspects.add(id);
+          if (!expectedDead.has(id)) node.falseUnreachable++;
+        },
+      },
+    });
+    nodes.push(node);
+  }
+  const expectedDead = new Set<string>();
+  // 1. join convergence
+  const joinStart = performance.now();
+  for (const x of nodes.slice(1)) await x.gossip.join([nodes[0].gossip.localNode().addr]);
+  const joinAll = await waitUntil(() => nodes.every((x) => live(x) === n), 60_000);
+  const joinMs = joinAll === undefined ? null : round(performance.now() - joinStart);
+  const falseDuringJoin = nodes.reduce((s, x) => s + x.falseUnreachable, 0);
+
+  // 2. dissemination, 5 trials
+  const dissemination: ReturnType<typeof summary>[] = [];
+  for (let t = 0; t < 5; t++) {
+    const writer = nodes[(t * 7 + 1) % n];
+    writer.gossip.upsertLocal('bench', `trial-${t}`);
+    const times = await perNodeTimes(
+      nodes.filter((x) => x !== writer),
+      (x) =>
+        x.gossip
+          .node(writer.id)
+          ?.entries.some((e) => e.key === 'bench' && e.value === `trial-${t}`) ?? false,
+      20_000,
+    );
+    dissemination.push(summary(times));
+    await sleep(300);
+  }
+
+  // 5. steady state (before the crash, so membership is whole)
+  await sleep(2000); // warm-up
+  const before = {
+    udpOut: await counter(nodes, 'packet_bytes_outbound_total'),
+    pktOut: await counter(nodes, 'packets_outbound_total'),
+    tcpOut: await counter(nodes, 'stream_bytes_outbound_total'),
+    conns: await counter(nodes, 'connections_outbound_total'),
+    cpu: process.cpuUsage(),
+    wall: performance.now(),
+    falseUnreachable: nodes.reduce((s, x) => s + x.falseUnreachable, 0),
+  };
+  let rssPeak = 0;
+  const steadyEnd = performance.now() + steadySeconds * 1000;
+  while (performance.now() < steadyEnd) {
+    rssPeak = Math.max(rssPeak, process.memoryUsage().rss);
+    await sleep(250);
+  }
+  const seconds = (performance.now() - before.wall) / 1000;
+  const cpu = process.cpuUsage(before.cpu);
+  const steady = {
+    udpBytesPerNodePerSec:
+      round((await counter(nodes, 'packet_bytes_outbound_total')) - before.udpOut) / n / seconds,
+    udpPacketsPerNodePerSec:
+      ((await counter(nodes, 'packets_outbound_total')) - before.pktOut) / n / seconds,
+    tcpBytesPerNodePerSec:
+      ((await counter(nodes, 'stream_bytes_outbound_total')) - before.tcpOut) / n / seconds,
+    tcpStreamsPerSec:
+      ((await counter(nodes, 'connections_outbound_total')) - before.conns) / seconds,
+    cpuPercent: ((cpu.user + cpu.system) / 1000 / (seconds * 1000)) * 100,
+    rssMiB: rssPeak / 1024 / 1024,
+    falseUnreachable: nodes.reduce((s, x) => s + x.falseUnreachable, 0) - before.falseUnreachable,
+  };
+
+  // 3. failure detection
+  const victim = nodes[n - 1];
+  expectedDead.add(victim.id);
+  await victim.gossip.close();
+  const survivors = nodes.slice(0, n - 1);
+  const detection = summary(
+    await perNodeTimes(survivors, (x) => x.suspects.has(victim.id), 60_000),
+  );
+
+  // 4. graceful leave, 3 trials
+  const leaves: ReturnType<typeof summary>[] = [];
+  let remaining = survivors;
+  for (let t = 0; t < 3; t++) {
+    const leaver = remaining[remaining.length - 1];
+    remaining = remaining.slice(0, -1);
+    expectedDead.add(leaver.id);
+    const started = performance.now();
+    await leaver.gossip.leave();
+    const times = await perNodeTimes(
+      remaining,
+      (x) => x.gossip.node(leaver.id)?.left === true,
+      20_000,
+    );
+    leaves.push(
+      summary(times.map((v) => (v === undefined ? v : v + (performance.now() - started) * 0))),
+    );
+    await leaver.gossip.close();
+  }
+  const falseTotal = nodes.reduce((s, x) => s + x.falseUnreachable, 0);
+  await Promise.all(nodes.map((x) => x.gossip.close()));
+  return {
+    n,
+    joinMs,
+    falseDuringJoin,
+    dissemination,
+    detection,
+    leaves,
+    steady,
+    falseUnreachableTotal: falseTotal,
+  };
+}
+
+async function main(): Promise<void> {
+  const args = parseArgs(process.argv.slice(2));
+  mkdirSync('bench/results', { recursive: true });
+  for (const n of args.sizes) {
+    const result = await runSize(n, args.steadySeconds);
+    const line = {
+      date: new Date().toISOString(),
+      machine: `${cpus().length} x ${cpus()[0]?.model ?? '?'}, ${Math.round(totalmem() / 2 ** 30)} GiB, node ${process.version}`,
+      interval: INTERVAL,
+      maxPacketSize: 1400,
+      ...result,
+    };
+    appendFileSync('bench/results/bench.jsonl', JSON.stringify(line) + '\n');
+    printRow(result);
+  }
+}
+
+function printRow(r: Record<string, unknown>): void {
+  const d = r.dissemination as ReturnType<typeof summary>[];
+  const s = r.steady as Record<string, number>;
+  const det = r.detection as ReturnType<typeof summary>;
+  const lv = r.leaves as ReturnType<typeof summary>[];
+  const maxAll = (xs: ReturnType<typeof summary>[]) =>
+    Math.max(...xs.map((x) => x.all ?? Infinity));
+  console.log(
+    [
+      `N=${r.n}`,
+      `join all-see-all ${r.joinMs} ms (false unreachable during join: ${r.falseDuringJoin})`,
+      `update reaches all: max ${maxAll(d)} ms, p50s ${d.map((x) => x.p50).join('/')} ms`,
+      `crash: first ${det.first} ms, p50 ${det.p50} ms, all ${det.all} ms`,
+      `leave seen by all: ${lv.map((x) => x.all).join('/')} ms`,
+      `steady: UDP ${s.udpBytesPerNodePerSec.toFixed(0)} B/node/s (${s.udpPacketsPerNodePerSec.toFixed(1)} pkt), TCP ${s.tcpBytesPerNodePerSec.toFixed(0)} B/node/s (${s.tcpStreamsPerSec.toFixed(2)} streams/s), CPU ${s.cpuPercent.toFixed(1)}%, RSS ${s.rssMiB.toFixed(0)} MiB, false unreachable ${s.falseUnreachable}`,
+      `false unreachable, whole run: ${r.falseUnreachableTotal}`,
+    ].join('\n  '),
+  );
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});
