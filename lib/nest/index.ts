@@ -14,8 +14,4 @@ export {
   type OnGossipEventPayload,
 } from './on-gossip-event.decorator';
 export { GossipOptionsDto, validateGossipOptions } from './gossip-options.dto';
-export { GossipMetadataAccessor } from './gossip-metadata.accessor';
-export { GossipSubscribersLoader } from './gossip-subscribers.loader';
-export { GossipEventBus } from './gossip-event-bus';
-export { GossipLifecycle } from './gossip.lifecycle';
-export { GOSSIP_ENGINE, GOSSIP_RESOLVED_OPTIONS, DEFAULT_CONTROLLER_PATH } from './constants';
+export { GOSSIP_ENGINE, DEFAULT_CONTROLLER_PATH } from './constants';

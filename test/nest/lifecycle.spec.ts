@@ -1,7 +1,8 @@
 import { createServer } from 'node:net';
 import { Test } from '@nestjs/testing';
+import { Injectable } from '@nestjs/common';
 import { TerminusModule } from '@nestjs/terminus';
-import { GossipModule, GossipService } from '../../lib';
+import { GossipModule, GossipService, OnGossipEvent, type GossipEvent } from '../../lib';
 import { GossipHealthIndicator } from '../../lib/health';
 import { FAST, gossipApp, openSockets, waitFor } from './helpers';
 
@@ -14,7 +15,36 @@ async function freePort(): Promise<number> {
   return port;
 }
 
+@Injectable()
+class JoinRecorder {
+  readonly joins: string[] = [];
+
+  @OnGossipEvent('join')
+  onJoin(event: GossipEvent): void {
+    this.joins.push(event.nodeId);
+  }
+}
+
 describe('GossipModule lifecycle', () => {
+  it('holds events that arrive before bootstrap and delivers them to handlers', async () => {
+    const moduleRef = await Test.createTestingModule({
+      imports: [GossipModule.forRoot({ ...FAST, nodeId: 'early-a' })],
+      providers: [JoinRecorder],
+    }).compile();
+    const app = moduleRef.createNestApplication({ logger: false });
+    const early = app.get(GossipService);
+    // The engine is up as soon as the module compiles: a peer can join before bootstrap.
+    const b = await gossipApp({ nodeId: 'early-b', join: [early.localNode().addr] });
+    await waitFor(() => early.livePeers().some((n) => n.id === 'early-b'), 'early-a knows early-b');
+    const recorder = app.get(JoinRecorder);
+    expect(recorder.joins).toEqual([]);
+    await app.init();
+    await waitFor(() => recorder.joins.includes('early-b'), 'the held join event');
+    expect(recorder.joins).toEqual(['early-b']);
+    await b.app.close();
+    await app.close();
+  });
+
   it('keeps retrying the seeds in the background, then joins when one appears', async () => {
     const port = await freePort();
     const b = await gossipApp(
