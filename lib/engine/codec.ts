@@ -19,7 +19,7 @@ function decoderFor(limits: DecodeLimits): Decoder {
   let decoder = decoders.get(limits);
   if (!decoder) {
     decoder = new Decoder({
-      maxStrLength: Math.max(limits.maxValueSize, limits.maxKeySize, 1024),
+      maxStrLength: maxStrLength(limits),
       maxBinLength: MAX_HEARTBEATS_BYTES,
       maxArrayLength: limits.maxArrayLength,
       maxMapLength: 0,
@@ -374,7 +374,7 @@ export function decodeMessage(bytes: Uint8Array, limits: DecodeLimits): Message 
   const type = readHeader(bytes);
   if (type === MessageType.Sealed)
     throw new DecodeError('sealed', 'sealed message where plain was expected');
-  checkShape(bytes, 2);
+  checkShape(bytes, 2, limits);
   let body: unknown;
   try {
     body = decoderFor(limits).decode(bytes.subarray(2));
@@ -441,6 +441,10 @@ export function decodeMessage(bytes: Uint8Array, limits: DecodeLimits): Message 
 }
 
 const MAX_ID_BYTES = 256;
+/** No string field may be longer than this (values are the longest). */
+function maxStrLength(limits: DecodeLimits): number {
+  return Math.max(limits.maxValueSize, limits.maxKeySize, 1024);
+}
 /** Heartbeat lists ride in datagrams: never larger than one. */
 const MAX_HEARTBEATS_BYTES = 65_536;
 /** The deepest message nests 5 arrays: body, delta list, node delta, entries, entry. */
@@ -454,9 +458,11 @@ const MAX_DEPTH = 5;
  * message, types the protocol never sends (maps, bin 32, extensions),
  * lengths past the end, trailing bytes, and arrays announcing more items
  * than bytes remain (every item takes at least one byte). What passes
- * decodes into at most one array slot per input byte.
+ * decodes into at most one array slot per input byte. Strings and arrays
+ * longer than the limits allow are refused as 'limit' (the decoder would
+ * only say 'decode'), so remote data over a limit is counted as such.
  */
-function checkShape(bytes: Uint8Array, start: number): void {
+function checkShape(bytes: Uint8Array, start: number, limits: DecodeLimits): void {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const end = bytes.length;
   let at = start;
@@ -512,10 +518,10 @@ function checkShape(bytes: Uint8Array, start: number): void {
           skip = readLength(1);
           break;
         case 0xda:
-          skip = readLength(2);
-          break;
         case 0xdb:
-          skip = readLength(4);
+          skip = readLength(b === 0xda ? 2 : 4);
+          if (skip > maxStrLength(limits))
+            throw new DecodeError('limit', `string of ${skip} bytes`);
           break;
         case 0xdc:
           items = readLength(2);
@@ -529,6 +535,8 @@ function checkShape(bytes: Uint8Array, start: number): void {
     }
     if (items >= 0) {
       if (open.length > MAX_DEPTH) throw new DecodeError('decode', 'arrays nested too deep');
+      if (items > limits.maxArrayLength)
+        throw new DecodeError('limit', `array of ${items} items, over the node and entry limits`);
       owed += items;
       if (owed > end - at)
         throw new DecodeError('decode', `array of ${items} items with ${end - at} bytes left`);
