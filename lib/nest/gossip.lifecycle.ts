@@ -26,6 +26,7 @@ export class GossipLifecycle
   private readonly logger = new Logger('GossipModule');
   private stopped = false;
   private wake: (() => void) | undefined;
+  private lastError = 'no attempt made';
 
   constructor(
     @Inject(GOSSIP_RESOLVED_OPTIONS) private readonly options: GossipModuleOptions,
@@ -52,11 +53,11 @@ export class GossipLifecycle
       await this.gossip.close();
       this.bus.complete();
       throw new Error(
-        `GossipModule: could not join any of ${seeds.join(', ')} in ${attempts} attempts`,
+        `GossipModule: could not join any of ${seeds.join(', ')} in ${attempts} attempts (last error: ${this.lastError})`,
       );
     }
     this.logger.warn(
-      `could not join any of ${seeds.join(', ')} in ${attempts} attempts; retrying in the background`,
+      `could not join any of ${seeds.join(', ')} in ${attempts} attempts (last error: ${this.lastError}); retrying in the background`,
     );
     // Not awaited: bootstrap goes on; stop() ends the loop at shutdown.
     this.tryJoin(seeds, attempts, Infinity).catch((err: Error) =>
@@ -107,7 +108,8 @@ export class GossipLifecycle
         return true;
       } catch (err) {
         if (this.stopped) return false;
-        this.logger.debug(`join attempt ${attempt + 1} failed: ${(err as Error).message}`);
+        this.lastError = (err as Error).message;
+        this.logger.debug(`join attempt ${attempt + 1} failed: ${this.lastError}`);
       }
     }
     return false;
