@@ -13,3 +13,6 @@ export type {
   NodeStatus,
   ViewStatus,
 } from './simulation';
+export { runExperiment } from './experiment';
+export type { ExperimentOptions, ExperimentResult } from './experiment';
+export { curveCsv, curveSvg } from './report';

@@ -198,17 +198,35 @@ export class Simulation {
     return node;
   }
 
-  /** Starts `count` nodes; each joins the first one, then (with `fullView`) syncs again so every node knows every node. */
+  /**
+   * Starts `count` nodes and joins them. `full` (default): each joins the
+   * first node, then syncs with it again, so every node knows every node.
+   * `sparse`: all join at once, each through one random other node, so
+   * each starts knowing only a few and gossip spreads membership (the only
+   * way to start very large clusters: a full view costs N² records).
+   */
   async startCluster(
     count: number,
-    { fullView = true, engine = {} }: { fullView?: boolean; engine?: SimEngineOptions } = {},
+    {
+      bootstrap = 'full',
+      engine = {},
+    }: { bootstrap?: 'full' | 'sparse'; engine?: SimEngineOptions } = {},
   ): Promise<SimNode[]> {
     const nodes: SimNode[] = [];
     for (let i = 0; i < count; i++) nodes.push(await this.addNode(undefined, engine));
+    if (count < 2) return nodes;
+    if (bootstrap === 'sparse') {
+      const joins = nodes.map((n, i) => {
+        const other = (i + 1 + this.rng.int(count - 1)) % count;
+        return n.gossip.join([nodes[other].addr]);
+      });
+      await this.settle(Promise.all(joins));
+      return nodes;
+    }
     const seed = nodes[0];
     const rest = nodes.slice(1);
     await this.settle(Promise.all(rest.map((n) => n.gossip.join([seed.addr]))));
-    if (fullView) await this.settle(Promise.all(rest.map((n) => n.gossip.join([seed.addr]))));
+    await this.settle(Promise.all(rest.map((n) => n.gossip.join([seed.addr]))));
     return nodes;
   }
 

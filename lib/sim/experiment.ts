@@ -1,0 +1,150 @@
+import type { LinkConfig } from './network';
+import { Rng } from './rng';
+import { SimEngineOptions, Simulation } from './simulation';
+
+export interface ExperimentOptions {
+  nodes: number;
+  seed?: number;
+  /** Faults applied once the cluster is up (joins run on a clean network). */
+  link?: Partial<LinkConfig>;
+  engine?: SimEngineOptions;
+  bootstrap?: 'full' | 'sparse';
+  /** Quiet rounds between start-up and the update. Default 5. */
+  settleRounds?: number;
+  /** Give up on the update after this many rounds. Default 300. */
+  maxRounds?: number;
+  /** Nodes crashed after the update spread, to time failure detection. Default 1; 0 skips. */
+  crash?: number;
+  /** Give up on detection after this many ms. Default 30000. */
+  detectTimeout?: number;
+  /** Progress lines (phase, wall ms). */
+  log?: (line: string) => void;
+}
+
+export interface ExperimentResult {
+  nodes: number;
+  seed: number;
+  /** Rounds from the write until every running node held it, or undefined when it never did. */
+  roundsToConverge: number | undefined;
+  /** Per round since the write: fraction of nodes holding the update (the writer counts from round 0). */
+  curve: number[];
+  /** Datagram bytes sent per node per round while the update spread (plus stream bytes, separately). */
+  packetBytesPerNodePerRound: number;
+  streamBytesPerNodePerRound: number;
+  packetsPerNodePerRound: number;
+  /** Failure detection: ms from the crash until each survivor marked a crashed node unreachable. */
+  detection:
+    { min: number; median: number; p99: number; max: number; undetected: number } | undefined;
+  violations: number;
+  engineErrors: number;
+  wallMs: { start: number; spread: number; detect: number };
+  virtualSeconds: number;
+}
+
+/**
+ * The experiment behind the CLI and the scale test: start a cluster, write
+ * one key on one node, count rounds until every node holds it, then crash
+ * some nodes and time their detection.
+ */
+export async function runExperiment(options: ExperimentOptions): Promise<ExperimentResult> {
+  const seed = options.seed ?? 1;
+  const log = options.log ?? (() => undefined);
+  const sim = new Simulation({
+    seed,
+    engine: { interval: 100, nodeExpiry: 600_000, ...options.engine },
+    recordEvents: false,
+  });
+  const pick = new Rng(seed ^ 0x5eed);
+  const n = options.nodes;
+
+  let wall = Date.now();
+  const nodes = await sim.startCluster(n, { bootstrap: options.bootstrap ?? 'full' });
+  sim.faults(options.link ?? {});
+  await sim.runRounds(options.settleRounds ?? 5);
+  const startWall = Date.now() - wall;
+  log(`started ${n} nodes (${options.bootstrap ?? 'full'} view) in ${startWall} ms wall`);
+
+  // One write, then round by round until every node holds it.
+  wall = Date.now();
+  const writer = nodes[pick.int(n)];
+  const holders = new Set<string>([writer.id]);
+  sim.onEvent((e) => {
+    if (e.type === 'upsert-key' && e.subject === writer.id && e.key === 'sim-update')
+      holders.add(e.node);
+  });
+  const writeRound = sim.round;
+  const perRoundBefore = sim.network.perRound.length;
+  writer.gossip.upsertLocal('sim-update', 'v1');
+  const curve = [holders.size / n];
+  const maxRounds = options.maxRounds ?? 300;
+  while (holders.size < n && curve.length <= maxRounds) {
+    await sim.runRounds(1);
+    curve.push(holders.size / n);
+  }
+  const roundsToConverge = holders.size === n ? curve.length - 1 : undefined;
+  const spreadRounds = sim.network.perRound.slice(perRoundBefore, writeRound + curve.length);
+  const sum = (f: (r: (typeof spreadRounds)[number]) => number) =>
+    spreadRounds.reduce((a, r) => a + f(r), 0) / n / Math.max(1, spreadRounds.length);
+  const spreadWall = Date.now() - wall;
+  log(
+    `update ${roundsToConverge === undefined ? 'did not converge' : `converged in ${roundsToConverge} rounds`} (${spreadWall} ms wall)`,
+  );
+
+  // Crash some nodes; time how long until each survivor suspects each.
+  wall = Date.now();
+  let detection: ExperimentResult['detection'];
+  const crashCount = Math.min(options.crash ?? 1, n - 2);
+  if (crashCount > 0) {
+    const victims = pick.sample(
+      nodes.filter((x) => x !== writer),
+      crashCount,
+    );
+    const victimIds = new Set(victims.map((v) => v.id));
+    const survivors = nodes.filter((x) => !victimIds.has(x.id));
+    const crashedAt = sim.now();
+    const times: number[] = [];
+    const seen = new Set<string>();
+    sim.onEvent((e) => {
+      if (e.type !== 'unreachable' || !victimIds.has(e.subject) || victimIds.has(e.node)) return;
+      const pair = `${e.node}>${e.subject}`;
+      if (seen.has(pair)) return;
+      seen.add(pair);
+      times.push(e.at - crashedAt);
+    });
+    for (const v of victims) sim.crash(v.id);
+    const pairs = survivors.length * victims.length;
+    const timeout = options.detectTimeout ?? 30_000;
+    while (seen.size < pairs && sim.now() - crashedAt < timeout) await sim.runRounds(1);
+    times.sort((a, b) => a - b);
+    const at = (q: number) => times[Math.min(times.length - 1, Math.floor(q * times.length))];
+    detection =
+      times.length === 0
+        ? undefined
+        : {
+            min: times[0],
+            median: at(0.5),
+            p99: at(0.99),
+            max: times[times.length - 1],
+            undetected: pairs - times.length,
+          };
+  }
+  const detectWall = Date.now() - wall;
+  if (detection) log(`detection median ${detection.median} ms (${detectWall} ms wall)`);
+
+  const result: ExperimentResult = {
+    nodes: n,
+    seed,
+    roundsToConverge,
+    curve,
+    packetBytesPerNodePerRound: sum((r) => r.packetBytesOut),
+    streamBytesPerNodePerRound: sum((r) => r.streamBytesOut),
+    packetsPerNodePerRound: sum((r) => r.packetsOut),
+    detection,
+    violations: sim.network.violations.length,
+    engineErrors: sim.logs.filter((l) => l.level === 'error').length,
+    wallMs: { start: startWall, spread: spreadWall, detect: detectWall },
+    virtualSeconds: (sim.now() - sim.startTime) / 1000,
+  };
+  await sim.shutdown();
+  return result;
+}
