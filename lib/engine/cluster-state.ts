@@ -61,6 +61,8 @@ export class ClusterState {
   private rotation: NodeRecord[] = [];
   private rotationDirty = true;
   private cursor = 0;
+  /** Called whenever the summary changes: there is news to spread. */
+  onSummaryChange: (() => void) | undefined;
 
   constructor(readonly self: NodeRecord) {
     this.put(self);
@@ -109,6 +111,7 @@ export class ClusterState {
     this.hashes.set(record, next);
     this.summaryHi ^= next.hi;
     this.summaryLo ^= next.lo;
+    this.onSummaryChange?.();
   }
 
   /** One hash of what every record holds (not heartbeats): peers that agree on it owe each other nothing. */

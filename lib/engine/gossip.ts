@@ -34,6 +34,8 @@ const FIXED_FIELDS_SLACK = 16;
 const MAX_HEARTBEATS = 24;
 /** MessagePack bin header of the heartbeat list. */
 const HEARTBEATS_OVERHEAD = 3;
+/** Peers pushed to at once when this node learns something new. */
+const NEWS_FANOUT = 2;
 /** Peers told of a leave at once. */
 const LEAVE_FANOUT = 3;
 /** A round later than this many intervals means our own process was paused. */
@@ -74,6 +76,8 @@ export class Gossip {
   private readonly watcher: Watcher | undefined;
   private transport!: Transport;
   private roundTimer: Timer | undefined;
+  private newsTimer: Timer | undefined;
+  private lastNewsPush = -Infinity;
   private resolveTimer: Timer | undefined;
   private lastRound: number;
   private lastGc: number;
@@ -130,6 +134,7 @@ export class Gossip {
       opts.advertisePort ?? bound?.port ?? opts.bindPort,
     );
     gossip.scheduleRound();
+    gossip.state.onSummaryChange = () => gossip.announce();
     gossip.scheduleResolve();
     return gossip;
   }
@@ -226,6 +231,7 @@ export class Gossip {
     if (this.closed) return;
     this.closed = true;
     this.roundTimer?.cancel();
+    this.newsTimer?.cancel();
     this.resolveTimer?.cancel();
     this.metrics.detach();
     await this.transport?.close();
@@ -333,6 +339,25 @@ export class Gossip {
     if (unreachable.length > 0)
       this.sendSyn(unreachable[Math.floor(this.opts.random() * unreachable.length)]);
     this.metrics.observeRound((performance.now() - started) / 1000);
+  }
+
+  /**
+   * Something new arrived (a write, a node, a leave): push it to a couple of
+   * peers now instead of waiting for the next round, as rumor mongering
+   * does on top of anti-entropy. Each informed node does the same, so news
+   * crosses the cluster in a few network hops; pushes are coalesced to at
+   * most one per fifth of an interval.
+   */
+  private announce(): void {
+    if (this.closed || this.newsTimer) return;
+    const wait = Math.max(0, this.lastNewsPush + this.opts.interval / 5 - this.opts.clock.now());
+    this.newsTimer = this.opts.clock.setTimer(wait, () => {
+      this.newsTimer = undefined;
+      if (this.closed) return;
+      this.lastNewsPush = this.opts.clock.now();
+      const peers = shuffle(this.livePeers(), this.opts.random).slice(0, NEWS_FANOUT);
+      for (const peer of peers) this.sendSyn(peer);
+    });
   }
 
   private detectFailures(now: number): void {
