@@ -32,9 +32,12 @@ export class GossipSubscribersLoader implements OnApplicationShutdown {
     this.loaded = true;
     let count = 0;
     const wrappers = [...this.discovery.getProviders(), ...this.discovery.getControllers()];
+    // An instance is bound once, however many tokens (aliases, useExisting) lead to it.
+    const seen = new Set<object>();
     for (const wrapper of wrappers) {
       const { instance } = wrapper;
-      if (!instance || typeof instance !== 'object') continue;
+      if (!instance || typeof instance !== 'object' || seen.has(instance)) continue;
+      seen.add(instance);
       const prototype = Object.getPrototypeOf(instance);
       if (!prototype) continue;
       for (const method of this.scanner.getAllMethodNames(prototype)) {

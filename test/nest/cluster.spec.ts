@@ -62,7 +62,8 @@ describe('two apps on loopback', () => {
     socketsBefore = openSockets();
     a = await gossipApp(
       { nodeId: 'app-a', watcher: { onJoin: (id) => watched.push(`join ${id}`) } },
-      { providers: [Recorder, Faulty, Picky] },
+      // The alias must not bind Recorder's handlers a second time.
+      { providers: [Recorder, Faulty, Picky, { provide: 'RecorderAlias', useExisting: Recorder }] },
     );
   });
 
