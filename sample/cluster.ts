@@ -96,7 +96,7 @@ export function membership(nodes: RunningNode[], loads = true): string {
         .sort((a, b) => a.id.localeCompare(b.id))
         .map(
           (i) =>
-            `${i.id}${i.status !== 'live' ? ` [${i.status}]` : loads ? ` (load ${i.load?.toFixed(2) ?? '?'})` : ''}`,
+            `${i.id}${i.status !== 'live' ? ` [${i.status}]` : loads ? ` (load ${i.load?.toFixed(2) ?? '…'})` : ''}`,
         );
       return `  ${n.config.id} sees ${seen.length} node${seen.length === 1 ? '' : 's'}: ${seen.join(', ')}`;
     })
