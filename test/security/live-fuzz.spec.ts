@@ -233,3 +233,50 @@ describe('each kind of refusal is counted under its reason', () => {
     await expectCounted('timeout', () => rawStream(victimAddr, new Uint8Array(0), 1000, false));
   });
 });
+
+describe('a flood of large streams', () => {
+  const nodes = new Nodes();
+  afterAll(() => nodes.closeAll());
+
+  it('buffers at most maxInboundStreams x maxStreamSize, and the node still answers', async () => {
+    const maxStreamSize = 1024 * 1024;
+    const maxInboundStreams = 16;
+    const victim = await nodes.start('flood-victim', {
+      maxStreamSize,
+      maxInboundStreams,
+      maxValueSize: 512 * 1024,
+    });
+    // Each stream: a frame announcing just under the limit, filled with junk.
+    const junk = frame(Buffer.alloc(maxStreamSize - 16, 0x42));
+    junk[4] = MessageType.Push;
+    junk[5] = 1;
+    collectGarbage();
+    const base = process.memoryUsage();
+    let peakExternal = 0;
+    let peakRss = 0;
+    const sampler = setInterval(() => {
+      const m = process.memoryUsage();
+      peakExternal = Math.max(peakExternal, m.arrayBuffers - base.arrayBuffers);
+      peakRss = Math.max(peakRss, m.rss);
+    }, 5);
+    const STREAMS = 300;
+    try {
+      await pool(Array.from({ length: STREAMS }), 64, () => rawStream(addrOf(victim), junk, 3000));
+    } finally {
+      clearInterval(sampler);
+    }
+    const counts = await rejections(victim, ALL_REASONS);
+    const mb = (n: number) => (n / 1024 / 1024).toFixed(1);
+    console.log(
+      `stream flood: ${STREAMS} x ${mb(junk.length)} MiB sent; peak buffers +${mb(peakExternal)} MiB, ` +
+        `peak rss ${mb(peakRss)} MiB; rejected ${JSON.stringify(counts)}`,
+    );
+    // Live: at most maxInboundStreams requests of maxStreamSize, each held as chunks and then
+    // concatenated once (32 MiB here); the peak also counts chunks not yet collected. It must
+    // stay well below what the flood sent (300 MiB).
+    expect(peakExternal).toBeLessThan(150 * 1024 * 1024);
+    expect(counts.decode + counts.streams).toBeGreaterThan(0);
+    const peer = await nodes.start('flood-peer');
+    await expect(peer.join([addrOf(victim)])).resolves.toEqual(['flood-victim']);
+  });
+});
