@@ -281,6 +281,13 @@ export class SimNetwork {
     }
   }
 
+  /** Sends a datagram from the node bound at `from`, through the same checks as the engine's sends. */
+  sendFrom(from: string, to: string, data: Uint8Array): void {
+    const endpoint = this.endpoints.get(from);
+    if (!endpoint) throw new Error(`nothing bound at ${from}`);
+    this.sendPacket(endpoint, to, data);
+  }
+
   /**
    * Delivers `data` to `to` as if `from` had sent it (a replay, a forged or
    * stale packet), subject to the same faults as real traffic.

@@ -63,7 +63,7 @@ describe('scenario 6: delete storm of 10,000 keys with tombstone GC', () => {
     );
 
     // A node joining now never sees a deleted key live.
-    const late = await sim.addNode('late');
+    await sim.addNode('late');
     await sim.join('late', ['n9']);
     await sim.runUntil(() => sim.converged(), { timeout: 10_000 });
     expect([...sim.liveKeys('late', 'n0').keys()].sort()).toEqual(['survivor-1', 'survivor-2']);
