@@ -49,14 +49,32 @@ function refusal(): string | undefined {
   return undefined;
 }
 
-/** Removes every namespace this test ever made (this run's and leftovers), and what runs in them. */
-function removeNamespaces(all: boolean): void {
+/** True while the process that made namespaces `${PREFIX}<pid>-*` still runs (another run of this test). */
+function running(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Removes this run's namespaces, or with `leftovers` those of earlier runs
+ * whose process died before cleaning up, and whatever still runs in them.
+ */
+function removeNamespaces(leftovers: boolean): void {
+  const ours = new RegExp(`^${PREFIX}(\\d+)-`);
   let names: string[];
   try {
     names = ip('netns', 'list')
       .split('\n')
       .map((line) => line.split(' ')[0])
-      .filter((name) => (all ? new RegExp(`^${PREFIX}\\d+-`).test(name) : name.startsWith(RUN)));
+      .filter((name) => {
+        const owner = ours.exec(name);
+        if (!owner) return false;
+        return leftovers ? !running(Number(owner[1])) : name.startsWith(`${RUN}-`);
+      });
   } catch {
     return;
   }
