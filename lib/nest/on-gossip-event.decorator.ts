@@ -1,5 +1,5 @@
 import { GOSSIP_EVENT_METADATA } from './constants';
-import type { GossipEventFilter, GossipEventOf, GossipEventType } from './gossip-event';
+import type { GossipEventFilter, GossipEventType } from './gossip-event';
 
 /** What `@OnGossipEvent` records on a method; one per decorator (they stack). */
 export interface OnGossipEventMetadata {
@@ -33,6 +33,3 @@ export function OnGossipEvent<T extends GossipEventType>(
     return descriptor;
   };
 }
-
-/** The event type a handler for `T` receives (handy for parameter types). */
-export type OnGossipEventPayload<T extends GossipEventType> = GossipEventOf<T>;

@@ -2,16 +2,24 @@ import { Controller, Get, type INestApplication } from '@nestjs/common';
 import { HealthCheck, HealthCheckService, TerminusModule } from '@nestjs/terminus';
 import { PrometheusModule } from '@willsoto/nestjs-prometheus';
 import request from 'supertest';
-import type { GossipService } from '../../lib';
+import { OnGossipEvent, type GossipEvent, type GossipService } from '../../lib';
 import { GossipHealthIndicator } from '../../lib/health';
 import { gossipApp, waitFor } from './helpers';
 
 @Controller('health')
 class HealthController {
+  readonly joins: string[] = [];
+
   constructor(
     private readonly health: HealthCheckService,
     private readonly gossip: GossipHealthIndicator,
   ) {}
+
+  /** Controllers handle gossip events too. */
+  @OnGossipEvent('join')
+  onJoin(event: GossipEvent): void {
+    this.joins.push(event.nodeId);
+  }
 
   @Get()
   @HealthCheck()
@@ -57,6 +65,7 @@ describe('HTTP surface: controller, /metrics, health', () => {
       () => a.gossip.node('http-b')?.entries.some((e) => e.key === 'http'),
       'b state at a',
     );
+    await waitFor(() => a.app.get(HealthController).joins.includes('http-b'), 'controller handler');
   });
 
   afterAll(async () => {
