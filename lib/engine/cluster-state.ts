@@ -29,6 +29,16 @@ export interface BuiltDigest {
   partial: boolean;
 }
 
+export interface DigestOptions {
+  /** Node ids to list right after our own (those the peer named). */
+  first?: Iterable<string>;
+  /** Only ours and recently changed records: news worth naming in a Syn. */
+  hotOnly?: boolean;
+}
+
+/** Records remembered as recent news. */
+const MAX_HOT = 16;
+
 export interface BuiltDelta {
   nodes: Encoded[];
   size: number;
@@ -64,7 +74,16 @@ export class ClusterState {
   /** Called whenever the summary changes: there is news to spread. */
   onSummaryChange: (() => void) | undefined;
 
-  constructor(readonly self: NodeRecord) {
+  /** Recently changed records, newest first, for hot digests. */
+  private recent: NodeRecord[] = [];
+  private readonly changedAt = new WeakMap<NodeRecord, number>();
+  /** How long a change counts as news worth naming in every Syn. */
+  hotWindow = 0;
+
+  constructor(
+    readonly self: NodeRecord,
+    private readonly now: () => number = Date.now,
+  ) {
     this.put(self);
   }
 
@@ -111,6 +130,7 @@ export class ClusterState {
     this.hashes.set(record, next);
     this.summaryHi ^= next.hi;
     this.summaryLo ^= next.lo;
+    this.markHot(record);
     this.onSummaryChange?.();
   }
 
@@ -251,7 +271,7 @@ export class ClusterState {
    * otherwise ours first, then the nodes we want, then the rest from a
    * random starting point, and it is marked partial.
    */
-  buildDigest(budget: number, random: () => number): BuiltDigest {
+  buildDigest(budget: number, random: () => number, options: DigestOptions = {}): BuiltDigest {
     const entries: Encoded[] = [];
     let size = ARRAY_HEADER_MAX;
     const add = (bytes: Uint8Array): boolean => {
@@ -260,6 +280,14 @@ export class ClusterState {
       size += bytes.length;
       return true;
     };
+    const hot = this.hotRecords();
+    if (options.hotOnly) {
+      if (hot.length === 0) return { entries, size, partial: true };
+      add(this.encodedDigestEntry(this.self));
+      for (const record of hot)
+        if (record !== this.self && !add(this.encodedDigestEntry(record))) break;
+      return { entries, size, partial: true };
+    }
     // Fast path: everything fits.
     const all: Uint8Array[] = [];
     let total = ARRAY_HEADER_MAX;
@@ -271,8 +299,20 @@ export class ClusterState {
     if (total <= budget && this.wanted.size === 0) {
       return { entries: all.map((b) => new Encoded(b)), size: total, partial: false };
     }
-    add(this.encodedDigestEntry(this.self));
+    // Ours, the nodes the peer asked about, recent news, nodes we want, then the rest from a random start.
+    const added = new Set<NodeRecord>();
+    let full = false;
+    const addRecord = (record: NodeRecord | undefined): void => {
+      if (full || !record || added.has(record)) return;
+      if (add(this.encodedDigestEntry(record))) added.add(record);
+      else full = true;
+    };
+    addRecord(this.self);
+    for (const id of options.first ?? []) addRecord(this.records.get(id));
+    for (const record of hot) addRecord(record);
+    let wantedAdded = 0;
     for (const [id, want] of this.wanted) {
+      if (full) break;
       const bytes = encodeDigestEntry({
         id,
         addr: want.addr,
@@ -281,15 +321,33 @@ export class ClusterState {
         maxVersion: 0,
         left: false,
       });
-      if (!add(bytes)) break;
+      if (add(bytes)) wantedAdded++;
+      else full = true;
     }
-    const others = [...this.records.values()].filter((r) => r !== this.self);
+    const others = [...this.records.values()];
     const start = others.length > 0 ? Math.floor(random() * others.length) : 0;
-    for (let i = 0; i < others.length; i++) {
-      if (!add(this.encodedDigestEntry(others[(start + i) % others.length]))) break;
-    }
-    const partial = entries.length < this.records.size + this.wanted.size;
+    for (let i = 0; i < others.length && !full; i++) addRecord(others[(start + i) % others.length]);
+    const partial = added.size < this.records.size || wantedAdded < this.wanted.size;
     return { entries, size, partial };
+  }
+
+  /** Records whose versions changed within `hotWindow`, newest first. */
+  private hotRecords(): NodeRecord[] {
+    const since = this.now() - this.hotWindow;
+    const out: NodeRecord[] = [];
+    for (const record of this.recent) {
+      if ((this.changedAt.get(record) ?? -Infinity) < since) break;
+      if (this.records.get(record.id) === record) out.push(record);
+    }
+    return out;
+  }
+
+  private markHot(record: NodeRecord): void {
+    this.changedAt.set(record, this.now());
+    const at = this.recent.indexOf(record);
+    if (at >= 0) this.recent.splice(at, 1);
+    this.recent.unshift(record);
+    if (this.recent.length > MAX_HOT) this.recent.pop();
   }
 
   /**

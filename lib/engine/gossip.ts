@@ -97,7 +97,8 @@ export class Gossip {
     this.logger = opts.logger ?? silentLogger;
     this.watcher = opts.watcher;
     this.self = new NodeRecord(opts.nodeId, '', generation);
-    this.state = new ClusterState(this.self);
+    this.state = new ClusterState(this.self, () => opts.clock.now());
+    this.state.hotWindow = 10 * opts.interval;
     this.wireLimits = {
       maxKeySize: opts.maxKeySize,
       maxValueSize: opts.maxValueSize,
@@ -401,9 +402,9 @@ export class Gossip {
   }
 
   /**
-   * Opens an exchange with `peer`. A round's Syn carries our summary and
-   * liveness news only: in a quiet cluster summaries agree and nothing more
-   * is sent. When they differ the peer answers with its digest; we push what
+   * Opens an exchange with `peer`. A round's Syn carries our summary,
+   * liveness news and the digest entries of nodes that changed lately (none
+   * in a quiet cluster, where summaries agree and nothing more is sent). When they differ the peer answers with its digest; we push what
    * it lacks and, if we lack something, follow up with a Syn that carries
    * our digest (`full`).
    */
@@ -411,17 +412,17 @@ export class Gossip {
     const summary = this.state.summary();
     const heartbeats = this.state.buildHeartbeats(this.heartbeatBudget());
     const budget = this.packetBudget() - heartbeats.length - HEARTBEATS_OVERHEAD;
-    const digest = full ? this.state.buildDigest(budget, this.opts.random) : undefined;
+    const digest = this.state.buildDigest(budget, this.opts.random, { hotOnly: !full });
     this.sendPacket(peer.addr, {
       type: MessageType.Syn,
       clusterId: this.opts.clusterId,
       from: this.self.id,
-      partial: digest?.partial ?? true,
-      digest: digest?.entries ?? [],
+      partial: digest.partial,
+      digest: digest.entries,
       summary,
       heartbeats,
     });
-    this.metrics.digestEntriesOutbound.inc(digest?.entries.length ?? 0);
+    this.metrics.digestEntriesOutbound.inc(digest.entries.length);
   }
 
   /** Room for compact heartbeats in one packet: a fixed slice, so liveness news never crowds out state. */
@@ -484,7 +485,9 @@ export class Gossip {
         // Same summary: nothing is owed either way, so no digest is needed.
         const digest = sameHash(message.summary, summary)
           ? undefined
-          : this.state.buildDigest(budget - delta.size, this.opts.random);
+          : this.state.buildDigest(budget - delta.size, this.opts.random, {
+              first: message.digest.map((e) => e.id),
+            });
         this.sendPacket(from, {
           type: MessageType.SynAck,
           clusterId: this.opts.clusterId,
