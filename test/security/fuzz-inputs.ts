@@ -184,13 +184,18 @@ function mutate(bytes: Uint8Array, mutations: Mutation[]): Uint8Array {
 }
 
 /** Bytes of a valid message with 1 to 4 mutations (the header is left alone half the time). */
-export function mutatedMessage(target: FuzzTarget): fc.Arbitrary<Uint8Array> {
+export function mutatedMessage(
+  target: FuzzTarget,
+  encode: (message: Outgoing) => Uint8Array = encodeMessage,
+): fc.Arbitrary<{ original: Uint8Array; mutated: Uint8Array }> {
   return fc
     .tuple(validMessage(target), fc.array(mutation, { minLength: 1, maxLength: 4 }), fc.boolean())
     .map(([message, mutations, keepHeader]) => {
-      const bytes = encodeMessage(message);
-      if (!keepHeader) return mutate(bytes, mutations);
-      return Buffer.concat([bytes.subarray(0, 2), mutate(bytes.subarray(2), mutations)]);
+      const original = encode(message);
+      const mutated = keepHeader
+        ? Buffer.concat([original.subarray(0, 2), mutate(original.subarray(2), mutations)])
+        : mutate(original, mutations);
+      return { original, mutated };
     });
 }
 
@@ -211,7 +216,7 @@ export function arbitraryBytes(maxLength = 1400): fc.Arbitrary<Uint8Array> {
 export function hostileInput(target: FuzzTarget): fc.Arbitrary<Uint8Array> {
   return fc.oneof(
     arbitraryBytes(),
-    mutatedMessage(target),
+    mutatedMessage(target).map((m) => m.mutated),
     validMessage(target).map((m) => encodeMessage(m)),
   );
 }
