@@ -161,6 +161,12 @@ describe('each kind of refusal is counted under its reason', () => {
     );
     await expectCounted('type', tcp(message()));
     await expectCounted('decode', tcp(Uint8Array.of(MessageType.Sync, 1, 0x93, 0xc0)));
+    // An address the node could not send to (port 0 made dgram.send throw in every round).
+    const digest = (addr: string) => [
+      { id: 'portless', addr, generation: 1, heartbeat: 1, maxVersion: 0, left: false },
+    ];
+    for (const addr of ['127.0.0.1:0', 'no-port', '1.2.3.4:99999'])
+      await expectCounted('decode', udp(message({ digest: digest(addr) })));
   });
 
   it('cluster and self', async () => {
