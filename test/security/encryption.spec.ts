@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { Gossip, GossipOptions } from '../../lib/engine';
-import { MessageType } from '../../lib/engine/codec';
+import { MessageType, Outgoing } from '../../lib/engine/codec';
 import { Keyring } from '../../lib/engine/keyring';
 import { Wire } from '../../lib/engine/wire';
 import {
@@ -114,6 +114,22 @@ describe('sealed clusters', () => {
     expect(await sealed.metrics.rejectedCount('unsealed')).toBe(1);
     await expect(sealed.join([addrOf(plain)])).rejects.toThrow(/refused.*\(sealed\)/);
     expect(await plain.metrics.rejectedCount('sealed')).toBe(1);
+    // Datagrams too.
+    const syn: Outgoing = {
+      type: MessageType.Syn,
+      clusterId: 'default',
+      from: 'someone',
+      partial: false,
+      digest: [],
+    };
+    await sendDatagrams(addrOf(sealed), [new Wire(new Keyring([]), limits).encode(syn)]);
+    await sendDatagrams(addrOf(plain), [new Wire(new Keyring([k1]), limits).encode(syn)]);
+    await waitFor(
+      async () =>
+        (await sealed.metrics.rejectedCount('unsealed')) === 2 &&
+        (await plain.metrics.rejectedCount('sealed')) === 2,
+      'a datagram refused on each side',
+    );
     expect(sealed.nodes()).toHaveLength(1);
     expect(plain.nodes()).toHaveLength(1);
   });
