@@ -16,12 +16,12 @@ import {
   decodeMessage,
   encodeMessage,
 } from './codec';
-import { GossipJoinError } from './errors';
+import { GossipConfigError, GossipJoinError } from './errors';
 import { FailureDetector } from './failure-detector';
 import { Keyring } from './keyring';
 import { GossipMetrics, MetricsSource } from './metrics';
 import { NodeRecord, applyNodeDelta } from './node-record';
-import { GossipOptions, ResolvedOptions, resolveOptions } from './options';
+import { GossipOptions, ResolvedOptions, resolveOptions, resolveSecretKeys } from './options';
 import { resolveHost } from './resolver';
 import { socketTransport } from './socket-transport';
 import type { Transport, TransportHandler } from './transport';
@@ -71,6 +71,7 @@ export class Gossip {
   private readonly self: NodeRecord;
   private readonly detectors = new Map<string, FailureDetector>();
   private readonly wire: Wire;
+  private readonly keyring: Keyring;
   private readonly wireLimits: DecodeLimits;
   private readonly logger: GossipLogger;
   private readonly watcher: Watcher | undefined;
@@ -104,7 +105,8 @@ export class Gossip {
       maxValueSize: opts.maxValueSize,
       maxArrayLength: Math.max(opts.maxNodes, opts.maxEntriesPerNode) + 16,
     };
-    this.wire = new Wire(new Keyring(opts.secretKeys), this.wireLimits);
+    this.keyring = new Keyring(opts.secretKeys);
+    this.wire = new Wire(this.keyring, this.wireLimits);
     this.metrics = new GossipMetrics(this.metricsSource(), opts.registry, opts.metricsPrefix);
     this.lastRound = opts.clock.now();
     this.lastGc = this.lastRound;
@@ -236,6 +238,28 @@ export class Gossip {
     this.resolveTimer?.cancel();
     this.metrics.detach();
     await this.transport?.close();
+  }
+
+  /**
+   * Replaces the AES-256-GCM keys of a running node, for rotation without
+   * restarts: give every node `[old, new]`, then `[new, old]`, then `[new]`,
+   * each step on all nodes before the next. The first key seals, all open.
+   * A sealed node stays sealed and a plain one plain: switching would cut
+   * the node off from its peers, so it takes a restart on purpose.
+   */
+  setSecretKeys(keys: Array<string | Uint8Array>): void {
+    this.assertOpen('setSecretKeys');
+    const decoded = resolveSecretKeys(keys);
+    if (decoded.length > 0 !== this.keyring.enabled) {
+      throw new GossipConfigError(
+        'secretKeys',
+        this.keyring.enabled
+          ? 'cannot be emptied on a sealed node (restart it without keys)'
+          : 'cannot be set on a plain node (restart it with keys)',
+        keys,
+      );
+    }
+    this.keyring.replace(decoded);
   }
 
   /** Sets `key` on this node; throws RangeError past a size limit. */

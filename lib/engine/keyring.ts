@@ -23,10 +23,15 @@ export function decodeSecretKey(key: unknown): Buffer | undefined {
  * tried to open, so keys can be rotated across a live cluster.
  */
 export class Keyring {
-  constructor(private readonly keys: Buffer[]) {}
+  constructor(private keys: Buffer[]) {}
 
   get enabled(): boolean {
     return this.keys.length > 0;
+  }
+
+  /** Replaces the keys (validated by the caller); takes effect for the next message. */
+  replace(keys: Buffer[]): void {
+    this.keys = [...keys];
   }
 
   /** nonce | ciphertext | tag, with `header` authenticated but not encrypted. */

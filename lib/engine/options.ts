@@ -243,27 +243,7 @@ export function resolveOptions(options: GossipOptions): ResolvedOptions {
     );
   }
 
-  let secretKeys: Buffer[] = [];
-  if (options.secretKeys !== undefined) {
-    if (!Array.isArray(options.secretKeys)) {
-      throw new GossipConfigError(
-        'secretKeys',
-        'must be an array of 32-byte keys',
-        options.secretKeys,
-      );
-    }
-    secretKeys = options.secretKeys.map((key, i) => {
-      const decoded = decodeSecretKey(key);
-      if (!decoded) {
-        throw new GossipConfigError(
-          `secretKeys[${i}]`,
-          'must be 32 bytes (raw, base64 or hex)',
-          key,
-        );
-      }
-      return decoded;
-    });
-  }
+  const secretKeys = options.secretKeys === undefined ? [] : resolveSecretKeys(options.secretKeys);
 
   for (const hook of ['watcher', 'logger', 'registry', 'clock'] as const) {
     const value = options[hook];
@@ -309,6 +289,20 @@ export function resolveOptions(options: GossipOptions): ResolvedOptions {
     random: options.random ?? Math.random,
     resolver: options.resolver ?? systemResolver,
   };
+}
+
+/** Decodes `secretKeys`; throws GossipConfigError naming the first bad key. */
+export function resolveSecretKeys(keys: unknown): Buffer[] {
+  if (!Array.isArray(keys)) {
+    throw new GossipConfigError('secretKeys', 'must be an array of 32-byte keys', keys);
+  }
+  return keys.map((key: unknown, i) => {
+    const decoded = decodeSecretKey(key);
+    if (!decoded) {
+      throw new GossipConfigError(`secretKeys[${i}]`, 'must be 32 bytes (raw, base64 or hex)', key);
+    }
+    return decoded;
+  });
 }
 
 function integer<K extends keyof GossipOptions>(
