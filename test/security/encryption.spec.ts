@@ -9,6 +9,7 @@ import {
   frame,
   rawStream,
   sendDatagrams,
+  sleep,
   valueAt,
   waitAllSee,
   waitFor,
@@ -235,5 +236,60 @@ describe('key rotation across three nodes, restarting one at a time', () => {
     // A node still on the old key alone is now refused.
     const stale = await nodes.start('rot-stale', { secretKeys: [k1] });
     await expect(stale.join([addrOf(cluster[0])])).rejects.toThrow(/auth/);
+  });
+});
+
+describe('key rotation on a live cluster with setSecretKeys', () => {
+  const nodes = new Nodes();
+  afterAll(() => nodes.closeAll());
+
+  it('moves three nodes from k1 to k2 without a restart, a lost update or a refusal', async () => {
+    const ids = ['live-rot-0', 'live-rot-1', 'live-rot-2'];
+    const cluster: Gossip[] = [];
+    for (const id of ids) {
+      const g = await nodes.start(id, { secretKeys: [k1] });
+      if (cluster.length > 0) await g.join([addrOf(cluster[0])]);
+      cluster.push(g);
+    }
+    await waitAllSee(cluster, ids, 'the cluster on k1');
+    let seq = 0;
+    const writer = setInterval(() => {
+      for (const g of cluster) g.upsertLocal('seq', String(++seq));
+    }, 20);
+    try {
+      for (const keys of [[k1, k2.toString('base64')], [k2.toString('hex'), k1], [k2]]) {
+        for (const g of cluster) {
+          g.setSecretKeys(keys);
+          await sleep(60); // a round or so between nodes, as an operator would
+        }
+      }
+    } finally {
+      clearInterval(writer);
+    }
+    for (const owner of cluster) {
+      const last = owner.localNode().entries.find((e) => e.key === 'seq')?.value as string;
+      await waitValue(
+        cluster.filter((g) => g !== owner),
+        owner.nodeId,
+        'seq',
+        last,
+      );
+    }
+    for (const g of cluster) {
+      for (const reason of ['auth', 'unsealed', 'sealed'])
+        expect(await g.metrics.rejectedCount(reason)).toBe(0);
+    }
+    // The old key no longer opens anything.
+    const stale = await nodes.start('live-rot-stale', { secretKeys: [k1] });
+    await expect(stale.join([addrOf(cluster[0])])).rejects.toThrow(/auth/);
+  });
+
+  it('validates keys and refuses to switch a node between sealed and plain', async () => {
+    const sealed = await nodes.start('keys-sealed', { secretKeys: [k1] });
+    const plain = await nodes.start('keys-plain');
+    expect(() => sealed.setSecretKeys(['short'])).toThrow(/secretKeys\[0\] must be 32 bytes/);
+    expect(() => sealed.setSecretKeys([])).toThrow(/cannot be emptied on a sealed node/);
+    expect(() => plain.setSecretKeys([k1])).toThrow(/cannot be set on a plain node/);
+    plain.setSecretKeys([]);
   });
 });
