@@ -1,5 +1,7 @@
 import { Simulation } from '../../lib/sim';
 
+// Virtual time is cheap, wall time is not: generous limits for a busy CI machine.
+jest.setTimeout(180_000);
 /**
  * Scenario 7: a node is cut off for a long time while it writes 5,000
  * entries and another node writes 5,000 more. After the heal the backlog,

@@ -1,5 +1,7 @@
 import { Simulation } from '../../lib/sim';
 
+// Virtual time is cheap, wall time is not: generous limits for a busy CI machine.
+jest.setTimeout(180_000);
 /**
  * Scenario 3: 5 of 100 nodes crash (no leave, no goodbye). Every survivor
  * marks them unreachable, then expires them, and they never come back —

@@ -1,5 +1,7 @@
 import { Simulation } from '../../lib/sim';
 
+// Virtual time is cheap, wall time is not: generous limits for a busy CI machine.
+jest.setTimeout(180_000);
 /**
  * Scenario 6: one node upserts 10,000 keys and deletes them all. After
  * tombstone collection the state every node holds for it is small again; a

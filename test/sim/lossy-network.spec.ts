@@ -1,5 +1,7 @@
 import { Simulation } from '../../lib/sim';
 
+// Virtual time is cheap, wall time is not: generous limits for a busy CI machine.
+jest.setTimeout(180_000);
 /**
  * Scenario 1: 100 nodes on a network that loses 10% of datagrams,
  * duplicates some and reorders others. Every node writes; every write

@@ -1,5 +1,7 @@
 import { Simulation } from '../../lib/sim';
 
+// Virtual time is cheap, wall time is not: generous limits for a busy CI machine.
+jest.setTimeout(180_000);
 /**
  * Scenario 2: the cluster splits into two halves, both sides keep writing,
  * then the network heals. Each side sees the other as unreachable during

@@ -1,5 +1,7 @@
 import { Simulation } from '../../lib/sim';
 
+// Virtual time is cheap, wall time is not: generous limits for a busy CI machine.
+jest.setTimeout(180_000);
 /**
  * Scenario 8: a node's process stops for 5 s (a long GC pause), then
  * resumes. Its own overdue round sees the gap and forgives the silence it

@@ -1,6 +1,8 @@
 import fc from 'fast-check';
 import { Simulation } from '../../lib/sim';
 
+// Virtual time is cheap, wall time is not: generous limits for a busy CI machine.
+jest.setTimeout(180_000);
 /**
  * Scenario 9: random interleavings of writes, deletes, packet loss and
  * partitions, ending with the network healed, always converge: every node

@@ -1,6 +1,8 @@
 import { Gossip } from '../../lib/engine';
 import { Rng, Simulation, SimWatcherEvent, VirtualClock } from '../../lib/sim';
 
+jest.setTimeout(60_000);
+
 /** The simulator itself: determinism, time, faults and the datagram limit. */
 describe('simulator', () => {
   it('runs events in time order, equal times in scheduling order', async () => {
