@@ -36,7 +36,6 @@ interface Node {
   id: string;
   registry: Registry;
   falseUnreachable: number;
-  suspects: Set<string>;
 }
 
 async function waitUntil(cond: () => boolean, limitMs: number): Promise<number | undefined> {
@@ -97,7 +96,6 @@ async function runSize(n: number, steadySeconds: number): Promise<Record<string,
       id: `node-${i}`,
       registry,
       falseUnreachable: 0,
-      suspects: new Set(),
     } as Node;
     node.gossip = await Gossip.create({
       bindAddr: '127.0.0.1:0',
@@ -108,7 +106,6 @@ async function runSize(n: number, steadySeconds: number): Promise<Record<string,
       nodeExpiry: 600_000,
       watcher: {
         onUnreachable: (id) => {
-          node.suspects.add(id);
           if (!expectedDead.has(id)) node.falseUnreachable++;
         },
       },
@@ -118,7 +115,14 @@ async function runSize(n: number, steadySeconds: number): Promise<Record<string,
   const expectedDead = new Set<string>();
   // 1. join convergence
   const joinStart = performance.now();
-  for (const x of nodes.slice(1)) await x.gossip.join([nodes[0].gossip.localNode().addr]);
+  // All join node 0, 16 at a time (a deploy starting many instances at once).
+  const seed = nodes[0].gossip.localNode().addr;
+  const queue = nodes.slice(1);
+  await Promise.all(
+    Array.from({ length: 16 }, async () => {
+      for (let x = queue.shift(); x; x = queue.shift()) await x.gossip.join([seed]);
+    }),
+  );
   const joinAll = await waitUntil(() => nodes.every((x) => live(x) === n), 60_000);
   const joinMs = joinAll === undefined ? null : round(performance.now() - joinStart);
   const falseDuringJoin = nodes.reduce((s, x) => s + x.falseUnreachable, 0);
@@ -179,7 +183,7 @@ async function runSize(n: number, steadySeconds: number): Promise<Record<string,
   await victim.gossip.close();
   const survivors = nodes.slice(0, n - 1);
   const detection = summary(
-    await perNodeTimes(survivors, (x) => x.suspects.has(victim.id), 60_000),
+    await perNodeTimes(survivors, (x) => x.gossip.node(victim.id)?.unreachable === true, 60_000),
   );
 
   // 4. graceful leave, 3 trials

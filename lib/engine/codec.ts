@@ -95,6 +95,8 @@ export interface Syn {
   summary: Summary;
   /** Compact heartbeats: 12 bytes each (key hi, key lo, heartbeat), see ClusterState. */
   heartbeats: Uint8Array;
+  /** Heartbeat vector, usable by a receiver with the same membership: see ClusterState.buildVector. */
+  vector: Uint8Array;
 }
 /** Hash of every node's (generation, maxVersion, left) the sender holds. */
 export interface Summary {
@@ -112,6 +114,7 @@ export interface SynAck {
   truncated: boolean;
   summary: Summary;
   heartbeats: Uint8Array;
+  vector: Uint8Array;
 }
 export interface Ack {
   type: typeof MessageType.Ack;
@@ -252,11 +255,12 @@ function packDelta(delta: NodeDelta[] | Encoded[]): Encoded[] {
 interface Liveness {
   summary: Summary;
   heartbeats: Uint8Array;
+  vector: Uint8Array;
 }
 
 function liveness(m: Partial<Liveness>): unknown[] {
   const summary = m.summary ?? { hi: 0, lo: 0 };
-  return [[summary.hi, summary.lo], m.heartbeats ?? new Uint8Array(0)];
+  return [[summary.hi, summary.lo], m.heartbeats ?? new Uint8Array(0), m.vector ?? new Uint8Array(0)];
 }
 
 export type Outgoing =
@@ -384,7 +388,7 @@ export function decodeMessage(bytes: Uint8Array, limits: DecodeLimits): Message 
   const r = new Reader(body, limits);
   switch (type) {
     case MessageType.Syn:
-      r.expectLength(6);
+      r.expectLength(7);
       return {
         type,
         clusterId: r.str(0),
@@ -393,9 +397,10 @@ export function decodeMessage(bytes: Uint8Array, limits: DecodeLimits): Message 
         digest: r.digest(3),
         summary: r.summary(4),
         heartbeats: r.heartbeats(5),
+        vector: r.vector(6),
       };
     case MessageType.SynAck:
-      r.expectLength(8);
+      r.expectLength(9);
       return {
         type,
         clusterId: r.str(0),
@@ -406,6 +411,7 @@ export function decodeMessage(bytes: Uint8Array, limits: DecodeLimits): Message 
         truncated: r.bool(5),
         summary: r.summary(6),
         heartbeats: r.heartbeats(7),
+        vector: r.vector(8),
       };
     case MessageType.Ack:
       r.expectLength(4);
@@ -587,6 +593,14 @@ class Reader {
     if (hi > 0xffffffff || lo > 0xffffffff)
       throw new DecodeError('decode', 'summary halves are u32');
     return { hi, lo };
+  }
+
+  vector(i: number): Uint8Array {
+    const v = this.at(i);
+    if (!(v instanceof Uint8Array) || (v.length !== 0 && (v.length < 12 || v.length % 2 !== 0))) {
+      throw new DecodeError('decode', 'heartbeat vector must be empty or 3 u32 and u16 items');
+    }
+    return v;
   }
 
   heartbeats(i: number): Uint8Array {

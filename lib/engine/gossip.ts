@@ -29,9 +29,12 @@ import type { GossipLogger, NodeMetadata, NodeState, Watcher } from './types';
 import { Wire } from './wire';
 
 /** Fixed fields of a message (cluster id, sender id, flags), generously bounded. */
-const FIXED_FIELDS_SLACK = 16;
-/** Compact heartbeats per packet: enough to cover a small cluster every message, a large one in turn. */
-const MAX_HEARTBEATS = 24;
+const FIXED_FIELDS_SLACK = 40;
+/** Heartbeats by key in a packet that also carries a vector, and in one that cannot. */
+const FEW_HEARTBEATS = 4;
+const MANY_HEARTBEATS = 24;
+/** Largest heartbeat vector: 2 bytes a node, so 250 nodes a packet; larger clusters take turns. */
+const MAX_VECTOR_BYTES = 512;
 /** MessagePack bin header of the heartbeat list. */
 const HEARTBEATS_OVERHEAD = 3;
 /** Peers pushed to at once when this node learns something new. */
@@ -434,8 +437,8 @@ export class Gossip {
    */
   private sendSyn(peer: NodeRecord, full = false): void {
     const summary = this.state.summary();
-    const heartbeats = this.state.buildHeartbeats(this.heartbeatBudget());
-    const budget = this.packetBudget() - heartbeats.length - HEARTBEATS_OVERHEAD;
+    // We cannot know the peer's membership: a vector for when it is ours, a few keyed heartbeats for when not.
+    const { heartbeats, vector, budget } = this.liveness(FEW_HEARTBEATS, true);
     const digest = this.state.buildDigest(budget, this.opts.random, { hotOnly: !full });
     this.sendPacket(peer.addr, {
       type: MessageType.Syn,
@@ -445,16 +448,24 @@ export class Gossip {
       digest: digest.entries,
       summary,
       heartbeats,
+      vector,
     });
     this.metrics.digestEntriesOutbound.inc(digest.entries.length);
   }
 
-  /** Room for compact heartbeats in one packet: a fixed slice, so liveness news never crowds out state. */
-  private heartbeatBudget(): number {
-    return Math.min(
-      Math.floor(this.packetBudget() / 3),
-      HEARTBEATS_OVERHEAD + HEARTBEAT_BYTES * MAX_HEARTBEATS,
-    );
+  /**
+   * Liveness news for one packet: up to `keyed` heartbeats named by key
+   * (usable by any peer) and, with `withVector`, the heartbeat vector
+   * (usable by a peer whose summary equals ours), together within a third
+   * of the packet; `budget` is what is left for digest and delta.
+   */
+  private liveness(keyed: number, withVector: boolean): { heartbeats: Uint8Array; vector: Uint8Array; budget: number } {
+    const total = this.packetBudget();
+    const share = Math.floor(total / 3);
+    const heartbeats = this.state.buildHeartbeats(Math.min(share, HEARTBEATS_OVERHEAD + HEARTBEAT_BYTES * keyed));
+    const vectorRoom = Math.min(MAX_VECTOR_BYTES, share - heartbeats.length);
+    const vector = withVector ? this.state.buildVector(vectorRoom) : new Uint8Array(0);
+    return { heartbeats, vector, budget: total - heartbeats.length - vector.length - 2 * HEARTBEATS_OVERHEAD };
   }
 
   private sendPacket(to: string, message: Outgoing): void {
@@ -495,11 +506,13 @@ export class Gossip {
     switch (message.type) {
       case MessageType.Syn: {
         this.metrics.digestEntriesInbound.inc(message.digest.length);
-        this.applyHeartbeats(message.heartbeats, now);
+        this.applyLiveness(message, now);
         this.applyDigest(message.digest, now);
         const summary = this.state.summary();
-        const heartbeats = this.state.buildHeartbeats(this.heartbeatBudget());
-        const budget = this.packetBudget() - heartbeats.length - HEARTBEATS_OVERHEAD;
+        // A peer with our membership reads our vector; one without needs heartbeats by key.
+        const { heartbeats, vector, budget } = this.state.vectorUsable(message.vector)
+          ? this.liveness(FEW_HEARTBEATS, true)
+          : this.liveness(MANY_HEARTBEATS, false);
         const delta = this.state.buildDelta(
           message.digest,
           message.partial,
@@ -522,6 +535,7 @@ export class Gossip {
           truncated: delta.truncated,
           summary,
           heartbeats,
+          vector,
         });
         this.metrics.digestEntriesOutbound.inc(digest?.entries.length ?? 0);
         this.metrics.deltaEntriesOutbound.inc(delta.entryCount);
@@ -529,7 +543,7 @@ export class Gossip {
       }
       case MessageType.SynAck: {
         this.metrics.digestEntriesInbound.inc(message.digest.length);
-        this.applyHeartbeats(message.heartbeats, now);
+        this.applyLiveness(message, now);
         this.applyDelta(message.delta, now);
         this.applyDigest(message.digest, now);
         if (message.truncated) this.startSync(from);
@@ -624,12 +638,15 @@ export class Gossip {
     this.sendSyn(peer, true);
   }
 
-  private applyHeartbeats(list: Uint8Array, now: number): void {
-    this.state.readHeartbeats(list, (record, heartbeat) => {
+  /** Heartbeats by key, and the vector when the sender's membership is ours (same records, same order). */
+  private applyLiveness(message: { heartbeats: Uint8Array; vector: Uint8Array }, now: number): void {
+    const rise = (record: NodeRecord, heartbeat: number) => {
       if (record === this.self || heartbeat <= record.heartbeat) return;
       record.heartbeat = heartbeat;
       this.onHeartbeat(record, now);
-    });
+    };
+    this.state.readHeartbeats(message.heartbeats, rise);
+    this.state.readVector(message.vector, rise);
   }
 
   private applyDigest(digest: DigestEntry[], now: number): void {

@@ -47,6 +47,7 @@ describe('codec', () => {
       digest: [digestEntry],
       summary: { hi: 0xffffffff, lo: 7 },
       heartbeats: Uint8Array.from({ length: 24 }, (_, i) => i),
+      vector: Uint8Array.of(0, 0, 0, 1, 0, 0, 0, 2, 0, 0, 0, 3, 1, 2, 3, 4),
     },
     {
       type: MessageType.SynAck,
@@ -58,6 +59,7 @@ describe('codec', () => {
       truncated: true,
       summary: { hi: 1, lo: 2 },
       heartbeats: new Uint8Array(0),
+      vector: new Uint8Array(0),
     },
     { type: MessageType.Ack, clusterId: 'c', from: 'a', delta: [nodeDelta], truncated: false },
     {
