@@ -201,7 +201,7 @@ export class Simulation {
   /**
    * Starts `count` nodes and joins them. `full` (default): each joins the
    * first node, then syncs with it again, so every node knows every node.
-   * `sparse`: all join at once, each through one random other node, so
+   * `sparse`: all join at once, each through one random earlier node, so
    * each starts knowing only a few and gossip spreads membership (the only
    * way to start very large clusters: a full view costs N² records).
    */
@@ -216,10 +216,8 @@ export class Simulation {
     for (let i = 0; i < count; i++) nodes.push(await this.addNode(undefined, engine));
     if (count < 2) return nodes;
     if (bootstrap === 'sparse') {
-      const joins = nodes.map((n, i) => {
-        const other = (i + 1 + this.rng.int(count - 1)) % count;
-        return n.gossip.join([nodes[other].addr]);
-      });
+      // Each joins a random earlier node: a random tree, so the cluster is connected.
+      const joins = nodes.slice(1).map((n, i) => n.gossip.join([nodes[this.rng.int(i + 1)].addr]));
       await this.settle(Promise.all(joins));
       return nodes;
     }

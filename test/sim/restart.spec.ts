@@ -81,7 +81,10 @@ describe('scenarios 4 and 5: restart with the same id, stale incarnation replaye
       expect(mixed()).toEqual([]);
     }
     await sim.runUntil(() => sim.converged(), { timeout: 10_000 });
-    const n5Events = sim.events.slice(before).filter((e) => e.subject === 'n5');
+    // Liveness may flicker on a busy network; membership and entries must not move.
+    const n5Events = sim.events
+      .slice(before)
+      .filter((e) => e.subject === 'n5' && e.type !== 'unreachable' && e.type !== 'reachable');
     expect(n5Events).toEqual([]);
     for (const node of sim.all)
       if (node.id !== 'n5') expect(sim.liveKeys(node.id, 'n5')).toEqual(new Map([['a', 'new']]));
