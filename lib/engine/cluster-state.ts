@@ -36,7 +36,7 @@ export interface BuiltDigest {
 export interface DigestOptions {
   /** Node ids to list right after our own (those the peer named). */
   first?: Iterable<string>;
-  /** Only ours and recently changed records: news worth naming in a Syn. */
+  /** Only ours, the `first` ones and recently changed records: news, without random filler. */
   hotOnly?: boolean;
 }
 
@@ -362,10 +362,16 @@ export class ClusterState {
     };
     const hot = this.hotRecords();
     if (options.hotOnly) {
-      if (hot.length === 0) return { entries, size, partial: true };
+      // Ours, the nodes the peer named, our recent news: no filler.
+      const named = [...(options.first ?? [])].map((id) => this.records.get(id));
+      const picked = new Set<NodeRecord>();
+      for (const record of [...named, ...hot]) {
+        if (!record || record === this.self || picked.has(record)) continue;
+        picked.add(record);
+      }
+      if (picked.size === 0 && hot.length === 0) return { entries, size, partial: true };
       add(this.encodedDigestEntry(this.self));
-      for (const record of hot)
-        if (record !== this.self && !add(this.encodedDigestEntry(record))) break;
+      for (const record of picked) if (!add(this.encodedDigestEntry(record))) break;
       return { entries, size, partial: true };
     }
     // Fast path: everything fits.

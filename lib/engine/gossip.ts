@@ -378,7 +378,7 @@ export class Gossip {
    */
   private announce(): void {
     if (this.closed || this.newsTimer) return;
-    const wait = Math.max(0, this.lastNewsPush + this.opts.interval / 5 - this.opts.clock.now());
+    const wait = Math.max(0, this.lastNewsPush + this.opts.interval / 2 - this.opts.clock.now());
     this.newsTimer = this.opts.clock.setTimer(wait, () => {
       this.newsTimer = undefined;
       if (this.closed) return;
@@ -459,13 +459,22 @@ export class Gossip {
    * (usable by a peer whose summary equals ours), together within a third
    * of the packet; `budget` is what is left for digest and delta.
    */
-  private liveness(keyed: number, withVector: boolean): { heartbeats: Uint8Array; vector: Uint8Array; budget: number } {
+  private liveness(
+    keyed: number,
+    withVector: boolean,
+  ): { heartbeats: Uint8Array; vector: Uint8Array; budget: number } {
     const total = this.packetBudget();
     const share = Math.floor(total / 3);
-    const heartbeats = this.state.buildHeartbeats(Math.min(share, HEARTBEATS_OVERHEAD + HEARTBEAT_BYTES * keyed));
+    const heartbeats = this.state.buildHeartbeats(
+      Math.min(share, HEARTBEATS_OVERHEAD + HEARTBEAT_BYTES * keyed),
+    );
     const vectorRoom = Math.min(MAX_VECTOR_BYTES, share - heartbeats.length);
     const vector = withVector ? this.state.buildVector(vectorRoom) : new Uint8Array(0);
-    return { heartbeats, vector, budget: total - heartbeats.length - vector.length - 2 * HEARTBEATS_OVERHEAD };
+    return {
+      heartbeats,
+      vector,
+      budget: total - heartbeats.length - vector.length - 2 * HEARTBEATS_OVERHEAD,
+    };
   }
 
   private sendPacket(to: string, message: Outgoing): void {
@@ -524,6 +533,9 @@ export class Gossip {
           ? undefined
           : this.state.buildDigest(budget - delta.size, this.opts.random, {
               first: message.digest.map((e) => e.id),
+              // A Syn naming its news gets our side of that news; a bare one,
+              // whose difference we cannot place, gets a whole (or random) digest.
+              hotOnly: message.partial && message.digest.length > 0,
             });
         this.sendPacket(from, {
           type: MessageType.SynAck,
@@ -639,7 +651,10 @@ export class Gossip {
   }
 
   /** Heartbeats by key, and the vector when the sender's membership is ours (same records, same order). */
-  private applyLiveness(message: { heartbeats: Uint8Array; vector: Uint8Array }, now: number): void {
+  private applyLiveness(
+    message: { heartbeats: Uint8Array; vector: Uint8Array },
+    now: number,
+  ): void {
     const rise = (record: NodeRecord, heartbeat: number) => {
       if (record === this.self || heartbeat <= record.heartbeat) return;
       record.heartbeat = heartbeat;
