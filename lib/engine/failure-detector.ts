@@ -6,6 +6,9 @@
  * with F the normal CDF of the observed intervals. Phi 8 means silence of
  * about mean + acceptablePause + 5.6 standard deviations.
  */
+/** Intervals learned before the bootstrap allowance stops. */
+const BOOTSTRAP_SAMPLES = 3;
+
 export class FailureDetector {
   private readonly samples: number[] = [];
   private next = 0;
@@ -19,6 +22,9 @@ export class FailureDetector {
    *   accused after a single late heartbeat
    * @param acceptablePause extra silence always allowed on top of the mean
    * @param maxInterval gaps longer than this (a partition, a pause) are not learned
+   * @param bootstrapPause extra silence allowed until a few intervals are
+   *   known: a node just learned of is not yet part of every peer's
+   *   heartbeat vector, so its first news comes slower
    */
   constructor(
     now: number,
@@ -26,6 +32,7 @@ export class FailureDetector {
     private readonly minStdDev: number,
     private readonly acceptablePause: number,
     private readonly maxInterval: number,
+    private readonly bootstrapPause = 0,
     private readonly windowSize = 100,
   ) {
     this.lastArrival = now;
@@ -63,7 +70,9 @@ export class FailureDetector {
 
   phi(now: number): number {
     const silence = Math.max(0, now - this.lastArrival);
-    const y = (silence - this.meanInterval - this.acceptablePause) / this.stdDev;
+    const pause =
+      this.acceptablePause + (this.samples.length < BOOTSTRAP_SAMPLES ? this.bootstrapPause : 0);
+    const y = (silence - this.meanInterval - pause) / this.stdDev;
     // Logistic approximation of the normal CDF's tail (Bowling et al. 2009), stable for large y.
     const e = Math.exp(-y * (1.5976 + 0.070566 * y * y));
     if (y > 0) return -Math.log10(e / (1 + e));

@@ -41,8 +41,6 @@ const HEARTBEATS_OVERHEAD = 3;
 const NEWS_FANOUT = 2;
 /** Peers told of a leave at once. */
 const LEAVE_FANOUT = 3;
-/** A round later than this many intervals means our own process was paused. */
-const PAUSE_INTERVALS = 4;
 /** Tombstones are collected at most this often. */
 const GC_EVERY_MS = 1000;
 /** Background syncs at once: a flood of truncated acks (their source may be spoofed) must not open unbounded connections. */
@@ -83,7 +81,8 @@ export class Gossip {
   private newsTimer: Timer | undefined;
   private lastNewsPush = -Infinity;
   private resolveTimer: Timer | undefined;
-  private lastRound: number;
+  /** When the pending round was due: lateness is forgiven to every failure detector. */
+  private roundDue: number;
   private lastGc: number;
   private closed = false;
   private hasLeft = false;
@@ -111,8 +110,8 @@ export class Gossip {
     this.keyring = new Keyring(opts.secretKeys);
     this.wire = new Wire(this.keyring, this.wireLimits);
     this.metrics = new GossipMetrics(this.metricsSource(), opts.registry, opts.metricsPrefix);
-    this.lastRound = opts.clock.now();
-    this.lastGc = this.lastRound;
+    this.roundDue = opts.clock.now();
+    this.lastGc = this.roundDue;
   }
 
   /** Validates options, binds UDP and TCP on one port, and starts gossip rounds. */
@@ -328,6 +327,7 @@ export class Gossip {
   private scheduleRound(): void {
     if (this.closed) return;
     const delay = this.opts.interval * (0.9 + 0.2 * this.opts.random());
+    this.roundDue = this.opts.clock.now() + delay;
     this.roundTimer = this.opts.clock.setTimer(delay, () => {
       try {
         this.round();
@@ -341,12 +341,11 @@ export class Gossip {
   private round(): void {
     const started = performance.now();
     const now = this.opts.clock.now();
-    const gap = now - this.lastRound;
-    this.lastRound = now;
-    if (gap > PAUSE_INTERVALS * this.opts.interval) {
-      // We were not running (GC pause, suspended VM): silence we did not observe is nobody's fault.
-      for (const detector of this.detectors.values()) detector.forgive(gap - this.opts.interval);
-    }
+    // A round that runs late means this process was not running (a busy
+    // event loop, a GC pause, a suspended VM): peers' news waited in our
+    // socket too, so silence we did not observe is nobody's fault.
+    const late = now - this.roundDue;
+    if (late > 0) for (const detector of this.detectors.values()) detector.forgive(late);
     this.self.heartbeat++;
     this.followedUp.clear();
     this.detectFailures(now);
@@ -737,13 +736,15 @@ export class Gossip {
     // Heartbeat news about a node arrives every round or two, less regularly
     // in a large cluster (compact lists cover it in turn): start from two
     // intervals, never assume less spread than one interval, and always
-    // allow one interval of lateness, so a busy event loop is not a death.
+    // allow one interval of lateness, so a busy event loop is not a death;
+    // ten more intervals until the first few heartbeats of a new node arrived.
     return new FailureDetector(
       now,
       2 * interval,
       interval,
       interval,
       Math.max(10 * interval, 2000),
+      10 * interval,
     );
   }
 
