@@ -69,8 +69,8 @@ export class ClusterState {
   private summaryHi = 0;
   private summaryLo = 0;
   private readonly hashes = new WeakMap<NodeRecord, Hash64>();
-  /** Records by the low half of their key, for compact heartbeat lists. */
-  private readonly byKey = new Map<number, NodeRecord>();
+  /** Records by their whole 64-bit key (half a key would let a forged id shadow a real node). */
+  private readonly byKey = new Map<string, NodeRecord>();
   /** Round-robin order for heartbeat lists, rebuilt when membership changes. */
   private rotation: NodeRecord[] = [];
   private rotationDirty = true;
@@ -105,7 +105,7 @@ export class ClusterState {
     this.records.set(record.id, record);
     record.onVersionChange = (r) => this.rehash(r);
     this.rehash(record);
-    this.byKey.set(record.key.lo, record);
+    this.byKey.set(keyText(record.key.hi, record.key.lo), record);
     this.rotationDirty = true;
     this.canonicalDirty = true;
     this.memberHi ^= record.key.hi;
@@ -127,7 +127,8 @@ export class ClusterState {
       this.summaryLo ^= old.lo;
       this.hashes.delete(record);
     }
-    if (this.byKey.get(record.key.lo) === record) this.byKey.delete(record.key.lo);
+    const text = keyText(record.key.hi, record.key.lo);
+    if (this.byKey.get(text) === record) this.byKey.delete(text);
     this.rotationDirty = true;
     this.canonicalDirty = true;
     this.memberHi ^= record.key.hi;
@@ -261,8 +262,8 @@ export class ClusterState {
   readHeartbeats(list: Uint8Array, visit: (record: NodeRecord, heartbeat: number) => void): void {
     const view = new DataView(list.buffer, list.byteOffset, list.byteLength);
     for (let at = 0; at + HEARTBEAT_BYTES <= list.length; at += HEARTBEAT_BYTES) {
-      const record = this.byKey.get(view.getUint32(at + 4));
-      if (!record || record.key.hi !== view.getUint32(at)) continue;
+      const record = this.byKey.get(keyText(view.getUint32(at), view.getUint32(at + 4)));
+      if (!record) continue;
       visit(record, view.getUint32(at + 8));
     }
   }
@@ -531,4 +532,8 @@ export class ClusterState {
     }
     return { nodes, size, truncated, entryCount };
   }
+}
+
+function keyText(hi: number, lo: number): string {
+  return `${hi}:${lo}`;
 }

@@ -260,7 +260,11 @@ interface Liveness {
 
 function liveness(m: Partial<Liveness>): unknown[] {
   const summary = m.summary ?? { hi: 0, lo: 0 };
-  return [[summary.hi, summary.lo], m.heartbeats ?? new Uint8Array(0), m.vector ?? new Uint8Array(0)];
+  return [
+    [summary.hi, summary.lo],
+    m.heartbeats ?? new Uint8Array(0),
+    m.vector ?? new Uint8Array(0),
+  ];
 }
 
 export type Outgoing =

@@ -496,7 +496,10 @@ export class Gossip {
         try {
           this.onPacket(data, from);
         } catch (err) {
-          this.logger.error(`packet from ${from} failed: ${(err as Error).stack ?? err}`);
+          // A bug, not bad input (that is refused and counted): log it, at most every 10 s.
+          if (this.shouldLog('packet-error')) {
+            this.logger.error(`packet from ${from} failed: ${(err as Error).stack ?? err}`);
+          }
         }
       },
       onRequest: (data, from) => this.onRequest(data, from),
