@@ -109,7 +109,7 @@ export async function runExperiment(options: ExperimentOptions): Promise<Experim
       const pair = `${e.node}>${e.subject}`;
       if (seen.has(pair)) return;
       seen.add(pair);
-      times.push(e.at - crashedAt);
+      times.push(Math.round(e.at - crashedAt));
     });
     for (const v of victims) sim.crash(v.id);
     const pairs = survivors.length * victims.length;
