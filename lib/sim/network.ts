@@ -124,8 +124,10 @@ export class SimNetwork {
   private nextCut = 1;
   readonly violations: Violation[] = [];
   readonly counters = new Map<string, TrafficCounters>();
-  /** Per round bucket, totals over all nodes. */
+  /** Per round (interval since the start), totals over all nodes. */
   readonly perRound: TrafficCounters[] = [];
+  /** Per node, per round: messages and bytes each node sent and received in each round. */
+  readonly perNodeRound = new Map<string, TrafficCounters[]>();
   /** Datagrams dropped by loss or a cut, and duplicated. */
   dropped = 0;
   duplicated = 0;
@@ -237,12 +239,6 @@ export class SimNetwork {
       this.clock.schedule(this.clock.now(), () => endpoint.deliver(run, 'stream'));
   }
 
-  private round(): TrafficCounters {
-    const r = this.roundOf(this.clock.now());
-    while (this.perRound.length <= r) this.perRound.push(emptyCounters());
-    return this.perRound[Math.max(0, r)];
-  }
-
   // ------------------------------------------------------------ datagrams
 
   sendPacket(from: Endpoint, to: string, data: Uint8Array): void {
@@ -260,11 +256,8 @@ export class SimNetwork {
     }
     if (data.length > this.largestPacket) this.largestPacket = data.length;
     this.tap?.(from.localAddr, to, data);
-    const round = this.round();
-    from.counters.packetsOut++;
-    from.counters.packetBytesOut += data.length;
-    round.packetsOut++;
-    round.packetBytesOut += data.length;
+    this.count(from, 'packetsOut', 1);
+    this.count(from, 'packetBytesOut', data.length);
     if (this.blocked(from.localAddr, to)) {
       this.dropped++;
       return;
@@ -304,11 +297,8 @@ export class SimNetwork {
       const target = this.endpoints.get(to);
       if (!target) return;
       target.deliver(() => {
-        target.counters.packetsIn++;
-        target.counters.packetBytesIn += data.length;
-        const round = this.round();
-        round.packetsIn++;
-        round.packetBytesIn += data.length;
+        this.count(target, 'packetsIn', 1);
+        this.count(target, 'packetBytesIn', data.length);
         target.handler.onPacket(data, from);
       }, 'packet');
     });
@@ -347,11 +337,8 @@ export class SimNetwork {
         finish(() => reject(new Error(`stream message of ${data.length} bytes is too large`)));
         return;
       }
-      from.counters.streamsOut++;
-      from.counters.streamBytesOut += data.length;
-      const round = this.round();
-      round.streamsOut++;
-      round.streamBytesOut += data.length;
+      this.count(from, 'streamsOut', 1);
+      this.count(from, 'streamBytesOut', data.length);
       if (this.blocked(from.localAddr, to)) return; // connect never completes: timeout
       const link = this.link(from.localAddr, to);
       const now = this.clock.now();
@@ -365,8 +352,7 @@ export class SimNetwork {
         }
         if (this.blocked(from.localAddr, to)) return;
         target.deliver(() => {
-          target.counters.streamBytesIn += data.length;
-          this.roundBytesIn(data.length);
+          this.count(target, 'streamBytesIn', data.length);
           this.onAsync();
           target.handler.onRequest(data, from.localAddr).then(
             (reply) => this.reply(from, target, reply, finish, resolve, reject),
@@ -401,20 +387,29 @@ export class SimNetwork {
       finish(() => reject(new Error(`reply of ${reply.length} bytes is too large`)));
       return;
     }
-    target.counters.streamBytesOut += reply.length;
-    this.round().streamBytesOut += reply.length;
+    this.count(target, 'streamBytesOut', reply.length);
     if (this.blocked(target.localAddr, from.localAddr)) return; // lost: the requester times out
     const link = this.link(target.localAddr, from.localAddr);
     this.clock.schedule(this.clock.now() + link.delay + this.rng.next() * link.jitter, () => {
       from.deliver(() => {
-        from.counters.streamBytesIn += reply.length;
-        this.roundBytesIn(reply.length);
+        this.count(from, 'streamBytesIn', reply.length);
         finish(() => resolve(reply));
       }, 'stream');
     });
   }
 
-  private roundBytesIn(n: number): void {
-    this.round().streamBytesIn += n;
+  /** Adds to a node's totals, its per-round counters and the cluster's per-round totals. */
+  private count(endpoint: Endpoint, field: keyof TrafficCounters, n: number): void {
+    const r = Math.max(0, this.roundOf(this.clock.now()));
+    endpoint.counters[field] += n;
+    while (this.perRound.length <= r) this.perRound.push(emptyCounters());
+    this.perRound[r][field] += n;
+    let rounds = this.perNodeRound.get(endpoint.nodeId);
+    if (!rounds) {
+      rounds = [];
+      this.perNodeRound.set(endpoint.nodeId, rounds);
+    }
+    while (rounds.length <= r) rounds.push(emptyCounters());
+    rounds[r][field] += n;
   }
 }

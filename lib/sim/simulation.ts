@@ -2,7 +2,7 @@ import { Registry } from 'prom-client';
 import { Gossip } from '../engine/gossip';
 import type { GossipOptions } from '../engine/options';
 import type { GossipLogger, NodeMetadata, NodeState, Watcher } from '../engine/types';
-import { DEFAULT_LINK, LinkConfig, SimNetwork, TrafficCounters } from './network';
+import { DEFAULT_LINK, LinkConfig, SimNetwork, TrafficCounters, emptyCounters } from './network';
 import { Rng } from './rng';
 import { NodeClock, VirtualClock } from './virtual-clock';
 
@@ -461,17 +461,12 @@ export class Simulation {
 
   /** Datagram and stream counters of one node. */
   traffic(id: string): TrafficCounters {
-    return (
-      this.network.counters.get(id) ?? {
-        packetsOut: 0,
-        packetBytesOut: 0,
-        packetsIn: 0,
-        packetBytesIn: 0,
-        streamsOut: 0,
-        streamBytesOut: 0,
-        streamBytesIn: 0,
-      }
-    );
+    return this.network.counters.get(id) ?? emptyCounters();
+  }
+
+  /** Datagram and stream counters of one node, round by round (index: rounds since the start). */
+  trafficPerRound(id: string): TrafficCounters[] {
+    return this.network.perNodeRound.get(id) ?? [];
   }
 
   /** Engine error logs and network violations: a correct run has none. */

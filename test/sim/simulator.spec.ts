@@ -85,10 +85,15 @@ describe('simulator', () => {
     await sim.runFor(300);
     expect(sim.traffic('n1').packetsOut).toBeGreaterThan(before);
 
+    // Round by round, n1 sent nothing while paused.
+    const pausedRounds = sim.trafficPerRound('n1').slice(sim.round - 12, sim.round - 3);
+    expect(pausedRounds.map((r) => r.packetsOut)).toEqual(Array(9).fill(0));
+
     sim.crash('n2');
     const crashed = sim.traffic('n2').packetsOut;
     await sim.runFor(2_000);
     expect(sim.traffic('n2').packetsOut).toBe(crashed);
+    expect(sim.trafficPerRound('n2').length).toBeLessThanOrEqual(sim.round - 19);
     await sim.shutdown();
   });
 
