@@ -1,3 +1,4 @@
+import type { GossipOptions } from '../../lib/engine';
 import { LoopbackCluster, TestNode, liveIds } from '../support/cluster';
 import { LoopbackDns } from '../support/dnsmasq';
 import { waitFor } from '../support/wait';
@@ -21,8 +22,11 @@ describe('join by DNS name (dnsmasq on 127.0.0.1)', () => {
   afterAll(() => dns?.stop());
   afterEach(() => cluster.closeAll());
 
-  /** Three nodes on 127.0.0.2-4, all on one port, so the name needs no port. */
-  async function seedNodes(): Promise<TestNode[]> {
+  /**
+   * Three nodes on 127.0.0.2-4 and a joiner on 127.0.0.1, all on one port,
+   * so the name needs no port. The joiner is last.
+   */
+  async function seedNodes(joinerOptions: Partial<GossipOptions> = {}): Promise<TestNode[]> {
     for (let attempt = 0; attempt < 10; attempt++) {
       const port = 30000 + Math.floor(Math.random() * 20000);
       cluster = new LoopbackCluster({ resolver: dns.resolver() });
@@ -30,6 +34,9 @@ describe('join by DNS name (dnsmasq on 127.0.0.1)', () => {
         const nodes: TestNode[] = [];
         for (const [i, ip] of seeds.entries())
           nodes.push(await cluster.start(`seed${i}`, { bindAddr: `${ip}:${port}` }));
+        nodes.push(
+          await cluster.start('joiner', { bindAddr: `127.0.0.1:${port}`, ...joinerOptions }),
+        );
         return nodes;
       } catch {
         await cluster.closeAll(); // port taken on one address: try another
@@ -39,9 +46,7 @@ describe('join by DNS name (dnsmasq on 127.0.0.1)', () => {
   }
 
   it('a name resolving to three nodes joins all three', async () => {
-    const nodes = await seedNodes();
-    const port = nodes[0].addr.split(':')[1];
-    const joiner = await cluster.start('joiner', { bindAddr: `127.0.0.1:${port}` });
+    const [joiner, ...nodes] = (await seedNodes()).reverse();
     const joined = await joiner.gossip.join(['seeds.gossip.test']); // port defaults to ours
     expect(joined.sort()).toEqual(['seed0', 'seed1', 'seed2']);
     const all = ['joiner', 'seed0', 'seed1', 'seed2'];
@@ -59,13 +64,10 @@ describe('join by DNS name (dnsmasq on 127.0.0.1)', () => {
   });
 
   it('re-resolves the name and finds a node that appeared later', async () => {
-    const nodes = await seedNodes();
+    const nodes = await seedNodes({ resolveInterval: 200 });
+    const joiner = nodes[3];
     const port = nodes[0].addr.split(':')[1];
     await nodes[2].gossip.close(); // 127.0.0.4 is not up yet
-    const joiner = await cluster.start('joiner', {
-      bindAddr: `127.0.0.1:${port}`,
-      resolveInterval: 200,
-    });
     expect((await joiner.gossip.join(['seeds.gossip.test'])).sort()).toEqual(['seed0', 'seed1']);
     // A brand-new node appears at 127.0.0.4 knowing nobody; only DNS can lead to it.
     const late = await cluster.start('late', { bindAddr: `127.0.0.4:${port}` });
