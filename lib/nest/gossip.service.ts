@@ -77,6 +77,11 @@ export class GossipService {
     this.engine.deleteLocal(key);
   }
 
+  /** Rotates the AES-256-GCM keys of a sealed node: the first seals, all open (see docs/security.md). */
+  setSecretKeys(keys: Array<string | Uint8Array>): void {
+    this.engine.setSecretKeys(keys);
+  }
+
   localNode(): NodeState {
     return this.engine.localNode();
   }

@@ -48,6 +48,16 @@ describe('GossipModule configuration', () => {
     expect(gossip.status).toBe('closed');
   });
 
+  it('rotates secret keys through the service on a sealed node', async () => {
+    const [k1, k2] = [Buffer.alloc(32, 1).toString('base64'), Buffer.alloc(32, 2).toString('hex')];
+    const app = await boot([GossipModule.forRoot({ ...FAST, nodeId: 'sealed', secretKeys: [k1] })]);
+    const gossip = app.get(GossipService);
+    expect(() => gossip.setSecretKeys([k2, k1])).not.toThrow();
+    expect(() => gossip.setSecretKeys([])).toThrow(GossipConfigError);
+    expect(() => gossip.setSecretKeys(['short'])).toThrow(/secretKeys\[0\] must be 32 bytes/);
+    await app.close();
+  });
+
   it('forRootAsync with a factory and an injected config service (strings converted)', async () => {
     const app = await boot([
       GossipModule.forRootAsync({
