@@ -325,7 +325,12 @@ export class Simulation {
   /** Pauses `id` now and resumes it `ms` later, while everything else runs. */
   pauseFor(id: string, ms: number): void {
     this.pause(id);
-    this.clock.schedule(this.now() + ms, () => this.resume(id));
+    const node = this.node(id);
+    const clock = node.clock;
+    // Resume only this pause: not a node resumed, crashed or restarted meanwhile.
+    this.clock.schedule(this.now() + ms, () => {
+      if (node.clock === clock && node.status === 'paused') this.resume(id);
+    });
   }
 
   // -------------------------------------------------------- network faults
