@@ -1,0 +1,215 @@
+/**
+ * Simulated scaling curves: rounds for one update to reach every node, and
+ * failure detection time, for growing N at 0% and 10% loss, on the
+ * deterministic simulator (interval 100 ms, maxPacketSize 1400).
+ *
+ *   npm run bench:sim                # N = 10, 30, 100, 300, 1000
+ *   npm run bench:sim -- --large     # also N = 2000 (about 6 GB of memory)
+ *   npm run bench:sim -- --nodes 10,100 --seeds 3
+ *
+ * Writes bench/results/sim-scaling.csv, sim-rounds.svg and sim-detection.svg:
+ * the measured rounds drawn against log2(N) and the push-pull bound
+ * log3(N) + ln(ln(N)) (Karp et al., 2000).
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { runExperiment } from '../lib/sim';
+
+const { values } = parseArgs({
+  options: {
+    nodes: { type: 'string', default: '10,30,100,300,1000' },
+    large: { type: 'boolean', default: false },
+    seeds: { type: 'string', default: '1' },
+    out: { type: 'string', default: 'bench/results' },
+  },
+});
+
+interface Row {
+  nodes: number;
+  loss: number;
+  seed: number;
+  rounds: number | undefined;
+  detectMedianMs: number | undefined;
+  detectMaxMs: number | undefined;
+  bytesPerNodePerRound: number;
+  wallSeconds: number;
+}
+
+async function main(): Promise<void> {
+  const sizes = values.nodes.split(',').map(Number);
+  if (values.large) sizes.push(2000);
+  const seeds = Number(values.seeds);
+  const rows: Row[] = [];
+  console.log(
+    'nodes  loss  seed  rounds  log2(N)  detect p50/max (ms)  bytes/node/round  wall (s)',
+  );
+  for (const nodes of sizes) {
+    for (const loss of [0, 0.1]) {
+      for (let seed = 1; seed <= seeds; seed++) {
+        const started = Date.now();
+        const r = await runExperiment({ nodes, seed, link: { loss }, crash: 1 });
+        const row: Row = {
+          nodes,
+          loss,
+          seed,
+          rounds: r.roundsToConverge,
+          detectMedianMs: r.detection?.median,
+          detectMaxMs: r.detection?.max,
+          bytesPerNodePerRound: r.packetBytesPerNodePerRound,
+          wallSeconds: (Date.now() - started) / 1000,
+        };
+        if (r.violations > 0 || r.engineErrors > 0) {
+          throw new Error(
+            `N=${nodes}: ${r.violations} oversize datagrams, ${r.engineErrors} engine errors`,
+          );
+        }
+        rows.push(row);
+        console.log(
+          [
+            String(nodes).padStart(5),
+            `${loss * 100}%`.padStart(5),
+            String(seed).padStart(5),
+            String(row.rounds ?? 'never').padStart(7),
+            Math.log2(nodes).toFixed(1).padStart(8),
+            `${row.detectMedianMs ?? '-'}/${row.detectMaxMs ?? '-'}`.padStart(20),
+            row.bytesPerNodePerRound.toFixed(0).padStart(17),
+            row.wallSeconds.toFixed(1).padStart(9),
+          ].join(' '),
+        );
+      }
+    }
+  }
+  mkdirSync(values.out, { recursive: true });
+  const csv = [
+    'nodes,loss,seed,rounds,log2_n,push_pull_bound,detect_median_ms,detect_max_ms,bytes_per_node_per_round,wall_s',
+    ...rows.map((r) =>
+      [
+        r.nodes,
+        r.loss,
+        r.seed,
+        r.rounds ?? '',
+        Math.log2(r.nodes).toFixed(2),
+        pushPullBound(r.nodes).toFixed(2),
+        r.detectMedianMs ?? '',
+        r.detectMaxMs ?? '',
+        r.bytesPerNodePerRound.toFixed(0),
+        r.wallSeconds.toFixed(1),
+      ].join(','),
+    ),
+  ].join('\n');
+  writeFileSync(join(values.out, 'sim-scaling.csv'), csv + '\n');
+  const mean = (loss: number, pick: (r: Row) => number | undefined) =>
+    sizes.map((n) => {
+      const xs = rows.filter((r) => r.nodes === n && r.loss === loss).map(pick);
+      const got = xs.filter((x): x is number => x !== undefined);
+      return { x: n, y: got.length ? got.reduce((a, b) => a + b, 0) / got.length : NaN };
+    });
+  writeFileSync(
+    join(values.out, 'sim-rounds.svg'),
+    plot('Rounds for one update to reach every node (simulator, 100 ms rounds)', 'rounds', [
+      { name: 'measured, 0% loss', color: '#1f77b4', points: mean(0, (r) => r.rounds) },
+      { name: 'measured, 10% loss', color: '#d62728', points: mean(0.1, (r) => r.rounds) },
+      {
+        name: 'log2(N)',
+        color: '#7f7f7f',
+        dashed: true,
+        points: sizes.map((n) => ({ x: n, y: Math.log2(n) })),
+      },
+      {
+        name: 'push-pull bound log3(N) + ln ln N',
+        color: '#2ca02c',
+        dashed: true,
+        points: sizes.map((n) => ({ x: n, y: pushPullBound(n) })),
+      },
+    ]),
+  );
+  writeFileSync(
+    join(values.out, 'sim-detection.svg'),
+    plot('Crash detection: median survivor marks it unreachable (simulator)', 'ms', [
+      { name: 'median, 0% loss', color: '#1f77b4', points: mean(0, (r) => r.detectMedianMs) },
+      { name: 'median, 10% loss', color: '#d62728', points: mean(0.1, (r) => r.detectMedianMs) },
+      {
+        name: 'slowest, 0% loss',
+        color: '#1f77b4',
+        dashed: true,
+        points: mean(0, (r) => r.detectMaxMs),
+      },
+      {
+        name: 'slowest, 10% loss',
+        color: '#d62728',
+        dashed: true,
+        points: mean(0.1, (r) => r.detectMaxMs),
+      },
+    ]),
+  );
+  console.log(`wrote ${values.out}/sim-scaling.csv, sim-rounds.svg, sim-detection.svg`);
+}
+
+/** Rounds push-pull gossip needs to reach N nodes: log3(N) + O(ln ln N). */
+function pushPullBound(n: number): number {
+  return Math.log(n) / Math.log(3) + Math.log(Math.max(Math.log(n), 1));
+}
+
+interface Series {
+  name: string;
+  color: string;
+  dashed?: boolean;
+  points: { x: number; y: number }[];
+}
+
+/** A line chart with a logarithmic x axis (N) and a linear y axis. */
+function plot(title: string, yLabel: string, series: Series[]): string {
+  const [w, h, left, right, top, bottom] = [720, 420, 70, 230, 40, 50];
+  const xs = series.flatMap((s) => s.points.map((p) => p.x));
+  const ys = series.flatMap((s) => s.points.map((p) => p.y)).filter(Number.isFinite);
+  const [x0, x1] = [Math.log10(Math.min(...xs)), Math.log10(Math.max(...xs))];
+  const yMax = niceCeil(Math.max(...ys, 1));
+  const px = (x: number) =>
+    left + ((Math.log10(x) - x0) / Math.max(x1 - x0, 1e-9)) * (w - left - right);
+  const py = (y: number) => h - bottom - (y / yMax) * (h - top - bottom);
+  const out: string[] = [
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${w}" height="${h}" font-family="sans-serif" font-size="12">`,
+    `<rect width="${w}" height="${h}" fill="white"/>`,
+    `<text x="${left}" y="22" font-size="14">${title}</text>`,
+    `<line x1="${left}" y1="${h - bottom}" x2="${w - right}" y2="${h - bottom}" stroke="black"/>`,
+    `<line x1="${left}" y1="${top}" x2="${left}" y2="${h - bottom}" stroke="black"/>`,
+    `<text x="${(left + w - right) / 2}" y="${h - 12}" text-anchor="middle">nodes (N, log scale)</text>`,
+    `<text x="16" y="${(top + h - bottom) / 2}" transform="rotate(-90 16 ${(top + h - bottom) / 2})" text-anchor="middle">${yLabel}</text>`,
+  ];
+  for (const x of [...new Set(xs)]) {
+    out.push(`<text x="${px(x)}" y="${h - bottom + 16}" text-anchor="middle">${x}</text>`);
+  }
+  for (let i = 0; i <= 5; i++) {
+    const y = (yMax * i) / 5;
+    out.push(`<line x1="${left}" y1="${py(y)}" x2="${w - right}" y2="${py(y)}" stroke="#eee"/>`);
+    out.push(`<text x="${left - 6}" y="${py(y) + 4}" text-anchor="end">${+y.toFixed(1)}</text>`);
+  }
+  series.forEach((s, i) => {
+    const pts = s.points.filter((p) => Number.isFinite(p.y));
+    const dash = s.dashed ? ' stroke-dasharray="6 4"' : '';
+    out.push(
+      `<polyline fill="none" stroke="${s.color}" stroke-width="2"${dash} points="${pts.map((p) => `${px(p.x).toFixed(1)},${py(p.y).toFixed(1)}`).join(' ')}"/>`,
+    );
+    for (const p of s.dashed ? [] : pts)
+      out.push(`<circle cx="${px(p.x)}" cy="${py(p.y)}" r="3" fill="${s.color}"/>`);
+    const ly = top + 10 + i * 20;
+    out.push(
+      `<line x1="${w - right + 15}" y1="${ly}" x2="${w - right + 40}" y2="${ly}" stroke="${s.color}" stroke-width="2"${dash}/>`,
+    );
+    out.push(`<text x="${w - right + 45}" y="${ly + 4}">${s.name}</text>`);
+  });
+  out.push('</svg>');
+  return out.join('\n') + '\n';
+}
+
+function niceCeil(v: number): number {
+  const p = 10 ** Math.floor(Math.log10(v));
+  for (const m of [1, 2, 2.5, 5, 10]) if (m * p >= v) return m * p;
+  return 10 * p;
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});
