@@ -136,7 +136,8 @@ export class SimNetwork {
   pauseInbox: PauseInbox = 'queue';
   /** Sees every datagram sent (before faults apply): for recording and replay. */
   tap: ((from: string, to: string, data: Uint8Array) => void) | undefined;
-  pauseInboxLimit = 10_000;
+  /** Deliveries a paused node holds (a socket receive buffer of ~200 KB is ~150 full datagrams); more are lost. */
+  pauseInboxLimit = 256;
 
   constructor(
     private readonly clock: VirtualClock,
