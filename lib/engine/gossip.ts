@@ -70,7 +70,6 @@ export class Gossip {
   readonly metrics: GossipMetrics;
   private readonly state: ClusterState;
   private readonly self: NodeRecord;
-  private readonly detectors = new Map<string, FailureDetector>();
   private readonly wire: Wire;
   private readonly keyring: Keyring;
   private readonly wireLimits: DecodeLimits;
@@ -345,7 +344,7 @@ export class Gossip {
     // event loop, a GC pause, a suspended VM): peers' news waited in our
     // socket too, so silence we did not observe is nobody's fault.
     const late = now - this.roundDue;
-    if (late > 0) for (const detector of this.detectors.values()) detector.forgive(late);
+    if (late > 0) for (const record of this.state.records.values()) record.detector?.forgive(late);
     this.self.heartbeat++;
     this.followedUp.clear();
     this.detectFailures(now);
@@ -390,7 +389,7 @@ export class Gossip {
   private detectFailures(now: number): void {
     for (const record of this.state.records.values()) {
       if (record === this.self || record.left || record.unreachable) continue;
-      const detector = this.detectors.get(record.id);
+      const detector = record.detector;
       if (!detector || detector.phi(now) <= this.opts.phiThreshold) continue;
       record.unreachable = true;
       record.expiresAt = now + this.opts.nodeExpiry;
@@ -404,7 +403,6 @@ export class Gossip {
         continue;
       // Remember it long enough that peers still holding it cannot bring it back.
       this.state.markExpired(record, now + 3 * this.opts.nodeExpiry + 10 * this.opts.interval);
-      this.detectors.delete(record.id);
       this.emit('onExpired', record.id);
     }
   }
@@ -714,15 +712,17 @@ export class Gossip {
       if (!record) continue;
       if (record !== current) {
         if (current && result.replacedGeneration) {
-          this.detectors.delete(current.id);
+          current.detector = undefined;
           this.emit('onExpired', current.id);
         }
         this.state.put(record);
         this.state.forgetExpired(record.id);
         this.state.unwant(record.id);
         if (result.created) {
-          this.detectors.set(record.id, this.newDetector(now));
+          record.detector = this.newDetector(now);
           this.emit('onJoin', record.id);
+        } else {
+          record.detector = current?.detector; // same incarnation, reset: liveness carries over
         }
       }
       for (const change of result.changes) {
@@ -752,7 +752,7 @@ export class Gossip {
   }
 
   private onHeartbeat(record: NodeRecord, now: number): void {
-    const detector = this.detectors.get(record.id);
+    const detector = record.detector;
     if (!detector) return;
     detector.heartbeat(now);
     if (record.unreachable && !record.left && detector.phi(now) <= this.opts.phiThreshold) {
@@ -1069,7 +1069,11 @@ export class Gossip {
       },
       phiValues: () => {
         const now = this.opts.clock.now();
-        return [...this.detectors.entries()].map(([nodeId, d]) => ({ nodeId, phi: d.phi(now) }));
+        const out: { nodeId: string; phi: number }[] = [];
+        for (const r of this.state.records.values()) {
+          if (r.detector) out.push({ nodeId: r.id, phi: r.detector.phi(now) });
+        }
+        return out;
       },
     };
   }

@@ -1,5 +1,6 @@
 import type { Entry } from './types';
 import type { NodeDelta, WireEntry } from './codec';
+import type { FailureDetector } from './failure-detector';
 import { Hash64, hash64 } from './hash';
 
 /** An entry as stored: the wire fields plus when a tombstone was first seen here. */
@@ -22,6 +23,8 @@ export class NodeRecord {
   heartbeat: number;
   gcVersion = 0;
   unreachable = false;
+  /** Liveness of this node as we see it (none for ourselves). */
+  detector: FailureDetector | undefined;
   /** Called when `maxVersion` or `left` change: the cluster summary hashes them. */
   onVersionChange: ((record: NodeRecord) => void) | undefined;
   /** Hash of (id, generation): names this incarnation in compact heartbeat lists. */
