@@ -450,6 +450,8 @@ export function decodeMessage(bytes: Uint8Array, limits: DecodeLimits): Message 
   }
 }
 
+// Bound once: under Jest (a vm context) each global lookup is slow, and this runs per field.
+const { isSafeInteger } = Number;
 const MAX_ID_BYTES = 256;
 /** No string field may be longer than this (values are the longest). */
 function maxStrLength(limits: DecodeLimits): number {
@@ -718,7 +720,7 @@ function asBool(v: unknown): boolean {
   throw new DecodeError('decode', 'flag must be 0 or 1');
 }
 function asUint(v: unknown): number {
-  if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0) {
+  if (typeof v !== 'number' || !isSafeInteger(v) || v < 0) {
     throw new DecodeError('decode', 'counter must be a non-negative safe integer');
   }
   return v;

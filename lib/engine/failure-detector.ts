@@ -1,3 +1,7 @@
+// Bound once: under Jest (a vm context) each global `Math` lookup is slow, and phi runs
+// for every known node every round.
+const { exp, log10, max, sqrt } = Math;
+
 /**
  * Phi accrual failure detector (Hayashibara et al.), one per remote node,
  * fed by heartbeat increases learned from any peer. Inter-arrival times are
@@ -41,7 +45,7 @@ export class FailureDetector {
   /** A heartbeat increase arrived. */
   heartbeat(now: number): void {
     const gap = now - this.lastArrival;
-    this.lastArrival = Math.max(this.lastArrival, now);
+    this.lastArrival = max(this.lastArrival, now);
     if (gap <= 0 || gap > this.maxInterval) return;
     if (this.samples.length < this.windowSize) {
       this.samples.push(gap);
@@ -64,19 +68,19 @@ export class FailureDetector {
     const n = this.samples.length;
     if (n < 2) return this.minStdDev;
     const mean = this.sum / n;
-    const variance = Math.max(0, this.sumSquares / n - mean * mean);
-    return Math.max(Math.sqrt(variance), this.minStdDev);
+    const variance = max(0, this.sumSquares / n - mean * mean);
+    return max(sqrt(variance), this.minStdDev);
   }
 
   phi(now: number): number {
-    const silence = Math.max(0, now - this.lastArrival);
+    const silence = max(0, now - this.lastArrival);
     const pause =
       this.acceptablePause + (this.samples.length < BOOTSTRAP_SAMPLES ? this.bootstrapPause : 0);
     const y = (silence - this.meanInterval - pause) / this.stdDev;
     // Logistic approximation of the normal CDF's tail (Bowling et al. 2009), stable for large y.
-    const e = Math.exp(-y * (1.5976 + 0.070566 * y * y));
-    if (y > 0) return -Math.log10(e / (1 + e));
-    return -Math.log10(1 - 1 / (1 + e));
+    const e = exp(-y * (1.5976 + 0.070566 * y * y));
+    if (y > 0) return -log10(e / (1 + e));
+    return -log10(1 - 1 / (1 + e));
   }
 
   /** Time passed that says nothing about the peer (our own process was paused): do not count it. */
