@@ -708,12 +708,18 @@ function asId(v: unknown): string {
 function asAddr(v: unknown): string {
   const s = asStr(v, 'addr');
   if (s.length === 0 || s.length > 300) throw new DecodeError('decode', 'addr length');
+  if (validAddrs.has(s)) return s;
   // Peers send packets to it: a port of 0 or a malformed address would make sends throw.
   const parsed = parseHostPort(s);
   if (!parsed || parsed.host === '' || parsed.port === 0)
     throw new DecodeError('decode', 'addr must be host:port');
+  if (validAddrs.size >= MAX_VALID_ADDRS) validAddrs.clear();
+  validAddrs.add(s);
   return s;
 }
+/** Addresses already checked: every digest entry carries one, and a cluster has few. */
+const validAddrs = new Set<string>();
+const MAX_VALID_ADDRS = 10_000;
 function asBool(v: unknown): boolean {
   if (v === 0 || v === false) return false;
   if (v === 1 || v === true) return true;
