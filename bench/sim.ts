@@ -6,12 +6,13 @@
  *   npm run bench:sim                # N = 10, 30, 100, 300, 1000
  *   npm run bench:sim -- --large     # also N = 2000 (about 6 GB of memory)
  *   npm run bench:sim -- --nodes 10,100 --seeds 3
+ *   npm run bench:sim -- --replot    # redraw the SVGs from the CSV
  *
  * Writes bench/results/sim-scaling.csv, sim-rounds.svg and sim-detection.svg:
  * the measured rounds drawn against log2(N) and the push-pull bound
  * log3(N) + ln(ln(N)) (Karp et al., 2000).
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { runExperiment } from '../lib/sim';
@@ -22,6 +23,7 @@ const { values } = parseArgs({
     large: { type: 'boolean', default: false },
     seeds: { type: 'string', default: '1' },
     out: { type: 'string', default: 'bench/results' },
+    replot: { type: 'boolean', default: false },
   },
 });
 
@@ -37,6 +39,26 @@ interface Row {
 }
 
 async function main(): Promise<void> {
+  if (values.replot) {
+    // Redraw the plots from the last CSV without running anything.
+    const rows = readFileSync(join(values.out, 'sim-scaling.csv'), 'utf8')
+      .trim()
+      .split('\n')
+      .slice(1)
+      .map((line) => line.split(','))
+      .map((c): Row => ({
+        nodes: Number(c[0]),
+        loss: Number(c[1]),
+        seed: Number(c[2]),
+        rounds: c[3] === '' ? undefined : Number(c[3]),
+        detectMedianMs: c[6] === '' ? undefined : Number(c[6]),
+        detectMaxMs: c[7] === '' ? undefined : Number(c[7]),
+        bytesPerNodePerRound: Number(c[8]),
+        wallSeconds: Number(c[9]),
+      }));
+    writePlots(rows, [...new Set(rows.map((r) => r.nodes))]);
+    return;
+  }
   const sizes = values.nodes.split(',').map(Number);
   if (values.large) sizes.push(2000);
   const seeds = Number(values.seeds);
@@ -99,6 +121,10 @@ async function main(): Promise<void> {
     ),
   ].join('\n');
   writeFileSync(join(values.out, 'sim-scaling.csv'), csv + '\n');
+  writePlots(rows, sizes);
+}
+
+function writePlots(rows: Row[], sizes: number[]): void {
   const mean = (loss: number, pick: (r: Row) => number | undefined) =>
     sizes.map((n) => {
       const xs = rows.filter((r) => r.nodes === n && r.loss === loss).map(pick);
@@ -117,7 +143,7 @@ async function main(): Promise<void> {
         points: sizes.map((n) => ({ x: n, y: Math.log2(n) })),
       },
       {
-        name: 'push-pull bound log3(N) + ln ln N',
+        name: 'push-pull: log3 N + ln ln N',
         color: '#2ca02c',
         dashed: true,
         points: sizes.map((n) => ({ x: n, y: pushPullBound(n) })),
@@ -160,7 +186,7 @@ interface Series {
 
 /** A line chart with a logarithmic x axis (N) and a linear y axis. */
 function plot(title: string, yLabel: string, series: Series[]): string {
-  const [w, h, left, right, top, bottom] = [720, 420, 70, 230, 40, 50];
+  const [w, h, left, right, top, bottom] = [760, 420, 70, 250, 40, 50];
   const xs = series.flatMap((s) => s.points.map((p) => p.x));
   const ys = series.flatMap((s) => s.points.map((p) => p.y)).filter(Number.isFinite);
   const [x0, x1] = [Math.log10(Math.min(...xs)), Math.log10(Math.max(...xs))];
