@@ -1,23 +1,21 @@
 import {
   ARRAY_HEADER_MAX,
+  BIN_HEADER_MAX,
   DigestEntry,
   Encoded,
+  HEARTBEAT_BYTES,
+  VECTOR_HEADER,
+  VECTOR_START,
   encodeDeltaHeader,
   encodeDigestEntry,
   encodeEntry,
   packNodeDelta,
+  vectorOf,
+  writeHeartbeat,
+  writeVectorHeader,
 } from './codec';
 import { Hash64, hash64 } from './hash';
 import { NodeRecord } from './node-record';
-
-/** Bytes per compact heartbeat: key hi, key lo, heartbeat, each a big-endian u32. */
-export const HEARTBEAT_BYTES = 12;
-/** Heartbeat vector: membership hash (2 x u32), u32 start index, then u16 items. */
-const VECTOR_START = 12;
-/** MessagePack bin header and start index of a vector. */
-const VECTOR_HEADER = 3 + VECTOR_START;
-/** MessagePack bin header of a heartbeat list. */
-const HEARTBEATS_HEADER = 3;
 
 /** What we remember of an expired node, so stale gossip cannot bring it back. */
 interface ExpiredMarker {
@@ -166,15 +164,13 @@ export class ClusterState {
       this.rotation = [...this.records.values()].filter((r) => r !== this.self);
       this.rotationDirty = false;
     }
-    const room = Math.max(0, Math.floor((budget - HEARTBEATS_HEADER) / HEARTBEAT_BYTES));
+    const room = Math.max(0, Math.floor((budget - BIN_HEADER_MAX) / HEARTBEAT_BYTES));
     const count = Math.min(room, this.rotation.length + 1);
     const out = new Uint8Array(count * HEARTBEAT_BYTES);
     const view = new DataView(out.buffer);
     let at = 0;
     const write = (r: NodeRecord) => {
-      view.setUint32(at, r.key.hi);
-      view.setUint32(at + 4, r.key.lo);
-      view.setUint32(at + 8, r.heartbeat >>> 0);
+      writeHeartbeat(view, at, r.key.hi, r.key.lo, r.heartbeat);
       at += HEARTBEAT_BYTES;
     };
     if (count === 0) return out;
@@ -211,9 +207,7 @@ export class ClusterState {
     this.vectorCursor = (start + count) % order.length;
     const out = new Uint8Array(VECTOR_START + count * 2);
     const view = new DataView(out.buffer);
-    view.setUint32(0, this.memberHi >>> 0);
-    view.setUint32(4, this.memberLo >>> 0);
-    view.setUint32(8, start);
+    writeVectorHeader(view, this.memberHi, this.memberLo, start);
     for (let i = 0; i < count; i++) {
       view.setUint16(VECTOR_START + i * 2, order[(start + i) % order.length].heartbeat & 0xffff);
     }
@@ -222,9 +216,7 @@ export class ClusterState {
 
   /** A vector from a peer whose membership is ours: we can read it. */
   vectorUsable(vector: Uint8Array): boolean {
-    if (vector.length < VECTOR_START) return false;
-    const view = new DataView(vector.buffer, vector.byteOffset, vector.byteLength);
-    return view.getUint32(0) === this.memberHi >>> 0 && view.getUint32(4) === this.memberLo >>> 0;
+    return vectorOf(vector, this.memberHi, this.memberLo);
   }
 
   /**

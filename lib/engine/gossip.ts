@@ -1,11 +1,12 @@
 import { performance } from 'node:perf_hooks';
 import { formatHostPort, parseHostPort } from './address';
-import { ClusterState, HEARTBEAT_BYTES } from './cluster-state';
+import { ClusterState } from './cluster-state';
 import { sameHash } from './hash';
 import type { Timer } from './clock';
 import {
   DecodeError,
   DecodeLimits,
+  HEARTBEAT_BYTES,
   DigestEntry,
   Message,
   MessageType,
@@ -501,7 +502,7 @@ export class Gossip {
         }
       },
       onRequest: (data, from) => this.onRequest(data, from),
-      onTransportReject: (reason) => this.reject(reason as RejectReason, 'transport'),
+      onTransportReject: (reason) => this.reject(reason, 'transport'),
     };
   }
 

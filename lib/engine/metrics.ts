@@ -1,4 +1,5 @@
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { RejectReason } from './reject-reason';
 
 /** Label that keeps two nodes in one process apart in a shared registry. */
 export const LOCAL_LABEL = 'local_node_id';
@@ -194,7 +195,7 @@ export class GossipMetrics {
     this.packetsOutbound = bind(c.packetsOutbound);
   }
 
-  rejected(reason: string): void {
+  rejected(reason: RejectReason): void {
     let counter = this.rejectedByReason.get(reason);
     if (!counter) {
       counter = this.set.rejected.labels({ ...this.labels, reason });

@@ -1,3 +1,5 @@
+import type { TransportRejectReason } from './reject-reason';
+
 /** What the engine does with traffic a transport receives. */
 export interface TransportHandler {
   /** A datagram arrived. Must not throw. */
@@ -5,7 +7,7 @@ export interface TransportHandler {
   /** A stream request arrived; the returned bytes are sent back as the reply. */
   onRequest(data: Uint8Array, from: string): Promise<Uint8Array>;
   /** A stream or packet was refused below the engine (too large, too many streams, timeout). */
-  onTransportReject?(reason: string): void;
+  onTransportReject?(reason: TransportRejectReason): void;
 }
 
 /**

@@ -1,0 +1,148 @@
+import { Encoder } from '@msgpack/msgpack';
+import {
+  DigestEntry,
+  Encoded,
+  FLAG_DELETED,
+  FLAG_INTERNAL,
+  Liveness,
+  MessageType,
+  NodeDelta,
+  Outgoing,
+  PROTOCOL_VERSION,
+  WireEntry,
+} from './messages';
+
+/** One encoder for the process: building one per call cost more than encoding small arrays. */
+const encoder = new Encoder();
+const encode = (value: unknown): Uint8Array => encoder.encode(value);
+
+/** Upper bound of an array header, used when budgeting packet space. */
+export const ARRAY_HEADER_MAX = 5;
+
+function arrayHeader(length: number): Uint8Array {
+  if (length < 16) return Uint8Array.of(0x90 | length);
+  if (length < 0x10000) return Uint8Array.of(0xdc, length >> 8, length & 0xff);
+  return Uint8Array.of(
+    0xdd,
+    length >>> 24,
+    (length >>> 16) & 0xff,
+    (length >>> 8) & 0xff,
+    length & 0xff,
+  );
+}
+
+/** MessagePack of nested arrays whose leaves may be pre-encoded pieces. */
+export function pack(value: unknown): Uint8Array {
+  const parts: Uint8Array[] = [];
+  const walk = (v: unknown): void => {
+    if (v instanceof Encoded) parts.push(v.bytes);
+    else if (Array.isArray(v)) {
+      parts.push(arrayHeader(v.length));
+      for (const item of v) walk(item);
+    } else parts.push(encode(v));
+  };
+  walk(value);
+  return concat(parts);
+}
+
+export function concat(parts: Uint8Array[]): Uint8Array {
+  let size = 0;
+  for (const p of parts) size += p.length;
+  const out = new Uint8Array(size);
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}
+
+export function encodeDigestEntry(e: DigestEntry): Uint8Array {
+  return encode([e.id, e.addr, e.generation, e.heartbeat, e.maxVersion, e.left ? 1 : 0]);
+}
+
+export function encodeEntry(e: WireEntry): Uint8Array {
+  const flags = (e.deleted ? FLAG_DELETED : 0) | (e.internal ? FLAG_INTERNAL : 0);
+  return encode([e.key, e.deleted ? '' : e.value, e.version, flags]);
+}
+
+/** The nine header fields of a NodeDelta, encoded; the entries array follows them. */
+export function encodeDeltaHeader(d: Omit<NodeDelta, 'entries'>): Uint8Array {
+  return pack([
+    d.id,
+    d.addr,
+    d.generation,
+    d.heartbeat,
+    d.left ? 1 : 0,
+    d.reset ? 1 : 0,
+    d.fromVersion,
+    d.gcVersion,
+    d.maxVersion,
+  ]).subarray(1); // drop the 9-element array header: the caller writes a 10-element one
+}
+
+/** A NodeDelta from its encoded header and encoded entries. */
+export function packNodeDelta(header: Uint8Array, entries: Uint8Array[]): Encoded {
+  return new Encoded(concat([arrayHeader(10), header, arrayHeader(entries.length), ...entries]));
+}
+
+function packDigest(digest: DigestEntry[] | Encoded[]): Encoded[] {
+  return digest.map((e) => (e instanceof Encoded ? e : new Encoded(encodeDigestEntry(e))));
+}
+function packDelta(delta: NodeDelta[] | Encoded[]): Encoded[] {
+  return delta.map((d) =>
+    d instanceof Encoded ? d : packNodeDelta(encodeDeltaHeader(d), d.entries.map(encodeEntry)),
+  );
+}
+
+function liveness(m: Partial<Liveness>): unknown[] {
+  const summary = m.summary ?? { hi: 0, lo: 0 };
+  return [
+    [summary.hi, summary.lo],
+    m.heartbeats ?? new Uint8Array(0),
+    m.vector ?? new Uint8Array(0),
+  ];
+}
+
+/** The plain (unsealed) bytes of a message. */
+export function encodeMessage(m: Outgoing): Uint8Array {
+  let body: unknown[];
+  switch (m.type) {
+    case MessageType.Syn:
+      body = [m.clusterId, m.from, m.partial ? 1 : 0, packDigest(m.digest), ...liveness(m)];
+      break;
+    case MessageType.SynAck:
+      body = [
+        m.clusterId,
+        m.from,
+        m.partial ? 1 : 0,
+        packDigest(m.digest),
+        packDelta(m.delta),
+        m.truncated ? 1 : 0,
+        ...liveness(m),
+      ];
+      break;
+    case MessageType.Ack:
+      body = [m.clusterId, m.from, packDelta(m.delta), m.truncated ? 1 : 0];
+      break;
+    case MessageType.Sync:
+      body = [m.clusterId, m.from, packDigest(m.digest)];
+      break;
+    case MessageType.SyncReply:
+      body = [m.clusterId, m.from, packDigest(m.digest), packDelta(m.delta)];
+      break;
+    case MessageType.Push:
+      body = [m.clusterId, m.from, packDelta(m.delta)];
+      break;
+    case MessageType.Leave:
+      body = [m.clusterId, m.from, m.generation, m.heartbeat, m.maxVersion];
+      break;
+    case MessageType.StreamAck:
+      body = [m.clusterId, m.from];
+      break;
+    case MessageType.StreamError:
+      body = [m.code, m.message];
+      break;
+  }
+  return concat([Uint8Array.of(m.type, PROTOCOL_VERSION), pack(body)]);
+}
