@@ -17,14 +17,6 @@ import {
 import { Hash64, hash64 } from './hash';
 import { NodeRecord } from './node-record';
 
-/** What we remember of an expired node, so stale gossip cannot bring it back. */
-interface ExpiredMarker {
-  generation: number;
-  heartbeat: number;
-  left: boolean;
-  until: number;
-}
-
 export interface BuiltDigest {
   entries: Encoded[];
   size: number;
@@ -55,7 +47,6 @@ export interface BuiltDelta {
  */
 export class ClusterState {
   readonly records = new Map<string, NodeRecord>();
-  private readonly expired = new Map<string, ExpiredMarker>();
   /** Nodes named in peers' digests that we do not hold yet (asked for in partial digests). */
   private readonly wanted = new Map<string, { addr: string; until: number }>();
   private readonly digestCache = new WeakMap<
@@ -110,7 +101,7 @@ export class ClusterState {
     this.memberLo ^= record.key.lo;
   }
 
-  /** Drops a record (expiry). */
+  /** Drops a record (expiry, see Liveness). */
   remove(record: NodeRecord): void {
     if (this.records.get(record.id) !== record) return;
     this.records.delete(record.id);
@@ -264,35 +255,8 @@ export class ClusterState {
     return this.records.size;
   }
 
-  /** Remembers a dropped node until `until`; gossip about the same incarnation is ignored until then. */
-  markExpired(record: NodeRecord, until: number): void {
-    this.remove(record);
-    this.expired.set(record.id, {
-      generation: record.generation,
-      heartbeat: record.heartbeat,
-      left: record.left,
-      until,
-    });
-  }
-
-  /**
-   * An expired node comes back only with a newer generation, or a higher
-   * heartbeat of the same generation (and never once it had left).
-   */
-  isGhost(id: string, generation: number, heartbeat: number): boolean {
-    const marker = this.expired.get(id);
-    if (!marker) return false;
-    if (generation !== marker.generation) return generation < marker.generation;
-    return marker.left || heartbeat <= marker.heartbeat;
-  }
-
-  forgetExpired(id: string): void {
-    this.expired.delete(id);
-  }
-
-  /** Drops markers and wanted notes past their time. */
+  /** Drops wanted notes past their time. */
   sweep(now: number): void {
-    for (const [id, marker] of this.expired) if (marker.until <= now) this.expired.delete(id);
     for (const [id, want] of this.wanted) if (want.until <= now) this.wanted.delete(id);
   }
 

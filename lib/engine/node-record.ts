@@ -1,7 +1,7 @@
 import type { Entry } from './types';
 import type { NodeDelta, WireEntry } from './codec';
-import type { FailureDetector } from './failure-detector';
 import { Hash64, hash64 } from './hash';
+import { Vitals } from './liveness';
 
 /** An entry as stored: the wire fields plus when a tombstone was first seen here. */
 export interface StoredEntry extends WireEntry {
@@ -22,17 +22,14 @@ export type EntryChange =
 export class NodeRecord {
   heartbeat: number;
   gcVersion = 0;
-  unreachable = false;
-  /** Liveness of this node as we see it (none for ourselves). */
-  detector: FailureDetector | undefined;
+  /** Liveness of this node as we see it: written only by Liveness (liveness.ts). */
+  vitals = new Vitals();
   /** Called when `maxVersion` or `left` change: the cluster summary hashes them. */
   onVersionChange: ((record: NodeRecord) => void) | undefined;
   /** Hash of (id, generation): names this incarnation in compact heartbeat lists. */
   readonly key: Hash64;
   private version = 0;
   private hasLeft = false;
-  /** Local time after which the record is dropped (set while left or unreachable). */
-  expiresAt: number | undefined;
 
   private readonly entries = new Map<string, StoredEntry>();
   /** Entries in increasing version order; may hold superseded ones, skipped on read. */
@@ -226,11 +223,9 @@ export function applyNodeDelta(
     record.left = delta.left;
     const sameGeneration = current !== undefined && current.generation === delta.generation;
     if (sameGeneration) {
-      // Same incarnation, reset after tombstone collection: keep flags and liveness.
+      // Same incarnation, reset after tombstone collection: keep flags (Liveness keeps the vitals).
       record.heartbeat = Math.max(record.heartbeat, current.heartbeat);
       record.left = record.left || current.left;
-      record.unreachable = current.unreachable;
-      record.expiresAt = current.expiresAt;
       result.changes = diffLive(current.liveEntries(), record.liveEntries());
       result.heartbeatIncreased = record.heartbeat > current.heartbeat;
       result.becameLeft = record.left && !current.left;

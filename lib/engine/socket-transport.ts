@@ -1,6 +1,7 @@
 import { createSocket, Socket as UdpSocket } from 'node:dgram';
 import { createServer, connect, isIP, Server, Socket } from 'node:net';
 import { HostPort, formatHostPort, parseHostPort } from './address';
+import { PeerError } from './errors';
 import type { Transport, TransportFactory, TransportHandler } from './transport';
 
 export interface SocketTransportLimits {
@@ -122,14 +123,14 @@ class SocketTransport implements Transport {
 
   request(to: string, data: Uint8Array, timeoutMs: number): Promise<Uint8Array> {
     const peer = parseHostPort(to);
-    if (!peer) return Promise.reject(new Error(`bad address ${to}`));
-    if (this.closed) return Promise.reject(new Error('transport closed'));
+    if (!peer) return Promise.reject(new PeerError('unreachable', to, `bad address ${to}`));
+    if (this.closed) return Promise.reject(new PeerError('unreachable', to, 'transport closed'));
     return new Promise((resolve, reject) => {
       const socket = connect({ port: peer.port, host: peer.host });
       this.outbound.add(socket);
       const reader = new FrameReader(this.limits.maxStreamSize);
       let settled = false;
-      const finish = (err: Error | undefined, reply?: Uint8Array) => {
+      const finish = (err: PeerError | undefined, reply?: Uint8Array) => {
         if (settled) return;
         settled = true;
         clearTimeout(timer);
@@ -139,7 +140,7 @@ class SocketTransport implements Transport {
         else resolve(reply as Uint8Array);
       };
       const timer = setTimeout(
-        () => finish(new Error(`no reply from ${to} within ${timeoutMs} ms`)),
+        () => finish(new PeerError('timeout', to, `no reply from ${to} within ${timeoutMs} ms`)),
         timeoutMs,
       );
       timer.unref();
@@ -147,11 +148,21 @@ class SocketTransport implements Transport {
       socket.on('data', (chunk) => {
         const result = reader.push(chunk);
         if (result === 'oversize')
-          finish(new Error(`reply from ${to} exceeds ${this.limits.maxStreamSize} bytes`));
+          finish(
+            new PeerError(
+              'too-large',
+              to,
+              `reply from ${to} exceeds ${this.limits.maxStreamSize} bytes`,
+            ),
+          );
         else if (result) finish(undefined, result);
       });
-      socket.on('error', (err) => finish(new Error(`stream to ${to} failed: ${err.message}`)));
-      socket.on('close', () => finish(new Error(`stream to ${to} closed before a reply`)));
+      socket.on('error', (err) =>
+        finish(new PeerError('unreachable', to, `stream to ${to} failed: ${err.message}`)),
+      );
+      socket.on('close', () =>
+        finish(new PeerError('unreachable', to, `stream to ${to} closed before a reply`)),
+      );
     });
   }
 

@@ -37,7 +37,7 @@ describe('ClusterState summary', () => {
     expect(s.summary()).not.toEqual(empty);
     other.heartbeat += 10;
     const withB = s.summary();
-    s.markExpired(other, 0);
+    s.remove(other); // expiry (ghost memory now lives in Liveness)
     expect(s.summary()).toEqual(empty);
     s.put(other);
     expect(s.summary()).toEqual(withB);

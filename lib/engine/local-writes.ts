@@ -1,0 +1,58 @@
+import type { NodeRecord } from './node-record';
+
+export interface WriteLimits {
+  maxKeySize: number;
+  maxValueSize: number;
+  maxEntriesPerNode: number;
+}
+
+/** Sets `key` on our own record; throws TypeError or RangeError for what the limits refuse. */
+export function upsertOwn(self: NodeRecord, key: string, value: string, limits: WriteLimits): void {
+  checkKey(key, limits);
+  if (typeof value !== 'string') throw new TypeError('upsertLocal: value must be a string');
+  const size = Buffer.byteLength(value);
+  if (size > limits.maxValueSize) {
+    throw new RangeError(
+      `upsertLocal: value of ${key} is ${size} bytes, over maxValueSize ${limits.maxValueSize}`,
+    );
+  }
+  const existing = self.get(key);
+  if (existing && !existing.deleted && existing.value === value) return;
+  if (!existing && self.size >= limits.maxEntriesPerNode) {
+    throw new RangeError(
+      `upsertLocal: ${self.size} entries already, maxEntriesPerNode is ${limits.maxEntriesPerNode}`,
+    );
+  }
+  self.put({
+    key,
+    value,
+    version: self.maxVersion + 1,
+    deleted: false,
+    internal: false,
+    deletedAt: 0,
+  });
+}
+
+/** Writes a tombstone for `key` on our own record (gossip spreads it, collection drops it later). */
+export function deleteOwn(self: NodeRecord, key: string, now: number, limits: WriteLimits): void {
+  checkKey(key, limits);
+  const existing = self.get(key);
+  if (!existing || existing.deleted) return;
+  self.put({
+    key,
+    value: '',
+    version: self.maxVersion + 1,
+    deleted: true,
+    internal: existing.internal,
+    deletedAt: now,
+  });
+}
+
+function checkKey(key: string, limits: WriteLimits): void {
+  if (typeof key !== 'string' || key.length === 0)
+    throw new TypeError('key must be a non-empty string');
+  const size = Buffer.byteLength(key);
+  if (size > limits.maxKeySize) {
+    throw new RangeError(`key is ${size} bytes, over maxKeySize ${limits.maxKeySize}`);
+  }
+}

@@ -1,0 +1,61 @@
+import type { Outgoing } from './codec';
+import type { RejectReason } from './reject-reason';
+
+/**
+ * A membership or state change of a remote node, as the protocol core
+ * reports it; the facade hands each to the Watcher (see `deliver`).
+ */
+export type GossipEvent =
+  | { type: 'join' | 'leave' | 'reachable' | 'unreachable' | 'expired'; nodeId: string }
+  | { type: 'upsert-key'; nodeId: string; key: string; value: string }
+  | { type: 'delete-key'; nodeId: string; key: string };
+
+/** Something to send: a datagram, or the first message of a background stream sync. */
+export interface Send {
+  kind: 'packet' | 'sync';
+  to: string;
+  message: Outgoing;
+  /** Digest and delta entries it carries, for the traffic counters. */
+  digestEntries: number;
+  deltaEntries: number;
+}
+
+/** A message or entry refused, counted by reason and logged (rate-limited). */
+export interface Rejection {
+  reason: RejectReason;
+  from: string;
+  detail: string;
+}
+
+/**
+ * What the protocol core decided while handling one message or timer tick.
+ * The core does no I/O: the facade sends `sends` in order (their order is
+ * the order random draws and packets happen in), delivers `events`, counts
+ * `rejections` and the inbound entries, and logs `warnings`.
+ */
+export class Outcome {
+  readonly sends: Send[] = [];
+  readonly events: GossipEvent[] = [];
+  readonly rejections: Rejection[] = [];
+  /** Warnings to log, each under a rate-limit key. */
+  readonly warnings: { key: string; message: string }[] = [];
+  /** Digest and delta entries received, for the traffic counters. */
+  digestEntriesIn = 0;
+  deltaEntriesIn = 0;
+
+  packet(to: string, message: Outgoing, digestEntries: number, deltaEntries: number): void {
+    this.sends.push({ kind: 'packet', to, message, digestEntries, deltaEntries });
+  }
+
+  event(event: GossipEvent): void {
+    this.events.push(event);
+  }
+
+  reject(reason: RejectReason, from: string, detail: string): void {
+    this.rejections.push({ reason, from, detail });
+  }
+
+  warn(key: string, message: string): void {
+    this.warnings.push({ key, message });
+  }
+}

@@ -1,0 +1,53 @@
+import type { ClusterState } from './cluster-state';
+import type { MetricsSource } from './metrics';
+import type { NodeRecord } from './node-record';
+import type { NodeMetadata, NodeState } from './types';
+
+/** What users see of a record: plain, JSON-serialisable data. */
+export function metadata(record: NodeRecord): NodeMetadata {
+  const meta: NodeMetadata = {
+    id: record.id,
+    addr: record.addr,
+    version: record.maxVersion,
+    left: record.left,
+    unreachable: record.vitals.status === 'unreachable',
+  };
+  const expiresAt = record.vitals.expiresAt;
+  if (expiresAt !== undefined) meta.expiry = new Date(expiresAt);
+  return meta;
+}
+
+export function nodeState(record: NodeRecord): NodeState {
+  return { ...metadata(record), entries: record.snapshot() };
+}
+
+/** What the metrics gauges read when scraped. */
+export function metricsSource(
+  localId: string,
+  state: ClusterState,
+  now: () => number,
+): MetricsSource {
+  return {
+    localId,
+    entryCounts: () =>
+      [...state.records.values()].map((r) => ({ nodeId: r.id, ...r.countByKind() })),
+    nodeCounts: () => {
+      const counts = { live: 0, unreachable: 0, left: 0 };
+      for (const r of state.records.values()) {
+        if (r.left) counts.left++;
+        else if (r.vitals.status === 'unreachable') counts.unreachable++;
+        else counts.live++;
+      }
+      return counts;
+    },
+    phiValues: () => {
+      const at = now();
+      const out: { nodeId: string; phi: number }[] = [];
+      for (const r of state.records.values()) {
+        const detector = r.vitals.detector;
+        if (detector) out.push({ nodeId: r.id, phi: detector.phi(at) });
+      }
+      return out;
+    },
+  };
+}
