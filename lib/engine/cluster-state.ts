@@ -6,16 +6,16 @@ import {
   HEARTBEAT_BYTES,
   VECTOR_HEADER,
   VECTOR_START,
-  encodeDeltaHeader,
   encodeDigestEntry,
-  encodeEntry,
-  packNodeDelta,
   vectorOf,
   writeHeartbeat,
   writeVectorHeader,
 } from './codec';
 import { Hash64, hash64 } from './hash';
+import { BuiltDelta, buildDelta } from './delta-builder';
 import { NodeRecord } from './node-record';
+
+export type { BuiltDelta } from './delta-builder';
 
 export interface BuiltDigest {
   entries: Encoded[];
@@ -32,14 +32,6 @@ export interface DigestOptions {
 
 /** Records remembered as recent news. */
 const MAX_HOT = 16;
-
-export interface BuiltDelta {
-  nodes: Encoded[];
-  size: number;
-  /** Something owed did not fit: the receiver should sync over TCP. */
-  truncated: boolean;
-  entryCount: number;
-}
 
 /**
  * Every node's record (ours included), plus what is needed to build
@@ -395,8 +387,7 @@ export class ClusterState {
 
   /**
    * The entries a peer lacks given its digest, as whole node deltas within
-   * `budget` bytes (Infinity for streams). A partial digest says nothing
-   * about nodes it omits, so those are skipped.
+   * `budget` bytes (Infinity for streams): see delta-builder.ts.
    */
   buildDelta(
     peerDigest: DigestEntry[],
@@ -404,89 +395,7 @@ export class ClusterState {
     budget: number,
     random: () => number,
   ): BuiltDelta {
-    const peer = new Map<string, DigestEntry>();
-    for (const e of peerDigest) peer.set(e.id, e);
-    const candidates: NodeRecord[] = [];
-    if (partial) {
-      for (const e of peerDigest) {
-        const record = this.records.get(e.id);
-        if (record) candidates.push(record);
-      }
-    } else {
-      for (const record of this.records.values()) candidates.push(record);
-    }
-    // A random rotation so a node with a large backlog does not starve the others.
-    const start = candidates.length > 0 ? Math.floor(random() * candidates.length) : 0;
-
-    const nodes: Encoded[] = [];
-    let size = ARRAY_HEADER_MAX;
-    let truncated = false;
-    let entryCount = 0;
-    for (let i = 0; i < candidates.length; i++) {
-      const record = candidates[(start + i) % candidates.length];
-      const known = peer.get(record.id);
-      if (known && known.generation > record.generation) continue; // the peer has a newer incarnation
-      const fromScratch =
-        !known || known.generation !== record.generation || known.maxVersion < record.gcVersion;
-      if (!fromScratch && known.maxVersion >= record.maxVersion) continue; // nothing owed
-      const fromVersion = fromScratch ? 0 : known.maxVersion;
-      // A reset over collected tombstones must arrive whole; a prefix from 0 without any is fine.
-      const mustBeWhole = fromScratch && record.gcVersion > 0;
-
-      const entries: Uint8Array[] = [];
-      let entriesSize = 0;
-      let lastVersion = fromVersion;
-      let complete = true;
-      const header = encodeDeltaHeader({
-        id: record.id,
-        addr: record.addr,
-        generation: record.generation,
-        heartbeat: record.heartbeat,
-        left: record.left,
-        reset: mustBeWhole,
-        fromVersion,
-        gcVersion: fromScratch ? record.gcVersion : 0,
-        maxVersion: record.maxVersion,
-      });
-      // Fixed cost: node array header, our header fields, entries array header.
-      const fixed = 1 + header.length + ARRAY_HEADER_MAX;
-      const room = budget - size - fixed;
-      record.forEachAbove(fromVersion, (entry) => {
-        const bytes = encodeEntry(entry);
-        if (entriesSize + bytes.length > room) {
-          complete = false;
-          return false;
-        }
-        entries.push(bytes);
-        entriesSize += bytes.length;
-        lastVersion = entry.version;
-        return true;
-      });
-      if (room < 0 || (!complete && (mustBeWhole || entries.length === 0))) {
-        truncated = true;
-        continue;
-      }
-      let finalHeader = header;
-      if (!complete) {
-        truncated = true;
-        finalHeader = encodeDeltaHeader({
-          id: record.id,
-          addr: record.addr,
-          generation: record.generation,
-          heartbeat: record.heartbeat,
-          left: record.left,
-          reset: false,
-          fromVersion,
-          gcVersion: 0,
-          maxVersion: lastVersion,
-        });
-      }
-      const node = packNodeDelta(finalHeader, entries);
-      nodes.push(node);
-      size += node.bytes.length;
-      entryCount += entries.length;
-    }
-    return { nodes, size, truncated, entryCount };
+    return buildDelta(this.records, peerDigest, partial, budget, random);
   }
 }
 

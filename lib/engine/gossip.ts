@@ -1,8 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import { formatHostPort, parseHostPort } from './address';
 import type { Timer } from './clock';
-import { MessageType, Outgoing } from './codec';
-import { GossipConfigError, GossipJoinError, PeerError } from './errors';
+import { GossipConfigError, GossipJoinError } from './errors';
 import { Keyring } from './keyring';
 import { deleteOwn, upsertOwn } from './local-writes';
 import { Messenger } from './messenger';
@@ -12,6 +11,7 @@ import { Outcome } from './outcome';
 import { GossipOptions, ResolvedOptions, resolveOptions, resolveSecretKeys } from './options';
 import { ProtocolCore, shuffle } from './protocol';
 import { Seeds } from './seeds';
+import { StreamClient } from './stream-client';
 import { socketTransport } from './socket-transport';
 import type { TransportHandler } from './transport';
 import { Tuning, deriveTuning } from './tuning';
@@ -40,6 +40,7 @@ export class Gossip {
   private readonly keyring: Keyring;
   private readonly io: Messenger;
   private readonly seeds: Seeds;
+  private readonly streams: StreamClient;
   private readonly tuning: Tuning;
   private roundTimer: Timer | undefined;
   private newsTimer: Timer | undefined;
@@ -84,6 +85,14 @@ export class Gossip {
       tuning: this.tuning,
     });
     this.seeds = new Seeds(opts.resolver);
+    this.streams = new StreamClient(
+      this.core,
+      this.io,
+      this.metrics,
+      opts.clock,
+      this.tuning,
+      (out) => this.perform(out),
+    );
     this.roundDue = now;
   }
 
@@ -137,7 +146,7 @@ export class Gossip {
     const { targets, errors } = await this.seeds.resolve(addrs, this.ownPort());
     const others = targets.filter((t) => !this.isOwnAddr(t));
     const results = await Promise.allSettled(
-      others.map((t) => this.syncWith(t, this.core.streams.request())),
+      others.map((t) => this.streams.syncWith(t, this.core.streams.request())),
     );
     const joined: string[] = [];
     results.forEach((r, i) => {
@@ -159,25 +168,10 @@ export class Gossip {
    */
   async leave(): Promise<void> {
     this.assertOpen('leave');
-    const message = this.core.leave();
+    const message = this.core.streams.leave();
     const peers = shuffle(this.core.livePeers(), this.opts.random);
     if (peers.length === 0) return;
-    const { leaveFanout, leaveBatches } = this.tuning;
-    const failures: string[] = [];
-    for (let i = 0; i < peers.length && i < leaveFanout * leaveBatches; i += leaveFanout) {
-      const batch = peers.slice(i, i + leaveFanout);
-      const results = await Promise.allSettled(batch.map((p) => this.io.request(p.addr, message)));
-      let acked = 0;
-      results.forEach((r, j) => {
-        if (r.status === 'fulfilled' && r.value.type === MessageType.StreamAck) acked++;
-        else
-          failures.push(
-            `${batch[j].id}: ${r.status === 'rejected' ? (r.reason as Error).message : 'no ack'}`,
-          );
-      });
-      if (acked > 0) return;
-    }
-    throw new Error(`leave: no peer acknowledged (${failures.join('; ')})`);
+    await this.streams.tellLeave(peers, message);
   }
 
   /** Stops rounds and closes the sockets. Safe to call more than once. */
@@ -314,30 +308,19 @@ export class Gossip {
         }
       },
       onRequest: async (data, from) => {
-        this.metrics.connectionsInbound.inc();
-        this.metrics.streamBytesInbound.inc(data.length);
-        const reply = this.answer(data, from);
-        this.metrics.streamBytesOutbound.inc(reply.length);
-        return reply;
+        if (this.closed) throw new Error('closed');
+        return this.io.serve(data, from, this.self.id, (message) => {
+          const answer = this.core.streams.answer(message, from, this.opts.clock.now());
+          this.perform(answer.outcome);
+          return answer;
+        });
       },
       onTransportReject: (reason) => this.io.reject(reason, 'transport'),
     };
   }
 
-  private answer(data: Uint8Array, from: string): Uint8Array {
-    if (this.closed) throw new Error('closed');
-    const message = this.io.openRequest(data, from, this.self.id);
-    if (message instanceof Uint8Array) return message;
-    const answer = this.core.answer(message, from, this.opts.clock.now());
-    this.perform(answer.outcome);
-    if (!answer.reply) throw new Error(answer.refusal);
-    if (answer.digestEntries > 0) this.metrics.digestEntriesOutbound.inc(answer.digestEntries);
-    if (answer.deltaEntries > 0) this.metrics.deltaEntriesOutbound.inc(answer.deltaEntries);
-    return this.io.encodeReply(answer.reply);
-  }
-
   private perform(out: Outcome): void {
-    this.io.perform(out, (addr, request) => this.runSync(addr, request));
+    this.io.perform(out, (addr, request) => this.streams.runSync(addr, request));
   }
 
   /** Starts a background sync with `addr` when the core grants a slot. */
@@ -346,43 +329,6 @@ export class Gossip {
     const out = new Outcome();
     this.core.startSync(addr, out);
     this.perform(out);
-  }
-
-  /** Runs a background sync the core decided on; releases its slot when done. */
-  private runSync(addr: string, request: Outgoing): void {
-    this.syncWith(addr, request)
-      .catch((err: Error) => this.io.debug(`sync with ${addr} failed: ${err.message}`))
-      .finally(() => this.core.streams.end(addr));
-  }
-
-  /**
-   * Full push-pull over TCP (see StreamSync): send `request` (our whole
-   * digest), absorb the reply, push what the peer lacks. Resolves with the
-   * peer's id.
-   */
-  private async syncWith(addr: string, request: Outgoing): Promise<string> {
-    const reply = await this.io.request(addr, request);
-    if (reply.type !== MessageType.SyncReply)
-      throw new PeerError(
-        'protocol',
-        addr,
-        `${addr} answered a sync with message type ${reply.type}`,
-      );
-    if (reply.from === this.self.id) return reply.from;
-    const out = new Outcome();
-    const push = this.core.streams.absorb(reply, this.opts.clock.now(), out);
-    this.perform(out);
-    if (push) {
-      this.metrics.deltaEntriesOutbound.inc(push.deltaEntries);
-      const ack = await this.io.request(addr, push.push);
-      if (ack.type !== MessageType.StreamAck)
-        throw new PeerError(
-          'protocol',
-          addr,
-          `${addr} answered a push with message type ${ack.type}`,
-        );
-    }
-    return reply.from;
   }
 
   // ---------------------------------------------------------------- helpers

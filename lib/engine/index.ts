@@ -1,8 +1,12 @@
 export { Gossip } from './gossip';
+export type { GossipNodeStatus } from './gossip';
 export type { GossipOptions } from './options';
 export { DEFAULTS as GOSSIP_DEFAULTS, resolveOptions } from './options';
 export type { Entry, NodeMetadata, NodeState, Watcher, GossipLogger } from './types';
-export { GossipConfigError, GossipJoinError } from './errors';
+export { GossipConfigError, GossipJoinError, PeerError } from './errors';
+export type { PeerErrorReason } from './errors';
+export type { RejectReason } from './reject-reason';
+export { REJECT_REASONS } from './reject-reason';
 export { GossipMetrics, LOCAL_LABEL } from './metrics';
 export type { Clock, Timer } from './clock';
 export { systemClock } from './clock';

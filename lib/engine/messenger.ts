@@ -11,6 +11,7 @@ import {
 import { PeerError, PeerErrorReason } from './errors';
 import type { GossipMetrics } from './metrics';
 import type { GossipEvent, Outcome } from './outcome';
+import type { StreamAnswer } from './stream-sync';
 import type { RejectReason } from './reject-reason';
 import type { Transport } from './transport';
 import type { Tuning } from './tuning';
@@ -152,11 +153,46 @@ export class Messenger {
   }
 
   /**
+   * Serves one inbound stream request: opens it, lets `handle` (the core)
+   * answer, counts, and returns the reply's bytes; throws to close the
+   * stream unanswered.
+   */
+  serve(
+    data: Uint8Array,
+    from: string,
+    selfId: string,
+    handle: (message: Message) => StreamAnswer,
+  ): Uint8Array {
+    const metrics = this.deps.metrics;
+    metrics.connectionsInbound.inc();
+    metrics.streamBytesInbound.inc(data.length);
+    const reply = this.answer(data, from, selfId, handle);
+    metrics.streamBytesOutbound.inc(reply.length);
+    return reply;
+  }
+
+  private answer(
+    data: Uint8Array,
+    from: string,
+    selfId: string,
+    handle: (message: Message) => StreamAnswer,
+  ): Uint8Array {
+    const message = this.openRequest(data, from, selfId);
+    if (message instanceof Uint8Array) return message;
+    const answer = handle(message);
+    if (!answer.reply) throw new Error(answer.refusal);
+    const metrics = this.deps.metrics;
+    if (answer.digestEntries > 0) metrics.digestEntriesOutbound.inc(answer.digestEntries);
+    if (answer.deltaEntries > 0) metrics.deltaEntriesOutbound.inc(answer.deltaEntries);
+    return this.encodeReply(answer.reply);
+  }
+
+  /**
    * Opens an inbound stream request. A refusal caused by settings (keys,
    * version) is answered plain so the peer learns why; anything else throws
    * (the stream closes unanswered).
    */
-  openRequest(data: Uint8Array, from: string, selfId: string): Message | Uint8Array {
+  private openRequest(data: Uint8Array, from: string, selfId: string): Message | Uint8Array {
     try {
       return this.deps.wire.decode(data);
     } catch (err) {
@@ -172,7 +208,7 @@ export class Messenger {
   }
 
   /** A stream reply's bytes: refusals plain, everything else sealed when keys are set. */
-  encodeReply(reply: Outgoing): Uint8Array {
+  private encodeReply(reply: Outgoing): Uint8Array {
     return reply.type === MessageType.StreamError
       ? encodeMessage(reply)
       : this.deps.wire.encode(reply);

@@ -1,12 +1,5 @@
 import { ClusterState } from './cluster-state';
-import {
-  BIN_HEADER_MAX,
-  DigestEntry,
-  HEARTBEAT_BYTES,
-  Message,
-  MessageType,
-  Outgoing,
-} from './codec';
+import { BIN_HEADER_MAX, DigestEntry, HEARTBEAT_BYTES, Message, MessageType } from './codec';
 import { sameHash } from './hash';
 import { Liveness } from './liveness';
 import { Merger } from './merge';
@@ -28,16 +21,6 @@ export interface CoreConfig {
   tombstoneGracePeriod: number;
   /** Bytes sealing adds to every message (0 without secret keys). */
   sealOverhead: number;
-}
-
-/** A stream request answered: the reply, or a refusal that closes the stream unanswered. */
-export interface StreamAnswer {
-  outcome: Outcome;
-  reply?: Outgoing;
-  digestEntries: number;
-  deltaEntries: number;
-  /** Set when the stream is closed without a reply. */
-  refusal?: string;
 }
 
 /**
@@ -66,7 +49,7 @@ export class ProtocolCore {
     this.state.hotWindow = config.tuning.hotWindow;
     this.liveness = new Liveness(this.state, config.tuning, config);
     this.merge = new Merger(this.state, this.liveness, config, config.tuning.wantLifetime);
-    this.streams = new StreamSync(this.state, this.merge, {
+    this.streams = new StreamSync(this.state, this.merge, this.liveness, {
       clusterId: config.clusterId,
       random: config.random,
       budget: config.maxStreamSize - config.sealOverhead - config.tuning.streamSlack,
@@ -328,79 +311,6 @@ export class ProtocolCore {
       heartbeats,
       vector,
       budget: total - heartbeats.length - vector.length - 2 * BIN_HEADER_MAX,
-    };
-  }
-
-  // --------------------------------------------------------------- streams
-
-  /** Handles a stream request (Sync, Push or Leave) and builds its reply. */
-  answer(message: Message, from: string, now: number): StreamAnswer {
-    const out = new Outcome();
-    const answer: StreamAnswer = { outcome: out, digestEntries: 0, deltaEntries: 0 };
-    if (
-      (message.type === MessageType.Push || message.type === MessageType.Leave) &&
-      message.from === this.self.id
-    ) {
-      // Only we speak for ourselves: a leave in our name would make the cluster drop us.
-      out.reject('self', from, 'a stream claiming to come from this node');
-      answer.refusal = 'message in our name';
-      return answer;
-    }
-    if (message.type !== MessageType.StreamError && message.clusterId !== this.config.clusterId) {
-      out.reject('cluster', from, `cluster ${JSON.stringify(message.clusterId)}`);
-      // Sent plain, so a peer with other settings can still read why.
-      answer.reply = {
-        type: MessageType.StreamError,
-        code: 'cluster',
-        message: `node ${this.self.id} is in cluster ${JSON.stringify(this.config.clusterId)}, not ${JSON.stringify(message.clusterId)}`,
-      };
-      return answer;
-    }
-    switch (message.type) {
-      case MessageType.Sync: {
-        const { reply, digestEntries, deltaEntries } = this.streams.answer(message, now, out);
-        answer.reply = reply;
-        answer.digestEntries = digestEntries;
-        answer.deltaEntries = deltaEntries;
-        return answer;
-      }
-      case MessageType.Push:
-        this.streams.receivePush(message, now, out);
-        answer.reply = this.streamAck();
-        return answer;
-      case MessageType.Leave: {
-        const record = this.state.records.get(message.from);
-        if (record && record.generation === message.generation) {
-          this.liveness.heartbeat(record, message.heartbeat, now, out);
-          this.liveness.left(record, now, out);
-        }
-        answer.reply = this.streamAck();
-        return answer;
-      }
-      default:
-        out.reject('type', from, `message type ${message.type} on a stream`);
-        answer.refusal = 'unexpected message type';
-        return answer;
-    }
-  }
-
-  private streamAck(): Outgoing {
-    return { type: MessageType.StreamAck, clusterId: this.config.clusterId, from: this.self.id };
-  }
-
-  /** Marks this node left (once) and builds the Leave message that tells peers. */
-  leave(): Outgoing {
-    if (!this.self.left) {
-      this.self.left = true;
-      this.self.heartbeat++;
-    }
-    return {
-      type: MessageType.Leave,
-      clusterId: this.config.clusterId,
-      from: this.self.id,
-      generation: this.self.generation,
-      heartbeat: this.self.heartbeat,
-      maxVersion: this.self.maxVersion,
     };
   }
 }

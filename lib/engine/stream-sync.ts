@@ -1,7 +1,18 @@
 import type { ClusterState } from './cluster-state';
-import { MessageType, Outgoing, Push, Sync, SyncReply } from './codec';
+import { Message, MessageType, Outgoing, Sync, SyncReply } from './codec';
+import type { Liveness } from './liveness';
 import type { Merger } from './merge';
-import type { Outcome } from './outcome';
+import { Outcome } from './outcome';
+
+/** A stream request answered: the reply, or a refusal that closes the stream unanswered. */
+export interface StreamAnswer {
+  outcome: Outcome;
+  reply?: Outgoing;
+  digestEntries: number;
+  deltaEntries: number;
+  /** Set when the stream is closed without a reply. */
+  refusal?: string;
+}
 
 export interface StreamSyncConfig {
   clusterId: string;
@@ -17,7 +28,8 @@ export interface StreamSyncConfig {
  * a truncated delta, a long partition): the requester sends its whole
  * digest (Sync), gets back everything it lacks plus the peer's digest
  * (SyncReply), then pushes what the peer lacks (Push). Builds and applies
- * the messages; the facade carries them. Also bounds the background syncs.
+ * the messages; the facade carries them. Also bounds the background syncs,
+ * and answers the other stream requests (Push, Leave).
  */
 export class StreamSync {
   private readonly syncing = new Set<string>();
@@ -25,6 +37,7 @@ export class StreamSync {
   constructor(
     private readonly state: ClusterState,
     private readonly merge: Merger,
+    private readonly liveness: Liveness,
     private readonly config: StreamSyncConfig,
   ) {}
 
@@ -51,7 +64,7 @@ export class StreamSync {
   }
 
   /** Answers a Sync: learn from its digest, send what it lacks and our digest. */
-  answer(
+  private answerSync(
     message: Sync,
     now: number,
     out: Outcome,
@@ -105,8 +118,78 @@ export class StreamSync {
     };
   }
 
-  /** Applies a Push. */
-  receivePush(message: Push, now: number, out: Outcome): void {
-    this.merge.delta(message.delta, now, out);
+  /** Handles a stream request (Sync, Push or Leave) and builds its reply. */
+  answer(message: Message, from: string, now: number): StreamAnswer {
+    const out = new Outcome();
+    const answer: StreamAnswer = { outcome: out, digestEntries: 0, deltaEntries: 0 };
+    if (
+      (message.type === MessageType.Push || message.type === MessageType.Leave) &&
+      message.from === this.state.self.id
+    ) {
+      // Only we speak for ourselves: a leave in our name would make the cluster drop us.
+      out.reject('self', from, 'a stream claiming to come from this node');
+      answer.refusal = 'message in our name';
+      return answer;
+    }
+    if (message.type !== MessageType.StreamError && message.clusterId !== this.config.clusterId) {
+      out.reject('cluster', from, `cluster ${JSON.stringify(message.clusterId)}`);
+      // Sent plain, so a peer with other settings can still read why.
+      answer.reply = {
+        type: MessageType.StreamError,
+        code: 'cluster',
+        message: `node ${this.state.self.id} is in cluster ${JSON.stringify(this.config.clusterId)}, not ${JSON.stringify(message.clusterId)}`,
+      };
+      return answer;
+    }
+    switch (message.type) {
+      case MessageType.Sync: {
+        const { reply, digestEntries, deltaEntries } = this.answerSync(message, now, out);
+        answer.reply = reply;
+        answer.digestEntries = digestEntries;
+        answer.deltaEntries = deltaEntries;
+        return answer;
+      }
+      case MessageType.Push:
+        this.merge.delta(message.delta, now, out);
+        answer.reply = this.streamAck();
+        return answer;
+      case MessageType.Leave: {
+        const record = this.state.records.get(message.from);
+        if (record && record.generation === message.generation) {
+          this.liveness.heartbeat(record, message.heartbeat, now, out);
+          this.liveness.left(record, now, out);
+        }
+        answer.reply = this.streamAck();
+        return answer;
+      }
+      default:
+        out.reject('type', from, `message type ${message.type} on a stream`);
+        answer.refusal = 'unexpected message type';
+        return answer;
+    }
+  }
+
+  private streamAck(): Outgoing {
+    return {
+      type: MessageType.StreamAck,
+      clusterId: this.config.clusterId,
+      from: this.state.self.id,
+    };
+  }
+
+  /** Marks this node left (once) and builds the Leave message that tells peers. */
+  leave(): Outgoing {
+    if (!this.state.self.left) {
+      this.state.self.left = true;
+      this.state.self.heartbeat++;
+    }
+    return {
+      type: MessageType.Leave,
+      clusterId: this.config.clusterId,
+      from: this.state.self.id,
+      generation: this.state.self.generation,
+      heartbeat: this.state.self.heartbeat,
+      maxVersion: this.state.self.maxVersion,
+    };
   }
 }
