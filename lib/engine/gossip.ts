@@ -1,7 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import { formatHostPort, parseHostPort } from './address';
 import type { Timer } from './clock';
-import { GossipConfigError, GossipJoinError } from './errors';
+import { GossipConfigError, GossipJoinError, PeerError } from './errors';
 import { Keyring } from './keyring';
 import { deleteOwn, upsertOwn } from './local-writes';
 import { Messenger } from './messenger';
@@ -152,7 +152,12 @@ export class Gossip {
     results.forEach((r, i) => {
       if (r.status === 'fulfilled') {
         if (r.value !== this.self.id && !joined.includes(r.value)) joined.push(r.value);
-      } else errors.push(new Error(`${others[i]}: ${(r.reason as Error).message}`));
+      } else {
+        const err = r.reason as Error;
+        const message = `${others[i]}: ${err.message}`;
+        const reason = err instanceof PeerError ? err.reason : 'unreachable';
+        errors.push(new PeerError(reason, others[i], message));
+      }
     });
     if (joined.length === 0 && errors.length > 0) {
       throw new GossipJoinError(`join failed: ${errors.map((e) => e.message).join('; ')}`, errors);

@@ -1,0 +1,38 @@
+import { randomBytes } from 'node:crypto';
+import { Gossip, GossipJoinError, PeerError } from '../../lib/engine';
+import { LoopbackCluster } from '../support/cluster';
+
+jest.setTimeout(30_000);
+
+/** Why a join failed, as callers read it: the PeerError reason of each cause, no message matching. */
+async function joinFailure(joiner: Gossip, addr: string): Promise<string[]> {
+  const err = await joiner.join([addr]).then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(err).toBeInstanceOf(GossipJoinError);
+  return (err as GossipJoinError).causes.map((c) =>
+    c instanceof PeerError ? c.reason : 'untyped',
+  );
+}
+
+describe('typed peer errors', () => {
+  const cluster = new LoopbackCluster();
+  afterEach(() => cluster.closeAll());
+
+  it('names another cluster, other keys and a dead address', async () => {
+    const blue = await cluster.start('blue', { clusterId: 'blue' });
+    const red = await cluster.start('red', { clusterId: 'red' });
+    expect(await joinFailure(red.gossip, blue.addr)).toEqual(['cluster']);
+
+    const sealed = await cluster.start('sealed', { secretKeys: [randomBytes(32)] });
+    const other = await cluster.start('other', { secretKeys: [randomBytes(32)] });
+    expect(await joinFailure(other.gossip, sealed.addr)).toEqual(['auth']);
+
+    const spare = await Gossip.create({ bindAddr: '127.0.0.1:0' });
+    const dead = spare.localNode().addr;
+    await spare.close();
+    const lonely = await cluster.start('lonely', { streamTimeout: 1000 });
+    expect(await joinFailure(lonely.gossip, dead)).toEqual(['unreachable']);
+  });
+});

@@ -1,0 +1,177 @@
+import {
+  Message,
+  MessageType,
+  Outgoing,
+  decodeMessage,
+  encodeMessage,
+} from '../../lib/engine/codec';
+import { NodeRecord } from '../../lib/engine/node-record';
+import { resolveOptions } from '../../lib/engine/options';
+import { GossipEvent, Outcome } from '../../lib/engine/outcome';
+import { ProtocolCore } from '../../lib/engine/protocol';
+import { deriveTuning } from '../../lib/engine/tuning';
+
+/** Protocol cores talking with no network: each message is encoded and decoded, nothing else. */
+const LIMITS = { maxKeySize: 512, maxValueSize: 1 << 20, maxArrayLength: 10_016 };
+let now = 1_000_000;
+
+function core(id: string, index: number): ProtocolCore {
+  const opts = resolveOptions({ bindAddr: '127.0.0.1:0', nodeId: id, random: seeded(index) });
+  const self = new NodeRecord(id, `10.0.0.${index}:7946`, 1000 + index);
+  return new ProtocolCore(
+    self,
+    { ...opts, tuning: deriveTuning(opts), sealOverhead: 0 },
+    now,
+    () => now,
+  );
+}
+
+function seeded(seed: number): () => number {
+  let s = seed;
+  return () => (s = (s * 16807) % 2147483647) / 2147483647;
+}
+
+/** Through the codec, as a peer would receive it. */
+function wire(message: Outgoing): Message {
+  return decodeMessage(encodeMessage(message), LIMITS);
+}
+
+function write(node: ProtocolCore, key: string, value: string): void {
+  const self = node.self;
+  self.put({
+    key,
+    value,
+    version: self.maxVersion + 1,
+    deleted: false,
+    internal: false,
+    deletedAt: 0,
+  });
+}
+
+/** Joins `joiner` to `via` as Gossip.join does: Sync, SyncReply, Push. Returns each side's events. */
+function joinSync(joiner: ProtocolCore, via: ProtocolCore): [GossipEvent[], GossipEvent[]] {
+  const answer = via.streams.answer(wire(joiner.streams.request()), joiner.self.addr, now);
+  const out = new Outcome();
+  const push = joiner.streams.absorb(wire(answer.reply!) as never, now, out);
+  const viaEvents = [...answer.outcome.events];
+  if (push)
+    viaEvents.push(...via.streams.answer(wire(push.push), joiner.self.addr, now).outcome.events);
+  return [out.events, viaEvents];
+}
+
+/** Delivers datagrams between cores until none is left; returns every event per node. */
+function exchange(cores: ProtocolCore[], first: Outcome): Map<string, GossipEvent[]> {
+  const byAddr = new Map(cores.map((c) => [c.self.addr, c]));
+  const events = new Map(cores.map((c) => [c.self.id, [] as GossipEvent[]]));
+  const queue = first.sends.map((s) => ({ ...s, from: cores[0].self.addr }));
+  for (let hops = 0; queue.length > 0 && hops < 20; hops++) {
+    const send = queue.shift()!;
+    expect(send.kind).toBe('packet');
+    const target = byAddr.get(send.to)!;
+    const out = target.receive(wire(send.message), send.from, now);
+    expect(out.rejections).toEqual([]);
+    events.get(target.self.id)!.push(...out.events);
+    queue.push(...out.sends.map((s) => ({ ...s, from: target.self.addr })));
+  }
+  return events;
+}
+
+describe('ProtocolCore without a network', () => {
+  it('joins over a stream sync: each side learns the other and its entries', () => {
+    const a = core('a', 1);
+    const b = core('b', 2);
+    write(b, 'color', 'blue');
+    write(a, 'shape', 'round');
+
+    const [aEvents, bEvents] = joinSync(a, b);
+
+    expect(aEvents).toEqual([
+      { type: 'join', nodeId: 'b' },
+      { type: 'upsert-key', nodeId: 'b', key: 'color', value: 'blue' },
+    ]);
+    expect(bEvents).toEqual([
+      { type: 'join', nodeId: 'a' },
+      { type: 'upsert-key', nodeId: 'a', key: 'shape', value: 'round' },
+    ]);
+    expect(a.state.records.get('b')?.maxVersion).toBe(1);
+    expect(b.state.records.get('a')?.maxVersion).toBe(1);
+    expect(a.state.summary()).toEqual(b.state.summary());
+  });
+
+  it('runs a whole Syn, SynAck, Ack exchange that carries both sides’ writes', () => {
+    const a = core('a', 1);
+    const b = core('b', 2);
+    joinSync(a, b);
+    now += 5000; // the join is old news
+    write(a, 'x', '1');
+    write(b, 'y', '2');
+
+    const round = a.round(now, 0);
+    expect(round.sends.map((s) => [s.to, s.message.type])).toEqual([
+      [b.self.addr, MessageType.Syn],
+    ]);
+    const events = exchange([a, b], round);
+
+    expect(events.get('b')).toContainEqual({
+      type: 'upsert-key',
+      nodeId: 'a',
+      key: 'x',
+      value: '1',
+    });
+    expect(events.get('a')).toContainEqual({
+      type: 'upsert-key',
+      nodeId: 'b',
+      key: 'y',
+      value: '2',
+    });
+    expect(a.state.summary()).toEqual(b.state.summary());
+  });
+
+  it('answers a Syn whose summary equals ours with heartbeats only, and nothing follows', () => {
+    const a = core('a', 1);
+    const b = core('b', 2);
+    joinSync(a, b);
+    now += 5000;
+    const syn = a.round(now, 0).sends[0];
+    const reply = b.receive(wire(syn.message), a.self.addr, now);
+    expect(reply.sends).toHaveLength(1);
+    const synAck = wire(reply.sends[0].message);
+    expect(synAck).toMatchObject({
+      type: MessageType.SynAck,
+      digest: [],
+      delta: [],
+      truncated: false,
+    });
+    expect(a.receive(synAck, b.self.addr, now).sends).toEqual([]);
+  });
+
+  it('reports a node unreachable when its heartbeats stop, and reachable when they resume', () => {
+    const a = core('a', 1);
+    const b = core('b', 2);
+    joinSync(a, b);
+    now += 60_000;
+    expect(a.round(now, 0).events).toEqual([{ type: 'unreachable', nodeId: 'b' }]);
+    expect(a.livePeers()).toEqual([]);
+
+    b.self.heartbeat += 5;
+    const out = new Outcome();
+    a.merge.digest([b.state.digestEntry(b.self)], now, out);
+    expect(out.events).toEqual([{ type: 'reachable', nodeId: 'b' }]);
+  });
+
+  it('refuses datagrams of another cluster or in our own name, counting why', () => {
+    const a = core('a', 1);
+    const foreign = a.receive(
+      { type: MessageType.Ack, clusterId: 'other', from: 'b', delta: [], truncated: false },
+      '10.0.0.9:1',
+      now,
+    );
+    expect(foreign.rejections.map((r) => r.reason)).toEqual(['cluster']);
+    const forged = a.receive(
+      { type: MessageType.Ack, clusterId: 'default', from: 'a', delta: [], truncated: false },
+      '10.0.0.9:1',
+      now,
+    );
+    expect(forged.rejections.map((r) => r.reason)).toEqual(['self']);
+  });
+});
