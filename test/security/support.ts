@@ -1,129 +1,46 @@
 import { createSocket } from 'node:dgram';
 import { connect } from 'node:net';
-import { Gossip, GossipOptions, socketTransport } from '../../lib/engine';
-import { GOSSIP_DEFAULTS } from '../../lib/engine';
-import type { TransportFactory } from '../../lib/engine';
+import { Gossip, GossipOptions, REJECT_REASONS } from '../../lib/engine';
 import { parseHostPort } from '../../lib/engine/address';
-import { waitFor } from '../support/wait';
+import { LoopbackCluster } from '../support/cluster';
 
 export { sleep, waitFor } from '../support/wait';
+export {
+  guardedTransport,
+  liveIds,
+  quietLogger,
+  valueAt,
+  waitAllSee,
+  waitValue,
+} from '../support/cluster';
 
-/**
- * The real socket transport, but traffic the node sends goes only to the
- * addresses in `allowed`. Fuzzed messages name made-up nodes and
- * addresses; without this a node would gossip with whatever they name.
- * Inbound traffic, which is what the tests attack, is untouched.
- */
-export function guardedTransport(
-  options: Partial<GossipOptions>,
-  allowed: Set<string>,
-): TransportFactory {
-  const inner = socketTransport({
-    maxPacketSize: options.maxPacketSize ?? GOSSIP_DEFAULTS.maxPacketSize,
-    maxStreamSize: options.maxStreamSize ?? GOSSIP_DEFAULTS.maxStreamSize,
-    maxInboundStreams: options.maxInboundStreams ?? GOSSIP_DEFAULTS.maxInboundStreams,
-    streamTimeout: options.streamTimeout ?? GOSSIP_DEFAULTS.streamTimeout,
-  });
-  return async (bindAddr, handler) => {
-    const transport = await inner(bindAddr, handler);
-    allowed.add(transport.localAddr);
-    return {
-      get localAddr() {
-        return transport.localAddr;
-      },
-      sendPacket: (to, data) => {
-        if (allowed.has(to)) transport.sendPacket(to, data);
-      },
-      request: (to, data, timeoutMs) =>
-        allowed.has(to)
-          ? transport.request(to, data, timeoutMs)
-          : Promise.reject(new Error(`${to} is not a test node`)),
-      close: () => transport.close(),
-    };
-  };
-}
-
-/** Nodes on 127.0.0.1 that a test closes in afterEach. */
+/** The loopback cluster of test/support, handing out engines; started unwatched. */
 export class Nodes {
-  readonly all: Gossip[] = [];
-  /** Addresses of the nodes started with `guarded: true`, the only ones they send to. */
-  readonly allowed = new Set<string>();
+  private readonly cluster = new LoopbackCluster();
+
+  get all(): Gossip[] {
+    return this.cluster.nodes.map((n) => n.gossip);
+  }
 
   async start(
     nodeId: string,
     options: Partial<GossipOptions> = {},
     guarded = false,
   ): Promise<Gossip> {
-    const gossip = await Gossip.create({
-      bindAddr: '127.0.0.1:0',
-      nodeId,
-      interval: 50,
-      logger: quietLogger,
-      ...options,
-      ...(guarded ? { transport: guardedTransport(options, this.allowed) } : {}),
-    });
-    this.all.push(gossip);
-    return gossip;
+    return (await this.cluster.start(nodeId, options, { guarded, watch: false })).gossip;
   }
 
   async close(gossip: Gossip): Promise<void> {
-    await gossip.close();
-    this.all.splice(this.all.indexOf(gossip), 1);
+    await this.cluster.remove(gossip);
   }
 
   async closeAll(): Promise<void> {
-    await Promise.all(this.all.splice(0).map((g) => g.close()));
+    await this.cluster.closeAll();
   }
 }
 
-export const quietLogger = {
-  debug: () => undefined,
-  warn: () => undefined,
-  error: (message: string) => console.error(message),
-};
-
 export function addrOf(gossip: Gossip): string {
   return gossip.localNode().addr;
-}
-
-/** Ids of the nodes `gossip` holds as live (not left, not unreachable), sorted. */
-export function liveIds(gossip: Gossip): string[] {
-  return gossip
-    .nodes()
-    .filter((n) => !n.left && !n.unreachable)
-    .map((n) => n.id)
-    .sort();
-}
-
-/** Waits until every node sees exactly `ids` live (more nodes may be known but not live). */
-export function waitAllSee(nodes: Gossip[], ids: string[], what: string, timeoutMs = 15_000) {
-  const want = [...ids].sort().join();
-  return waitFor(
-    () =>
-      nodes.every((g) => {
-        const live = new Set(liveIds(g));
-        return ids.every((id) => live.has(id));
-      }),
-    what,
-    timeoutMs,
-    () => nodes.map((g) => `${g.nodeId} sees ${liveIds(g).join(',')} (want ${want})`).join('; '),
-  );
-}
-
-/** The live value of `key` on node `owner` as `viewer` holds it. */
-export function valueAt(viewer: Gossip, owner: string, key: string): string | undefined {
-  const entry = viewer.node(owner)?.entries.find((e) => e.key === key);
-  return entry && !entry.deleted ? entry.value : undefined;
-}
-
-/** Waits until every viewer holds `owner`'s `key` = `value`. */
-export function waitValue(viewers: Gossip[], owner: string, key: string, value: string) {
-  return waitFor(
-    () => viewers.every((v) => valueAt(v, owner, key) === value),
-    `${owner}.${key}=${value.slice(0, 20)} everywhere`,
-    15_000,
-    () => viewers.map((v) => `${v.nodeId}: ${valueAt(v, owner, key)?.slice(0, 20)}`).join(', '),
-  );
 }
 
 /** Sends datagrams from one throwaway socket, pausing now and then so the kernel does not drop them. */
@@ -207,21 +124,7 @@ export async function rejections(
   return out;
 }
 
-export const ALL_REASONS = [
-  'empty',
-  'version',
-  'type',
-  'decode',
-  'auth',
-  'unsealed',
-  'sealed',
-  'cluster',
-  'limit',
-  'oversize',
-  'streams',
-  'timeout',
-  'self',
-] as const;
+export const ALL_REASONS = REJECT_REASONS;
 
 /** A `gc()` that works without --expose-gc, so heap figures mean live memory. */
 export function collectGarbage(): void {

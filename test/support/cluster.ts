@@ -1,4 +1,6 @@
-import { Gossip, GossipOptions, Watcher } from '../../lib/engine';
+import { GOSSIP_DEFAULTS, Gossip, GossipOptions, Watcher, socketTransport } from '../../lib/engine';
+import type { TransportFactory } from '../../lib/engine';
+import { waitFor } from './wait';
 
 /** One event a watcher saw. */
 export interface SeenEvent {
@@ -30,22 +32,77 @@ export interface TestNode {
   addr: string;
 }
 
+export const quietLogger = {
+  debug: () => undefined,
+  warn: () => undefined,
+  error: (message: string) => console.error(message),
+};
+
+/**
+ * The real socket transport, but traffic the node sends goes only to the
+ * addresses in `allowed`. Fuzzed messages name made-up nodes and
+ * addresses; without this a node would gossip with whatever they name.
+ * Inbound traffic, which is what the tests attack, is untouched.
+ */
+export function guardedTransport(
+  options: Partial<GossipOptions>,
+  allowed: Set<string>,
+): TransportFactory {
+  const inner = socketTransport({
+    maxPacketSize: options.maxPacketSize ?? GOSSIP_DEFAULTS.maxPacketSize,
+    maxStreamSize: options.maxStreamSize ?? GOSSIP_DEFAULTS.maxStreamSize,
+    maxInboundStreams: options.maxInboundStreams ?? GOSSIP_DEFAULTS.maxInboundStreams,
+    streamTimeout: options.streamTimeout ?? GOSSIP_DEFAULTS.streamTimeout,
+  });
+  return async (bindAddr, handler) => {
+    const transport = await inner(bindAddr, handler);
+    allowed.add(transport.localAddr);
+    return {
+      get localAddr() {
+        return transport.localAddr;
+      },
+      sendPacket: (to, data) => {
+        if (allowed.has(to)) transport.sendPacket(to, data);
+      },
+      request: (to, data, timeoutMs) =>
+        allowed.has(to)
+          ? transport.request(to, data, timeoutMs)
+          : Promise.reject(new Error(`${to} is not a test node`)),
+      close: () => transport.close(),
+    };
+  };
+}
+
+export interface StartOptions {
+  /** Send only to other guarded nodes of this cluster (see guardedTransport). */
+  guarded?: boolean;
+  /** Record watcher events (default true); off for memory-bound tests. */
+  watch?: boolean;
+}
+
 /** Real nodes on 127.0.0.1 with a short interval; closes them all in `closeAll`. */
 export class LoopbackCluster {
   readonly nodes: TestNode[] = [];
+  /** Addresses of the nodes started with `guarded`, the only ones they send to. */
+  readonly allowed = new Set<string>();
 
   constructor(private readonly defaults: Partial<GossipOptions> = {}) {}
 
-  async start(id: string, options: Partial<GossipOptions> = {}): Promise<TestNode> {
+  async start(
+    id: string,
+    options: Partial<GossipOptions> = {},
+    { guarded = false, watch = true }: StartOptions = {},
+  ): Promise<TestNode> {
     const watcher = recordingWatcher();
     const gossip = await Gossip.create({
       bindAddr: '127.0.0.1:0',
       nodeId: id,
       interval: 50,
-      watcher,
-      logger: { debug: () => undefined, warn: () => undefined, error: (m) => console.error(m) },
+      ...(watch ? { watcher } : {}),
+      logger: quietLogger,
       ...this.defaults,
       ...options,
+      ...(guarded ? { transport: guardedTransport(options, this.allowed) } : {}),
     });
     const node = { gossip, watcher, id, addr: gossip.localNode().addr };
     this.nodes.push(node);
@@ -59,13 +116,21 @@ export class LoopbackCluster {
 
   private readonly closed = new Set<TestNode>();
 
+  /** Closes one node and forgets it. */
+  async remove(gossip: Gossip): Promise<void> {
+    await gossip.close();
+    const at = this.nodes.findIndex((n) => n.gossip === gossip);
+    if (at >= 0) this.nodes.splice(at, 1);
+  }
+
   async crash(node: TestNode): Promise<void> {
     this.closed.add(node);
     await node.gossip.close();
   }
 
   async closeAll(): Promise<void> {
-    await Promise.all(this.nodes.map((n) => n.gossip.close()));
+    await Promise.all(this.nodes.splice(0).map((n) => n.gossip.close()));
+    this.closed.clear();
   }
 }
 
@@ -82,4 +147,29 @@ export function liveIds(gossip: Gossip): string[] {
 export function valueAt(viewer: Gossip, owner: string, key: string): string | undefined {
   const entry = viewer.node(owner)?.entries.find((e) => e.key === key);
   return entry && !entry.deleted ? entry.value : undefined;
+}
+
+/** Waits until every node sees at least `ids` live. */
+export function waitAllSee(nodes: Gossip[], ids: string[], what: string, timeoutMs = 15_000) {
+  const want = [...ids].sort().join();
+  return waitFor(
+    () =>
+      nodes.every((g) => {
+        const live = new Set(liveIds(g));
+        return ids.every((id) => live.has(id));
+      }),
+    what,
+    timeoutMs,
+    () => nodes.map((g) => `${g.nodeId} sees ${liveIds(g).join(',')} (want ${want})`).join('; '),
+  );
+}
+
+/** Waits until every viewer holds `owner`'s `key` = `value`. */
+export function waitValue(viewers: Gossip[], owner: string, key: string, value: string) {
+  return waitFor(
+    () => viewers.every((v) => valueAt(v, owner, key) === value),
+    `${owner}.${key}=${value.slice(0, 20)} everywhere`,
+    15_000,
+    () => viewers.map((v) => `${v.nodeId}: ${valueAt(v, owner, key)?.slice(0, 20)}`).join(', '),
+  );
 }
