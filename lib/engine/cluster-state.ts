@@ -1,16 +1,4 @@
-import {
-  ARRAY_HEADER_MAX,
-  BIN_HEADER_MAX,
-  DigestEntry,
-  Encoded,
-  HEARTBEAT_BYTES,
-  VECTOR_HEADER,
-  VECTOR_START,
-  encodeDigestEntry,
-  vectorOf,
-  writeHeartbeat,
-  writeVectorHeader,
-} from './codec';
+import { ARRAY_HEADER_MAX, DigestEntry, Encoded, encodeDigestEntry } from './codec';
 import { Hash64, hash64 } from './hash';
 import { BuiltDelta, buildDelta } from './delta-builder';
 import { NodeRecord } from './node-record';
@@ -50,18 +38,6 @@ export class ClusterState {
   private summaryHi = 0;
   private summaryLo = 0;
   private readonly hashes = new WeakMap<NodeRecord, Hash64>();
-  /** Records by their whole 64-bit key (half a key would let a forged id shadow a real node). */
-  private readonly byKey = new Map<string, NodeRecord>();
-  /** Round-robin order for heartbeat lists, rebuilt when membership changes. */
-  private rotation: NodeRecord[] = [];
-  private rotationDirty = true;
-  private cursor = 0;
-  private canonicalOrder: NodeRecord[] = [];
-  private canonicalDirty = true;
-  private vectorCursor = 0;
-  /** XOR of every record's key: equal on nodes holding the same incarnations. */
-  private memberHi = 0;
-  private memberLo = 0;
   /** Called whenever the summary changes: there is news to spread. */
   onSummaryChange: (() => void) | undefined;
 
@@ -86,11 +62,6 @@ export class ClusterState {
     this.records.set(record.id, record);
     record.onVersionChange = (r) => this.rehash(r);
     this.rehash(record);
-    this.byKey.set(keyText(record.key.hi, record.key.lo), record);
-    this.rotationDirty = true;
-    this.canonicalDirty = true;
-    this.memberHi ^= record.key.hi;
-    this.memberLo ^= record.key.lo;
   }
 
   /** Drops a record (expiry, see Liveness). */
@@ -108,12 +79,6 @@ export class ClusterState {
       this.summaryLo ^= old.lo;
       this.hashes.delete(record);
     }
-    const text = keyText(record.key.hi, record.key.lo);
-    if (this.byKey.get(text) === record) this.byKey.delete(text);
-    this.rotationDirty = true;
-    this.canonicalDirty = true;
-    this.memberHi ^= record.key.hi;
-    this.memberLo ^= record.key.lo;
   }
 
   private rehash(record: NodeRecord): void {
@@ -135,112 +100,6 @@ export class ClusterState {
   /** One hash of what every record holds (not heartbeats): peers that agree on it owe each other nothing. */
   summary(): Hash64 {
     return { hi: this.summaryHi >>> 0, lo: this.summaryLo >>> 0 };
-  }
-
-  /**
-   * Heartbeats of as many nodes as fit `budget` bytes, 12 bytes each (key
-   * hi, key lo, heartbeat): ours first, then the others round-robin, so
-   * liveness news for every node goes out in turn at a fixed cost per packet.
-   */
-  buildHeartbeats(budget: number): Uint8Array {
-    if (this.rotationDirty) {
-      this.rotation = [...this.records.values()].filter((r) => r !== this.self);
-      this.rotationDirty = false;
-    }
-    const room = Math.max(0, Math.floor((budget - BIN_HEADER_MAX) / HEARTBEAT_BYTES));
-    const count = Math.min(room, this.rotation.length + 1);
-    const out = new Uint8Array(count * HEARTBEAT_BYTES);
-    const view = new DataView(out.buffer);
-    let at = 0;
-    const write = (r: NodeRecord) => {
-      writeHeartbeat(view, at, r.key.hi, r.key.lo, r.heartbeat);
-      at += HEARTBEAT_BYTES;
-    };
-    if (count === 0) return out;
-    write(this.self);
-    let written = 1;
-    while (written < count) {
-      let picked: NodeRecord | undefined;
-      for (let tries = 0; tries < this.rotation.length && !picked; tries++) {
-        const r = this.rotation[this.cursor % this.rotation.length];
-        this.cursor = (this.cursor + 1) % this.rotation.length;
-        if (!r.left) picked = r;
-      }
-      if (!picked) break;
-      write(picked);
-      written++;
-    }
-    return at === out.length ? out : out.subarray(0, at);
-  }
-
-  /**
-   * Every node's heartbeat as its low 16 bits, in the canonical order of
-   * keys: `[membership hi u32][membership lo u32][start u32][u16 x count]`.
-   * Peers with the same membership hash hold the same incarnations, hence
-   * the same order, so 2 bytes a node is enough (200 bytes for 100 nodes,
-   * where keyed heartbeats would take 1,200). Past `budget`, a window that
-   * moves on each call.
-   */
-  buildVector(budget: number): Uint8Array {
-    const order = this.canonical();
-    const room = Math.max(0, Math.floor((budget - VECTOR_HEADER) / 2));
-    if (room === 0 || order.length === 0) return new Uint8Array(0);
-    const count = Math.min(room, order.length);
-    const start = count === order.length ? 0 : this.vectorCursor % order.length;
-    this.vectorCursor = (start + count) % order.length;
-    const out = new Uint8Array(VECTOR_START + count * 2);
-    const view = new DataView(out.buffer);
-    writeVectorHeader(view, this.memberHi, this.memberLo, start);
-    for (let i = 0; i < count; i++) {
-      view.setUint16(VECTOR_START + i * 2, order[(start + i) % order.length].heartbeat & 0xffff);
-    }
-    return out;
-  }
-
-  /** A vector from a peer whose membership is ours: we can read it. */
-  vectorUsable(vector: Uint8Array): boolean {
-    return vectorOf(vector, this.memberHi, this.memberLo);
-  }
-
-  /**
-   * The heartbeats a vector carries, when its membership is ours. A 16-bit
-   * value is read as the nearest heartbeat at or above ours.
-   */
-  readVector(vector: Uint8Array, visit: (record: NodeRecord, heartbeat: number) => void): void {
-    if (!this.vectorUsable(vector)) return;
-    const order = this.canonical();
-    if (order.length === 0) return;
-    const view = new DataView(vector.buffer, vector.byteOffset, vector.byteLength);
-    const start = view.getUint32(8);
-    const count = Math.min((vector.length - VECTOR_START) / 2, order.length);
-    for (let i = 0; i < count; i++) {
-      const record = order[(start + i) % order.length];
-      const low = view.getUint16(VECTOR_START + i * 2);
-      const ahead = (low - (record.heartbeat & 0xffff) + 0x10000) & 0xffff;
-      // A rise of more than half the range is really an older value: ignore it.
-      if (ahead > 0 && ahead < 0x8000) visit(record, record.heartbeat + ahead);
-    }
-  }
-
-  /** Records sorted by key: the same on every node whose summary equals ours. */
-  private canonical(): NodeRecord[] {
-    if (this.canonicalDirty) {
-      this.canonicalOrder = [...this.records.values()].sort((a, b) =>
-        a.key.hi !== b.key.hi ? a.key.hi - b.key.hi : a.key.lo - b.key.lo,
-      );
-      this.canonicalDirty = false;
-    }
-    return this.canonicalOrder;
-  }
-
-  /** The records and heartbeats a compact list names, skipping keys we do not hold. */
-  readHeartbeats(list: Uint8Array, visit: (record: NodeRecord, heartbeat: number) => void): void {
-    const view = new DataView(list.buffer, list.byteOffset, list.byteLength);
-    for (let at = 0; at + HEARTBEAT_BYTES <= list.length; at += HEARTBEAT_BYTES) {
-      const record = this.byKey.get(keyText(view.getUint32(at), view.getUint32(at + 4)));
-      if (!record) continue;
-      visit(record, view.getUint32(at + 8));
-    }
   }
 
   get size(): number {
@@ -397,8 +256,4 @@ export class ClusterState {
   ): BuiltDelta {
     return buildDelta(this.records, peerDigest, partial, budget, random);
   }
-}
-
-function keyText(hi: number, lo: number): string {
-  return `${hi}:${lo}`;
 }

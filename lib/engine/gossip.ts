@@ -72,7 +72,7 @@ export class Gossip {
       () => opts.clock.now(),
     );
     this.metrics = new GossipMetrics(
-      metricsSource(opts.nodeId, this.core.state, () => opts.clock.now()),
+      metricsSource(opts.nodeId, this.core.state, this.core.liveness.prober),
       opts.registry,
       opts.metricsPrefix,
     );
@@ -303,7 +303,8 @@ export class Gossip {
           this.metrics.packetsInbound.inc();
           this.metrics.packetBytesInbound.inc(data.length);
           const message = this.io.decode(data, from);
-          if (message) this.perform(this.core.receive(message, from, this.opts.clock.now()));
+          if (message)
+            this.perform(this.core.receive(message, from, this.opts.clock.now(), data.length));
         } catch (err) {
           // A bug, not bad input (that is refused and counted): log it, rate-limited.
           this.io.error(

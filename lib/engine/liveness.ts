@@ -1,22 +1,28 @@
+import { Accusations, accusedIn, accuses } from './accusations';
 import type { ClusterState } from './cluster-state';
-import { FailureDetector } from './failure-detector';
+import { MessageType } from './codec';
+import { MonitoringRing, RingMember } from './monitoring-ring';
 import type { NodeRecord } from './node-record';
 import type { Outcome } from './outcome';
+import { OutgoingPing, Prober, idTag } from './prober';
+import { judge } from './reachability';
 import type { Tuning } from './tuning';
 
-/** How this node sees a remote node. `left` is final for an incarnation. */
-export type NodeStatus = 'alive' | 'unreachable' | 'left';
-
 /**
- * A remote node's liveness as this node sees it. Only `Liveness` writes it;
- * everyone else reads.
+ * How this node sees a remote node. `pending`: known, but it has not yet
+ * shown us it is alive (not a member yet); `left` is final for an incarnation.
  */
+export type NodeStatus = 'pending' | 'alive' | 'unreachable' | 'left';
+
+/** A remote node's liveness as this node sees it. Only `Liveness` writes it. */
 export class Vitals {
-  status: NodeStatus = 'alive';
-  /** Local time after which the record is dropped (set while left or unreachable). */
+  status: NodeStatus = 'pending';
+  /** Local time after which the record is dropped (set unless alive). */
   expiresAt: number | undefined;
-  /** Fed by heartbeat rises (none for ourselves). */
-  detector: FailureDetector | undefined;
+  /** It showed life to us directly: an ack, a ping, an exchange from its address. */
+  evidenced = false;
+  /** We reported it joined; its later changes are reported too. */
+  announced = false;
 }
 
 /** What we remember of an expired node, so stale gossip cannot bring it back. */
@@ -28,77 +34,107 @@ interface Ghost {
 }
 
 export interface LivenessLimits {
-  phiThreshold: number;
   nodeExpiry: number;
 }
 
 /**
- * The membership state machine: every transition of a node's status
- * (alive, unreachable, left, expired and remembered as a ghost) happens
- * here, and each returns the event it causes into the given Outcome.
+ * The membership state machine. Every status change happens here and
+ * returns its event into the given Outcome:
  *
- *   join ──> alive <──> unreachable      (phi over / under the threshold)
- *              │            │
- *              └──> left <──┘             (its own announcement)
- *   unreachable or left ──(nodeExpiry)──> expired: dropped, kept as a ghost
+ *   learned ──(proof of life)──> alive <──(quorum of accusers)──> unreachable
+ *      │                          │                                │
+ *      └──────────────────────────┴──> left (its own announcement) ┘
+ *   pending, unreachable or left ──(nodeExpiry)──> expired: dropped, kept as a ghost
  *
- * A heartbeat rise is proof of life; only a newer incarnation, or a higher
- * heartbeat of one that never left, brings a ghost back.
+ * Evidence: this node pings the few nodes it watches on the monitoring ring
+ * (Prober); a run of unanswered pings too long for a live node makes it
+ * accuse the subject (Accusations, gossiped as internal entries). A node is
+ * unreachable when a quorum of its observers accuse it (reachability.ts),
+ * or when we watch it ourselves and are certain. A node we learned of second
+ * hand is pinged at once and becomes a member (`join`) only when it answers.
+ * See docs/protocol.md, "Failure detection".
  */
 export class Liveness {
+  readonly prober: Prober;
+  readonly selfTag: number;
+  private readonly accusations: Accusations;
   private readonly ghosts = new Map<string, Ghost>();
+  private readonly byAddr = new Map<string, NodeRecord>();
+  private ring: MonitoringRing | undefined;
+  private ringStale = true;
+  /** Everyone is judged again at the next tick (someone's reachability or membership changed). */
+  private everyone = true;
+  private readonly dirty = new Set<string>();
+  /** Learned second hand, to be pinged at once. */
+  private readonly toProve: NodeRecord[] = [];
+  private unprovenCursor = 0;
+  private pings = 0;
 
   constructor(
     private readonly state: ClusterState,
     private readonly tuning: Tuning,
     private readonly limits: LivenessLimits,
-  ) {}
+    random: () => number,
+  ) {
+    this.prober = new Prober(tuning.probe, random);
+    this.selfTag = idTag(state.self.id);
+    this.accusations = new Accusations(state.self, tuning.ghostMemory);
+    state.self.vitals.status = 'alive';
+    state.self.vitals.evidenced = true;
+  }
 
-  /** A node we did not hold appeared (or a new incarnation replaced one): alive from now. */
-  joined(record: NodeRecord, now: number, out: Outcome): void {
-    const d = this.tuning.detector;
-    record.vitals.detector = new FailureDetector(
-      now,
-      d.initialInterval,
-      d.minStdDev,
-      d.acceptablePause,
-      d.maxInterval,
-      d.bootstrapPause,
-    );
+  /** The record living at `addr` (pings name no sender). */
+  recordAt(addr: string): NodeRecord | undefined {
+    return this.byAddr.get(addr);
+  }
+
+  // ------------------------------------------------------ records come and go
+
+  /** A node we did not hold appeared (or a new incarnation replaced one). `firstHand`: it told us itself. */
+  joined(record: NodeRecord, now: number, firstHand: boolean, out: Outcome): void {
+    const vitals = record.vitals;
+    vitals.status = 'pending';
+    vitals.expiresAt = now + this.limits.nodeExpiry;
+    vitals.evidenced = firstHand;
     this.ghosts.delete(record.id);
-    out.event({ type: 'join', nodeId: record.id });
+    this.byAddr.set(record.addr, record);
+    this.membershipChanged();
+    this.dirty.add(record.id);
+    if (!firstHand) this.toProve.push(record);
+    if (record.left) this.left(record, now, out);
   }
 
   /** The old incarnation of a node was replaced by a newer one: report it gone first. */
   replacedIncarnation(old: NodeRecord, out: Outcome): void {
-    old.vitals.detector = undefined;
-    out.event({ type: 'expired', nodeId: old.id });
+    this.forget(old);
+    if (old.vitals.announced) out.event({ type: 'expired', nodeId: old.id });
   }
 
   /** The same incarnation was reset (after tombstone collection): its liveness carries over. */
   reset(old: NodeRecord, next: NodeRecord): void {
     next.vitals = old.vitals;
+    this.forget(old);
+    this.byAddr.set(next.addr, next);
     this.ghosts.delete(next.id);
+    this.membershipChanged();
   }
 
-  /** A heartbeat value heard from any peer: a rise is proof of life. */
-  heartbeat(record: NodeRecord, heartbeat: number, now: number, out: Outcome): void {
-    if (record === this.state.self || heartbeat <= record.heartbeat) return;
-    record.heartbeat = heartbeat;
-    this.alive(record, now, out);
+  /** A heartbeat value heard from a peer: kept for digests and ghosts, not evidence (it may be old). */
+  heartbeat(record: NodeRecord, heartbeat: number): void {
+    if (record !== this.state.self && heartbeat > record.heartbeat) record.heartbeat = heartbeat;
   }
 
-  /** The record's heartbeat already rose (a delta carried it): proof of life. */
-  alive(record: NodeRecord, now: number, out: Outcome): void {
-    const vitals = record.vitals;
-    const detector = vitals.detector;
-    if (!detector) return;
-    detector.heartbeat(now);
-    if (vitals.status === 'unreachable' && detector.phi(now) <= this.limits.phiThreshold) {
-      vitals.status = 'alive';
-      vitals.expiresAt = undefined;
-      out.event({ type: 'reachable', nodeId: record.id });
-    }
+  /** The node showed life to us directly. */
+  proofOfLife(record: NodeRecord): void {
+    if (record === this.state.self || record.vitals.evidenced) return;
+    record.vitals.evidenced = true;
+    this.dirty.add(record.id);
+  }
+
+  /** An internal entry of some observer changed: re-judge the subject it names. */
+  internalChanged(key: string): void {
+    const subject = accusedIn(key);
+    if (subject !== undefined) this.dirty.add(subject);
   }
 
   /** The node announced its leave (in a digest, a delta or a Leave stream). */
@@ -107,56 +143,199 @@ export class Liveness {
     record.left = true;
     record.vitals.status = 'left';
     record.vitals.expiresAt = now + this.limits.nodeExpiry;
-    out.event({ type: 'leave', nodeId: record.id });
+    this.membershipChanged();
+    if (record.vitals.announced) out.event({ type: 'leave', nodeId: record.id });
   }
 
-  /** Our own process was paused for `late` ms: silence we did not observe is nobody's fault. */
-  forgive(late: number): void {
-    for (const record of this.state.records.values()) record.vitals.detector?.forgive(late);
-  }
+  // ------------------------------------------------------------------ probes
 
-  /** Every live node whose phi passed the threshold becomes unreachable. */
-  detect(now: number, out: Outcome): void {
-    for (const record of this.state.records.values()) {
-      const vitals = record.vitals;
-      if (record === this.state.self || vitals.status !== 'alive') continue;
-      const detector = vitals.detector;
-      if (!detector || detector.phi(now) <= this.limits.phiThreshold) continue;
-      vitals.status = 'unreachable';
-      vitals.expiresAt = now + this.limits.nodeExpiry;
-      out.event({ type: 'unreachable', nodeId: record.id });
+  /**
+   * A probe tick (every round): judge the last pings (not when `onTime` is
+   * false: our own process ran late), publish or withdraw our accusations,
+   * re-judge whoever needs it, and send this tick's pings.
+   */
+  tick(now: number, onTime: boolean, out: Outcome): void {
+    if (this.ringStale) this.rebuildRing();
+    const watched: NodeRecord[] = [];
+    for (const id of this.currentRing().subjectsOf(this.state.self.id)) {
+      const record = this.state.records.get(id);
+      if (record) watched.push(record);
+    }
+    const pings = this.prober.tick(onTime, watched, this.unproven());
+    this.toProve.length = 0;
+    for (const id of this.accusations.publish(watched, this.prober, this.state.records, now))
+      this.dirty.add(id);
+    if (this.everyone) {
+      this.everyone = false;
+      for (const record of this.state.records.values()) this.dirty.add(record.id);
+    }
+    this.flush(now, out);
+    // One ping in `summaryEvery` carries our summary: the pinged node opens an exchange if it differs.
+    for (const ping of pings) {
+      this.send(ping, ++this.pings % this.tuning.summaryEvery === 0, out);
     }
   }
 
-  /** Left and unreachable nodes past their expiry are dropped and remembered as ghosts. */
+  /** An ack from `addr`: proof of life for the node it answers for, and the end of our accusation. */
+  acked(addr: string, seq: number, now: number, out: Outcome): void {
+    const id = this.prober.acked(addr, seq);
+    const record = id === undefined ? undefined : this.state.records.get(id);
+    if (!record) return;
+    this.proofOfLife(record);
+    if (this.accusations.withdraw(record.id, now)) this.dirty.add(record.id);
+    this.flush(now, out);
+  }
+
+  /**
+   * Re-judges the nodes whose evidence changed, and pings at once the nodes
+   * learned second hand since. Ring changes wait for the next tick: at most
+   * one rebuild a round, however many packets arrive.
+   */
+  flush(now: number, out: Outcome): void {
+    if (this.toProve.length > 0) {
+      for (const record of this.toProve.splice(0)) {
+        if (!record.vitals.evidenced && this.state.records.get(record.id) === record)
+          this.send(this.prober.prove(record), false, out);
+      }
+    }
+    if (this.dirty.size === 0) return;
+    const ids = [...this.dirty];
+    this.dirty.clear();
+    for (const id of ids) {
+      const record = this.state.records.get(id);
+      if (record) this.judge(record, now, out);
+    }
+  }
+
+  // ----------------------------------------------------------------- expiry
+
+  /** Pending, unreachable and left nodes past their expiry are dropped and remembered as ghosts. */
   expire(now: number, out: Outcome): void {
     for (const record of [...this.state.records.values()]) {
       const expiresAt = record.vitals.expiresAt;
       if (record === this.state.self || expiresAt === undefined || expiresAt > now) continue;
       this.state.remove(record);
+      this.forget(record);
+      this.accusations.expired(record.id, now);
       this.ghosts.set(record.id, {
         generation: record.generation,
         heartbeat: record.heartbeat,
         left: record.left,
         until: now + this.tuning.ghostMemory,
       });
-      out.event({ type: 'expired', nodeId: record.id });
+      if (record.vitals.announced) out.event({ type: 'expired', nodeId: record.id });
     }
   }
 
   /**
    * Gossip about an expired node is stale unless it names a newer
-   * generation, or a higher heartbeat of the same one (never once it had left).
+   * generation, or a higher heartbeat of the same one told by the node
+   * itself (`firstHand`; a peer's copy may be old), never once it had left.
    */
-  isGhost(id: string, generation: number, heartbeat: number): boolean {
+  isGhost(id: string, generation: number, heartbeat: number, firstHand = false): boolean {
     const ghost = this.ghosts.get(id);
     if (!ghost) return false;
     if (generation !== ghost.generation) return generation < ghost.generation;
-    return ghost.left || heartbeat <= ghost.heartbeat;
+    return ghost.left || !firstHand || heartbeat <= ghost.heartbeat;
   }
 
   /** Forgets ghosts past their time. */
   sweep(now: number): void {
     for (const [id, ghost] of this.ghosts) if (ghost.until <= now) this.ghosts.delete(id);
+  }
+
+  // ---------------------------------------------------------------- judging
+
+  private judge(record: NodeRecord, now: number, out: Outcome): void {
+    const vitals = record.vitals;
+    if (record === this.state.self || vitals.status === 'left') return;
+    const verdict = judge(this.currentRing().observersOf(record.id), (observerId) =>
+      accuses(this.state.records.get(observerId), record),
+    );
+    const wasAccused = vitals.status === 'unreachable';
+    // Certain on our own (we watch it, and its silence passed the whole threshold), or a quorum.
+    const accused =
+      this.prober.certain(record.id) ||
+      (verdict === 'unknown' ? wasAccused : verdict === 'unreachable');
+    const next: NodeStatus = !vitals.evidenced ? 'pending' : accused ? 'unreachable' : 'alive';
+    if (next === vitals.status) return;
+    const previous = vitals.status;
+    vitals.status = next;
+    // Who watches whom depends on reachability: everyone is judged again at the next tick.
+    this.everyone = true;
+    if (next === 'unreachable') {
+      if (previous === 'alive') vitals.expiresAt = now + this.limits.nodeExpiry;
+      if (vitals.announced) out.event({ type: 'unreachable', nodeId: record.id });
+      return;
+    }
+    vitals.expiresAt = undefined;
+    if (vitals.announced) {
+      out.event({ type: 'reachable', nodeId: record.id });
+      return;
+    }
+    vitals.announced = true;
+    out.event({ type: 'join', nodeId: record.id });
+    // Its entries so far, as upserts: what a handler of entry events would have seen.
+    for (const [key, value] of record.liveEntries())
+      out.event({ type: 'upsert-key', nodeId: record.id, key, value });
+  }
+
+  private send(ping: OutgoingPing, withSummary: boolean, out: Outcome): void {
+    out.packet(
+      ping.addr,
+      {
+        type: MessageType.Ping,
+        seq: ping.seq,
+        target: ping.target,
+        summary: withSummary ? this.state.summary() : undefined,
+      },
+      0,
+      0,
+    );
+  }
+
+  /** Nodes never seen alive, a bounded number a tick, in turn. */
+  private unproven(): NodeRecord[] {
+    const all: NodeRecord[] = [];
+    for (const r of this.state.records.values())
+      if (r !== this.state.self && !r.vitals.evidenced && !r.left) all.push(r);
+    const n = this.tuning.unprovenPerTick;
+    if (all.length <= n) return all;
+    const out: NodeRecord[] = [];
+    for (let i = 0; i < n; i++) out.push(all[(this.unprovenCursor + i) % all.length]);
+    this.unprovenCursor = (this.unprovenCursor + n) % all.length;
+    return out;
+  }
+
+  private forget(record: NodeRecord): void {
+    if (this.byAddr.get(record.addr) === record) this.byAddr.delete(record.addr);
+    this.membershipChanged();
+  }
+
+  private membershipChanged(): void {
+    this.ringStale = true;
+    this.everyone = true;
+  }
+
+  private currentRing(): MonitoringRing {
+    if (!this.ring) this.rebuildRing();
+    return this.ring as MonitoringRing;
+  }
+
+  private rebuildRing(): void {
+    this.ringStale = false;
+    const members: RingMember[] = [];
+    for (const r of this.state.records.values()) {
+      if (r.left) continue;
+      const vitals = r.vitals;
+      // A live view of the record: reachability changes need no rebuild.
+      members.push({
+        id: r.id,
+        get reachable() {
+          return vitals.status === 'alive';
+        },
+      });
+    }
+    this.ring = new MonitoringRing(members, this.tuning.watchers);
   }
 }

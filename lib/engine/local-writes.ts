@@ -51,6 +51,9 @@ export function deleteOwn(self: NodeRecord, key: string, now: number, limits: Wr
 function checkKey(key: string, limits: WriteLimits): void {
   if (typeof key !== 'string' || key.length === 0)
     throw new TypeError('key must be a non-empty string');
+  // The engine keeps its own bookkeeping (accusations, see accusations.ts) under keys starting with NUL.
+  if (key.charCodeAt(0) === 0)
+    throw new TypeError('keys starting with "\\u0000" are reserved for the engine');
   const size = Buffer.byteLength(key);
   if (size > limits.maxKeySize) {
     throw new RangeError(`key is ${size} bytes, over maxKeySize ${limits.maxKeySize}`);

@@ -22,36 +22,26 @@ export class Merger {
     private readonly wantLifetime: number,
   ) {}
 
-  /** Heartbeats by key, and the vector when the sender's membership is ours (same records, same order). */
-  heartbeats(
-    message: { heartbeats: Uint8Array; vector: Uint8Array },
-    now: number,
-    out: Outcome,
-  ): void {
-    const rise = (record: NodeRecord, heartbeat: number) =>
-      this.liveness.heartbeat(record, heartbeat, now, out);
-    this.state.readHeartbeats(message.heartbeats, rise);
-    this.state.readVector(message.vector, rise);
-  }
-
-  digest(digest: DigestEntry[], now: number, out: Outcome): void {
+  /** `sender`: the node this digest came from, first hand (its own entry is about itself). */
+  digest(digest: DigestEntry[], now: number, out: Outcome, sender?: string): void {
     const self = this.state.self;
     for (const e of digest) {
       if (e.id === self.id || e.generation === 0) continue;
       const record = this.state.records.get(e.id);
       if (!record) {
-        if (!e.left && !this.liveness.isGhost(e.id, e.generation, e.heartbeat)) {
+        if (!e.left && !this.liveness.isGhost(e.id, e.generation, e.heartbeat, e.id === sender)) {
           this.state.want(e.id, e.addr, now + this.wantLifetime, this.limits.maxNodes);
         }
         continue;
       }
       if (e.generation !== record.generation) continue; // a newer one arrives as a delta
-      this.liveness.heartbeat(record, e.heartbeat, now, out);
+      this.liveness.heartbeat(record, e.heartbeat);
       if (e.left) this.liveness.left(record, now, out);
     }
   }
 
-  delta(deltas: NodeDelta[], now: number, out: Outcome): void {
+  /** `sender`: the node these deltas came from, first hand (a delta of itself proves it alive). */
+  delta(deltas: NodeDelta[], now: number, out: Outcome, sender?: string): void {
     const self = this.state.self;
     for (const delta of deltas) {
       out.deltaEntriesIn += delta.entries.length;
@@ -62,9 +52,10 @@ export class Merger {
         }
         continue;
       }
+      const firstHand = delta.id === sender;
       const current = this.state.records.get(delta.id);
       if (!current) {
-        if (this.liveness.isGhost(delta.id, delta.generation, delta.heartbeat)) continue;
+        if (this.liveness.isGhost(delta.id, delta.generation, delta.heartbeat, firstHand)) continue;
         if (this.state.size >= this.limits.maxNodes) {
           out.reject('limit', delta.addr, `maxNodes ${this.limits.maxNodes} reached`);
           continue;
@@ -79,8 +70,16 @@ export class Merger {
         if (current && result.replacedGeneration) this.liveness.replacedIncarnation(current, out);
         this.state.put(record);
         this.state.unwant(record.id);
-        if (result.created) this.liveness.joined(record, now, out);
+        if (result.created) this.liveness.joined(record, now, firstHand, out);
         else if (current) this.liveness.reset(current, record);
+      } else if (firstHand) {
+        this.liveness.proofOfLife(record);
+      }
+      for (const key of result.internalChanges) this.liveness.internalChanged(key);
+      // A node is reported by its entries only once it joined (the join replays them).
+      if (!record.vitals.announced) {
+        if (result.becameLeft) this.liveness.left(record, now, out);
+        continue;
       }
       for (const change of result.changes) {
         if (change.kind === 'upsert')
@@ -92,7 +91,6 @@ export class Merger {
           });
         else out.event({ type: 'delete-key', nodeId: record.id, key: change.key });
       }
-      if (result.heartbeatIncreased && !result.created) this.liveness.alive(record, now, out);
       if (result.becameLeft) this.liveness.left(record, now, out);
     }
   }

@@ -117,6 +117,10 @@ export class Messenger {
       const text = reply.message.slice(0, this.deps.tuning.maxRemoteText);
       throw new PeerError(refusalReason(reply.code), to, `${to} refused: ${text}`);
     }
+    if (reply.type === MessageType.Ping || reply.type === MessageType.PingAck) {
+      this.reject('type', to, `datagram message type ${reply.type} on a stream`);
+      throw new PeerError('protocol', to, `${to} answered with a datagram message`);
+    }
     if (reply.clusterId !== this.deps.clusterId) {
       throw new PeerError(
         'cluster',

@@ -1,6 +1,5 @@
 import type { Entry } from './types';
 import type { NodeDelta, WireEntry } from './codec';
-import { Hash64, hash64 } from './hash';
 import { Vitals } from './liveness';
 
 /** An entry as stored: the wire fields plus when a tombstone was first seen here. */
@@ -26,8 +25,6 @@ export class NodeRecord {
   vitals = new Vitals();
   /** Called when `maxVersion` or `left` change: the cluster summary hashes them. */
   onVersionChange: ((record: NodeRecord) => void) | undefined;
-  /** Hash of (id, generation): names this incarnation in compact heartbeat lists. */
-  readonly key: Hash64;
   private version = 0;
   private hasLeft = false;
 
@@ -44,7 +41,6 @@ export class NodeRecord {
     heartbeat = 0,
   ) {
     this.heartbeat = heartbeat;
-    this.key = hash64(`${id}\u0000${generation}`);
   }
 
   /** See the class invariant. */
@@ -124,10 +120,20 @@ export class NodeRecord {
     return collected;
   }
 
-  /** Entries sorted by version, as users see them. */
+  /** Keys of the live internal entries starting with `prefix`. */
+  internalKeys(prefix: string): string[] {
+    const out: string[] = [];
+    for (const e of this.entries.values()) {
+      if (e.internal && !e.deleted && e.key.startsWith(prefix)) out.push(e.key);
+    }
+    return out;
+  }
+
+  /** Entries sorted by version, as users see them (internal ones are the engine's own bookkeeping). */
   snapshot(): Entry[] {
     const out: Entry[] = [];
     this.forEachAbove(0, (e) => {
+      if (e.internal) return true;
       out.push({
         key: e.key,
         value: e.value,
@@ -143,7 +149,7 @@ export class NodeRecord {
   /** Live (non-deleted) key/value pairs. */
   liveEntries(): Map<string, string> {
     const out = new Map<string, string>();
-    for (const e of this.entries.values()) if (!e.deleted) out.set(e.key, e.value);
+    for (const e of this.entries.values()) if (!e.deleted && !e.internal) out.set(e.key, e.value);
     return out;
   }
 
@@ -175,6 +181,8 @@ export interface ApplyResult {
   /** The old generation was replaced (report it expired before the new join). */
   replacedGeneration: boolean;
   changes: EntryChange[];
+  /** Keys of internal entries an incremental delta changed (a reset or creation changes them all). */
+  internalChanges: string[];
   heartbeatIncreased: boolean;
   becameLeft: boolean;
   /** Why nothing was applied, when nothing was. */
@@ -197,6 +205,7 @@ export function applyNodeDelta(
     created: false,
     replacedGeneration: false,
     changes: [],
+    internalChanges: [],
     heartbeatIncreased: false,
     becameLeft: false,
   };
@@ -254,7 +263,9 @@ export function applyNodeDelta(
         if (e.version <= record.maxVersion) continue; // already held
         const previous = record.get(e.key);
         record.put({ ...e, deletedAt: now });
-        if (e.deleted) {
+        if (e.internal) {
+          result.internalChanges.push(e.key);
+        } else if (e.deleted) {
           if (previous && !previous.deleted) result.changes.push({ kind: 'delete', key: e.key });
         } else if (!previous || previous.deleted || previous.value !== e.value) {
           result.changes.push({ kind: 'upsert', key: e.key, value: e.value });

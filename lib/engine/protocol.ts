@@ -1,5 +1,5 @@
 import { ClusterState } from './cluster-state';
-import { BIN_HEADER_MAX, DigestEntry, HEARTBEAT_BYTES, Message, MessageType } from './codec';
+import { DigestEntry, Message, MessageType, Probe } from './codec';
 import { sameHash } from './hash';
 import { Liveness } from './liveness';
 import { Merger } from './merge';
@@ -37,17 +37,22 @@ export class ProtocolCore {
   /** Peers given an immediate follow-up exchange this round. */
   private readonly followedUp = new Set<string>();
   private lastGc: number;
+  private rounds = 0;
+  /** When our summary last changed (a write here, or news from a peer). */
+  private lastNews = -Infinity;
+  /** When we last opened an exchange with a node whose ping showed our states differ. */
+  private readonly lastMismatch = new Map<string, number>();
 
   constructor(
     readonly self: NodeRecord,
     private readonly config: CoreConfig,
     now: number,
     /** Reads the time for hot digests; the facade passes its clock. */
-    clock: () => number,
+    private readonly clock: () => number,
   ) {
     this.state = new ClusterState(self, clock);
     this.state.hotWindow = config.tuning.hotWindow;
-    this.liveness = new Liveness(this.state, config.tuning, config);
+    this.liveness = new Liveness(this.state, config.tuning, config, config.random);
     this.merge = new Merger(this.state, this.liveness, config, config.tuning.wantLifetime);
     this.streams = new StreamSync(this.state, this.merge, this.liveness, {
       clusterId: config.clusterId,
@@ -61,20 +66,21 @@ export class ProtocolCore {
   // ------------------------------------------------------------------ rounds
 
   /**
-   * One gossip round, `late` ms after it was due: beat our heart, update
-   * liveness, collect garbage now and then, and open an exchange with one
-   * random live peer and one random unreachable one (so two healthy nodes
-   * that suspect each other recover).
+   * One gossip round, `late` ms after it was due: beat our heart, ping the
+   * nodes we watch (liveness), collect garbage now and then, and, while
+   * there is fresh news (or every `antiEntropyEvery` rounds when quiet),
+   * open an exchange with one random live peer and one random unreachable
+   * one (so two healthy nodes that suspect each other recover).
    */
   round(now: number, late: number): Outcome {
     const out = new Outcome();
-    // A round that runs late means this process was not running (a busy
-    // event loop, a GC pause, a suspended VM): peers' news waited in our
-    // socket too, so silence we did not observe is nobody's fault.
-    if (late > 0) this.liveness.forgive(late);
     this.self.heartbeat++;
+    this.rounds++;
     this.followedUp.clear();
-    this.liveness.detect(now, out);
+    // A round that runs late means this process was not running (a busy
+    // event loop, a GC pause, a suspended VM): answers to our pings waited
+    // in our socket, so this round judges none of them.
+    this.liveness.tick(now, late <= this.config.tuning.maxLateness, out);
     this.liveness.expire(now, out);
     if (now - this.lastGc >= this.config.tuning.gcEvery) {
       this.lastGc = now;
@@ -82,12 +88,16 @@ export class ProtocolCore {
       for (const record of this.state.records.values()) record.collectTombstones(before);
       this.liveness.sweep(now);
       this.state.sweep(now);
+      for (const [addr, at] of this.lastMismatch)
+        if (now - at >= this.config.tuning.hotWindow) this.lastMismatch.delete(addr);
     }
+    const t = this.config.tuning;
+    if (now - this.lastNews >= t.hotWindow && this.rounds % t.antiEntropyEvery !== 0) return out;
     const live: NodeRecord[] = [];
     const unreachable: NodeRecord[] = [];
     for (const r of this.state.records.values()) {
       if (r === this.self || r.left) continue;
-      (r.vitals.status === 'unreachable' ? unreachable : live).push(r);
+      (r.vitals.status === 'alive' ? live : unreachable).push(r);
     }
     const random = this.config.random;
     if (live.length > 0) this.syn(live[Math.floor(random() * live.length)], false, out);
@@ -103,6 +113,7 @@ export class ProtocolCore {
    */
   news(): Outcome {
     const out = new Outcome();
+    this.lastNews = this.clock();
     const peers = shuffle(this.livePeers(), this.config.random);
     for (let i = 0; i < peers.length && i < this.config.tuning.newsFanout; i++)
       this.syn(peers[i], false, out);
@@ -113,31 +124,95 @@ export class ProtocolCore {
   livePeers(): NodeRecord[] {
     const out: NodeRecord[] = [];
     for (const r of this.state.records.values())
-      if (r !== this.self && !r.left && r.vitals.status !== 'unreachable') out.push(r);
+      if (r !== this.self && r.vitals.status === 'alive') out.push(r);
     return out;
   }
 
   // ------------------------------------------------------------- datagrams
 
-  /** Handles a datagram: Syn, SynAck or Ack. */
-  receive(message: Message, from: string, now: number): Outcome {
+  /** Handles a datagram: Ping, PingAck, Syn, SynAck or Ack. */
+  receive(message: Message, from: string, now: number, size = this.config.maxPacketSize): Outcome {
     const out = new Outcome();
+    if (message.type === MessageType.Ping || message.type === MessageType.PingAck) {
+      this.probe(message, from, now, out);
+      return out;
+    }
     if (message.type === MessageType.StreamError) {
       out.reject('type', from, `stream message type ${message.type} in a datagram`);
       return out;
     }
     if (!this.admit(message, from, out)) return out;
+    this.exchange(message, from, now, size, out);
+    this.liveness.flush(now, out);
+    return out;
+  }
+
+  /**
+   * A Ping is answered at once (an ack no larger than the ping, whoever
+   * sent it); from a known node it is also proof of its life, and, when its
+   * summary differs from ours, a reason to open an exchange. A PingAck is
+   * the liveness module's.
+   */
+  private probe(message: Probe, from: string, now: number, out: Outcome): void {
+    if (message.type === MessageType.PingAck) {
+      this.liveness.acked(from, message.seq, now, out);
+      return;
+    }
+    if (message.target !== this.liveness.selfTag) {
+      // Meant for a node that used to live at this address: its observers must not hear us answer.
+      out.reject('target', from, 'a ping for another node id');
+      return;
+    }
+    out.packet(from, { type: MessageType.PingAck, seq: message.seq }, 0, 0);
+    const record = this.liveness.recordAt(from);
+    if (!record) return;
+    this.liveness.proofOfLife(record);
+    const last = this.lastMismatch.get(from) ?? -Infinity;
+    if (
+      message.summary &&
+      !sameHash(message.summary, this.state.summary()) &&
+      now - last >= this.config.tuning.newsCoalesce
+    ) {
+      this.lastMismatch.set(from, now);
+      this.syn(record, false, out);
+    }
+    this.liveness.flush(now, out);
+  }
+
+  /**
+   * The sender's id when the message came from its own address: then it
+   * is proof of its life, and what it says of itself is first hand. A node
+   * we do not know yet (joining, or back after we expired it) also speaks
+   * for itself; its address is checked when we learn its record.
+   */
+  private directSender(id: string, from: string): string | undefined {
+    const record = this.state.records.get(id);
+    if (!record) return this.liveness.recordAt(from) === undefined ? id : undefined;
+    if (record.addr !== from) return undefined;
+    this.liveness.proofOfLife(record);
+    return id;
+  }
+
+  /** Syn, SynAck and Ack: the Scuttlebutt exchange. */
+  private exchange(
+    message: Exclude<Message, Probe | { type: 15 }>,
+    from: string,
+    now: number,
+    size: number,
+    out: Outcome,
+  ): void {
     switch (message.type) {
       case MessageType.Syn: {
         out.digestEntriesIn += message.digest.length;
-        this.merge.heartbeats(message, now, out);
-        this.merge.digest(message.digest, now, out);
+        const sender = this.directSender(message.from, from);
+        this.merge.digest(message.digest, now, out, sender);
         const summary = this.state.summary();
-        const t = this.config.tuning;
-        // A peer with our membership reads our vector; one without needs heartbeats by key.
-        const { heartbeats, vector, budget } = this.state.vectorUsable(message.vector)
-          ? this.livenessNews(t.fewHeartbeats, true)
-          : this.livenessNews(t.manyHeartbeats, false);
+        // An address we do not know (its source may be spoofed) gets at most
+        // twice what it sent, and is told to sync over TCP, which a spoofer cannot.
+        const known = this.liveness.recordAt(from) !== undefined;
+        const budget = known
+          ? this.packetBudget()
+          : Math.max(0, 2 * size - (this.config.maxPacketSize - this.packetBudget()));
         const delta = this.state.buildDelta(
           message.digest,
           message.partial,
@@ -162,10 +237,8 @@ export class ProtocolCore {
             partial: digest?.partial ?? true,
             digest: digest?.entries ?? [],
             delta: delta.nodes,
-            truncated: delta.truncated,
+            truncated: delta.truncated || (!known && digest !== undefined),
             summary,
-            heartbeats,
-            vector,
           },
           digest?.entries.length ?? 0,
           delta.entryCount,
@@ -174,9 +247,9 @@ export class ProtocolCore {
       }
       case MessageType.SynAck: {
         out.digestEntriesIn += message.digest.length;
-        this.merge.heartbeats(message, now, out);
-        this.merge.delta(message.delta, now, out);
-        this.merge.digest(message.digest, now, out);
+        const sender = this.directSender(message.from, from);
+        this.merge.delta(message.delta, now, out, sender);
+        this.merge.digest(message.digest, now, out, sender);
         if (message.truncated) this.startSync(from, out);
         this.followUp(message.from, message.delta.length, message.digest, out);
         const delta = this.state.buildDelta(
@@ -202,17 +275,20 @@ export class ProtocolCore {
         break;
       }
       case MessageType.Ack:
-        this.merge.delta(message.delta, now, out);
+        this.merge.delta(message.delta, now, out, this.directSender(message.from, from));
         if (message.truncated) this.startSync(from, out);
         break;
       default:
         out.reject('type', from, `stream message type ${message.type} in a datagram`);
     }
-    return out;
   }
 
   /** Our cluster, and not in our name. */
-  private admit(message: Exclude<Message, { type: 15 }>, from: string, out: Outcome): boolean {
+  private admit(
+    message: Exclude<Message, Probe | { type: 15 }>,
+    from: string,
+    out: Outcome,
+  ): boolean {
     if (message.clusterId !== this.config.clusterId) {
       out.reject('cluster', from, `cluster ${JSON.stringify(message.clusterId)}`);
       return false;
@@ -234,12 +310,9 @@ export class ProtocolCore {
    */
   syn(peer: NodeRecord, full: boolean, out: Outcome): void {
     const summary = this.state.summary();
-    // We cannot know the peer's membership: a vector for when it is ours, a few keyed heartbeats for when not.
-    const { heartbeats, vector, budget } = this.livenessNews(
-      this.config.tuning.fewHeartbeats,
-      true,
-    );
-    const digest = this.state.buildDigest(budget, this.config.random, { hotOnly: !full });
+    const digest = this.state.buildDigest(this.packetBudget(), this.config.random, {
+      hotOnly: !full,
+    });
     out.packet(
       peer.addr,
       {
@@ -249,8 +322,6 @@ export class ProtocolCore {
         partial: digest.partial,
         digest: digest.entries,
         summary,
-        heartbeats,
-        vector,
       },
       digest.entries.length,
       0,
@@ -288,30 +359,6 @@ export class ProtocolCore {
       Buffer.byteLength(this.self.id) +
       this.config.tuning.fixedFieldsSlack;
     return this.config.maxPacketSize - this.config.sealOverhead - fixed;
-  }
-
-  /**
-   * Liveness news for one packet: up to `keyed` heartbeats named by key
-   * (usable by any peer) and, with `withVector`, the heartbeat vector
-   * (usable by a peer whose summary equals ours), together within a third
-   * of the packet; `budget` is what is left for digest and delta.
-   */
-  private livenessNews(
-    keyed: number,
-    withVector: boolean,
-  ): { heartbeats: Uint8Array; vector: Uint8Array; budget: number } {
-    const total = this.packetBudget();
-    const share = Math.floor(total / 3);
-    const heartbeats = this.state.buildHeartbeats(
-      Math.min(share, BIN_HEADER_MAX + HEARTBEAT_BYTES * keyed),
-    );
-    const vectorRoom = Math.min(this.config.tuning.maxVectorBytes, share - heartbeats.length);
-    const vector = withVector ? this.state.buildVector(vectorRoom) : new Uint8Array(0);
-    return {
-      heartbeats,
-      vector,
-      budget: total - heartbeats.length - vector.length - 2 * BIN_HEADER_MAX,
-    };
   }
 }
 

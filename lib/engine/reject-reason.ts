@@ -28,7 +28,9 @@ export type RejectReason =
   /** A stream that did not deliver its message in time (transport). */
   | 'timeout'
   /** A message in our own name. */
-  | 'self';
+  | 'self'
+  /** A ping meant for another node id (one that used to live at our address). */
+  | 'target';
 
 /** The reasons a transport refuses traffic before the engine sees it. */
 export type TransportRejectReason = Extract<RejectReason, 'oversize' | 'streams' | 'timeout'>;
@@ -48,4 +50,5 @@ export const REJECT_REASONS: readonly RejectReason[] = [
   'streams',
   'timeout',
   'self',
+  'target',
 ];

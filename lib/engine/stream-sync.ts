@@ -70,7 +70,8 @@ export class StreamSync {
     out: Outcome,
   ): { reply: Outgoing; digestEntries: number; deltaEntries: number } {
     out.digestEntriesIn += message.digest.length;
-    this.merge.digest(message.digest, now, out);
+    this.merge.digest(message.digest, now, out, this.sender(message.from));
+    this.liveness.flush(now, out);
     const delta = this.state.buildDelta(
       message.digest,
       false,
@@ -98,8 +99,12 @@ export class StreamSync {
     out: Outcome,
   ): { push: Outgoing; deltaEntries: number } | undefined {
     out.digestEntriesIn += reply.digest.length;
-    this.merge.delta(reply.delta, now, out);
-    this.merge.digest(reply.digest, now, out);
+    // The node we connected to speaks first hand of itself.
+    const sender = this.sender(reply.from);
+    this.merge.delta(reply.delta, now, out, sender);
+    this.merge.digest(reply.digest, now, out, sender);
+    this.sender(reply.from);
+    this.liveness.flush(now, out);
     const delta = this.state.buildDelta(
       reply.digest,
       false,
@@ -118,6 +123,13 @@ export class StreamSync {
     };
   }
 
+  /** A node on the other end of a stream: alive (when we hold it), and first hand about itself. */
+  private sender(id: string): string {
+    const record = this.state.records.get(id);
+    if (record) this.liveness.proofOfLife(record);
+    return id;
+  }
+
   /** Handles a stream request (Sync, Push or Leave) and builds its reply. */
   answer(message: Message, from: string, now: number): StreamAnswer {
     const out = new Outcome();
@@ -129,6 +141,11 @@ export class StreamSync {
       // Only we speak for ourselves: a leave in our name would make the cluster drop us.
       out.reject('self', from, 'a stream claiming to come from this node');
       answer.refusal = 'message in our name';
+      return answer;
+    }
+    if (message.type === MessageType.Ping || message.type === MessageType.PingAck) {
+      out.reject('type', from, `datagram message type ${message.type} on a stream`);
+      answer.refusal = 'unexpected message type';
       return answer;
     }
     if (message.type !== MessageType.StreamError && message.clusterId !== this.config.clusterId) {
@@ -150,13 +167,15 @@ export class StreamSync {
         return answer;
       }
       case MessageType.Push:
-        this.merge.delta(message.delta, now, out);
+        // A node that opened a stream to us is alive, and speaks first hand of itself.
+        this.merge.delta(message.delta, now, out, this.sender(message.from));
+        this.liveness.flush(now, out);
         answer.reply = this.streamAck();
         return answer;
       case MessageType.Leave: {
         const record = this.state.records.get(message.from);
         if (record && record.generation === message.generation) {
-          this.liveness.heartbeat(record, message.heartbeat, now, out);
+          this.liveness.heartbeat(record, message.heartbeat);
           this.liveness.left(record, now, out);
         }
         answer.reply = this.streamAck();

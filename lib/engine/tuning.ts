@@ -1,13 +1,5 @@
 import type { ResolvedOptions } from './options';
-
-/** The numbers given to each node's FailureDetector; see failure-detector.ts. */
-export interface DetectorTuning {
-  initialInterval: number;
-  minStdDev: number;
-  acceptablePause: number;
-  maxInterval: number;
-  bootstrapPause: number;
-}
+import { DEFAULT_PROBE_TUNING, ProbeTuning } from './probe-detector';
 
 /**
  * Timing and sizing rules derived from the options, in one place. Each
@@ -27,12 +19,20 @@ export interface Tuning {
   streamSlack: number;
   /** Fixed fields of a datagram (cluster id, sender id, flags), generously bounded. */
   fixedFieldsSlack: number;
-  /** Keyed heartbeats in a packet that also carries a vector (the vector covers the rest). */
-  fewHeartbeats: number;
-  /** Keyed heartbeats in a packet that cannot carry a vector (the peer's membership differs). */
-  manyHeartbeats: number;
-  /** Largest heartbeat vector: 2 bytes a node, so 250 nodes a packet; larger clusters take turns. */
-  maxVectorBytes: number;
+  /**
+   * Observers per node on the monitoring ring (each node pings this many
+   * every round): two, so that one observer with a bad link cannot make a
+   * node unreachable alone, while the cost per node stays flat with N.
+   */
+  watchers: number;
+  /** How one observer judges a run of unanswered pings; its level is half the phi threshold, as two must agree. */
+  probe: ProbeTuning;
+  /** One ping in 4 carries our summary: enough to notice a missed push within a couple of rounds, at 10 bytes a ping. */
+  summaryEvery: number;
+  /** A quiet cluster opens an exchange with a random peer every 10 rounds, as a safety net under news push and pings. */
+  antiEntropyEvery: number;
+  /** Nodes never seen alive, pinged each round (a joiner learns many at once; the rest wait their turn). */
+  unprovenPerTick: number;
   /** Peers pushed to at once when this node learns something new. */
   newsFanout: number;
   /** News pushes are coalesced to at most one per half interval: a burst of writes is one push. */
@@ -40,21 +40,18 @@ export interface Tuning {
   /** Peers told of a leave at once, and how many such batches are tried before giving up. */
   leaveFanout: number;
   leaveBatches: number;
-  /** Background syncs at once: a flood of truncated acks (their source may be spoofed) must not open unbounded connections. */
+  /**
+   * Background syncs at once: one. A node missing a large state hears
+   * "truncated" from every peer it talks to; one full sync at a time
+   * fetches it once instead of decoding it several times in parallel.
+   */
   maxSyncs: number;
   /** One log line per key this often: a flood must not become a log flood. */
   logEvery: number;
   /** Longest piece of a peer's error text put into ours. */
   maxRemoteText: number;
-  /**
-   * Heartbeat news about a node arrives every round or two, less regularly
-   * in a large cluster (compact lists cover it in turn): start from two
-   * intervals, never assume less spread than one interval, always allow one
-   * interval of lateness (a busy event loop is not a death), do not learn
-   * gaps over 10 intervals (at least 2 s: a partition, a pause), and allow
-   * ten more intervals until the first few heartbeats of a new node arrived.
-   */
-  detector: DetectorTuning;
+  /** A round later than half an interval means our process stalled: its unanswered pings are not judged. */
+  maxLateness: number;
 }
 
 export function deriveTuning(opts: ResolvedOptions): Tuning {
@@ -66,22 +63,18 @@ export function deriveTuning(opts: ResolvedOptions): Tuning {
     gcEvery: 1000,
     streamSlack: 1024,
     fixedFieldsSlack: 40,
-    fewHeartbeats: 4,
-    manyHeartbeats: 24,
-    maxVectorBytes: 512,
+    watchers: 2,
+    probe: { ...DEFAULT_PROBE_TUNING, level: opts.phiThreshold / 2 },
+    summaryEvery: 4,
+    antiEntropyEvery: 10,
+    unprovenPerTick: 64,
     newsFanout: 2,
     newsCoalesce: interval / 2,
     leaveFanout: 3,
     leaveBatches: 3,
-    maxSyncs: 8,
+    maxSyncs: 1,
     logEvery: 10_000,
     maxRemoteText: 200,
-    detector: {
-      initialInterval: 2 * interval,
-      minStdDev: interval,
-      acceptablePause: interval,
-      maxInterval: Math.max(10 * interval, 2000),
-      bootstrapPause: 10 * interval,
-    },
+    maxLateness: interval / 2,
   };
 }

@@ -1,6 +1,7 @@
 import type { ClusterState } from './cluster-state';
 import type { MetricsSource } from './metrics';
 import type { NodeRecord } from './node-record';
+import type { Prober } from './prober';
 import type { NodeMetadata, NodeState } from './types';
 
 /** What users see of a record: plain, JSON-serialisable data. */
@@ -10,7 +11,8 @@ export function metadata(record: NodeRecord): NodeMetadata {
     addr: record.addr,
     version: record.maxVersion,
     left: record.left,
-    unreachable: record.vitals.status === 'unreachable',
+    // Not a live member: unreachable, or never yet seen alive.
+    unreachable: record.vitals.status === 'unreachable' || record.vitals.status === 'pending',
   };
   const expiresAt = record.vitals.expiresAt;
   if (expiresAt !== undefined) meta.expiry = new Date(expiresAt);
@@ -25,7 +27,7 @@ export function nodeState(record: NodeRecord): NodeState {
 export function metricsSource(
   localId: string,
   state: ClusterState,
-  now: () => number,
+  prober: Prober,
 ): MetricsSource {
   return {
     localId,
@@ -35,18 +37,15 @@ export function metricsSource(
       const counts = { live: 0, unreachable: 0, left: 0 };
       for (const r of state.records.values()) {
         if (r.left) counts.left++;
-        else if (r.vitals.status === 'unreachable') counts.unreachable++;
+        else if (r.vitals.status !== 'alive') counts.unreachable++;
         else counts.live++;
       }
       return counts;
     },
+    // For the nodes this one watches: -log10 of the chance a live node misses this run of pings.
     phiValues: () => {
-      const at = now();
       const out: { nodeId: string; phi: number }[] = [];
-      for (const r of state.records.values()) {
-        const detector = r.vitals.detector;
-        if (detector) out.push({ nodeId: r.id, phi: detector.phi(at) });
-      }
+      for (const [nodeId, detector] of prober.watched()) out.push({ nodeId, phi: detector.phi });
       return out;
     },
   };

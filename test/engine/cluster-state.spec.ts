@@ -50,37 +50,3 @@ describe('ClusterState summary', () => {
     expect(s.summary()).toEqual(fresh.summary());
   });
 });
-
-describe('ClusterState heartbeat lists', () => {
-  it('lists ours first, then every other node in turn, within the budget', () => {
-    const s = new ClusterState(record('self', 1, 7));
-    for (let i = 0; i < 10; i++) s.put(record(`n${i}`, 1, 100 + i));
-    const seen = new Map<string, number>();
-    const reader = new ClusterState(record('reader'));
-    for (const r of s.records.values()) if (r.id !== 'reader') reader.put(record(r.id, 1, 0));
-    for (let round = 0; round < 4; round++) {
-      const list = s.buildHeartbeats(3 + 12 * 4); // room for 4
-      expect(list.length).toBe(48);
-      const ids: string[] = [];
-      reader.readHeartbeats(list, (r, hb) => {
-        ids.push(r.id);
-        seen.set(r.id, hb);
-      });
-      expect(ids[0]).toBe('self');
-    }
-    // 4 lists x 3 others = 12 slots: all 10 other nodes named at least once.
-    expect(seen.size).toBe(11);
-    expect(seen.get('n3')).toBe(103);
-    expect(seen.get('self')).toBe(7);
-  });
-
-  it('skips keys it does not hold and other generations', () => {
-    const s = new ClusterState(record('self'));
-    s.put(record('x', 5, 9));
-    const reader = new ClusterState(record('reader'));
-    reader.put(record('x', 4)); // an older incarnation of x
-    const named: string[] = [];
-    reader.readHeartbeats(s.buildHeartbeats(1000), (r) => named.push(r.id));
-    expect(named).toEqual([]);
-  });
-});

@@ -46,8 +46,6 @@ describe('codec', () => {
       partial: true,
       digest: [digestEntry],
       summary: { hi: 0xffffffff, lo: 7 },
-      heartbeats: Uint8Array.from({ length: 24 }, (_, i) => i),
-      vector: Uint8Array.of(0, 0, 0, 1, 0, 0, 0, 2, 0, 0, 0, 3, 1, 2, 3, 4),
     },
     {
       type: MessageType.SynAck,
@@ -58,10 +56,11 @@ describe('codec', () => {
       delta: [nodeDelta],
       truncated: true,
       summary: { hi: 1, lo: 2 },
-      heartbeats: new Uint8Array(0),
-      vector: new Uint8Array(0),
     },
     { type: MessageType.Ack, clusterId: 'c', from: 'a', delta: [nodeDelta], truncated: false },
+    { type: MessageType.Ping, seq: 0xffff, target: 7 },
+    { type: MessageType.Ping, seq: 0, target: 0xffff, summary: { hi: 0xffffffff, lo: 1 } },
+    { type: MessageType.PingAck, seq: 513 },
     {
       type: MessageType.Sync,
       clusterId: 'c',

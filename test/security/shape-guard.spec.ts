@@ -38,8 +38,7 @@ describe('MessagePack shape guard', () => {
         },
       ],
       truncated: false,
-      heartbeats: new Uint8Array(24),
-      vector: new Uint8Array(14),
+      summary: { hi: 1, lo: 2 },
     });
     expect(() => checkShape(bytes, 2, LIMITS)).not.toThrow();
   });

@@ -1,6 +1,5 @@
 import { Decoder } from '@msgpack/msgpack';
 import { parseHostPort } from '../address';
-import { MAX_HEARTBEATS_BYTES, isHeartbeatList, isHeartbeatVector } from './heartbeats';
 import { DecodeError, DecodeLimits, maxStrLength } from './limits';
 import {
   DigestEntry,
@@ -28,7 +27,7 @@ class DecodeContext {
   constructor(readonly limits: DecodeLimits) {
     this.decoder = new Decoder({
       maxStrLength: maxStrLength(limits),
-      maxBinLength: MAX_HEARTBEATS_BYTES,
+      maxBinLength: 0, // the protocol sends no binary fields
       maxArrayLength: limits.maxArrayLength,
       maxMapLength: 0,
       maxExtLength: 0,
@@ -74,7 +73,7 @@ export function decodeMessage(bytes: Uint8Array, limits: DecodeLimits): Message 
   const r = new Reader(body, context);
   switch (type) {
     case MessageType.Syn:
-      r.expectLength(7);
+      r.expectLength(5);
       return {
         type,
         clusterId: r.str(0),
@@ -82,11 +81,9 @@ export function decodeMessage(bytes: Uint8Array, limits: DecodeLimits): Message 
         partial: r.bool(2),
         digest: r.digest(3),
         summary: r.summary(4),
-        heartbeats: r.heartbeats(5),
-        vector: r.vector(6),
       };
     case MessageType.SynAck:
-      r.expectLength(9);
+      r.expectLength(7);
       return {
         type,
         clusterId: r.str(0),
@@ -96,9 +93,18 @@ export function decodeMessage(bytes: Uint8Array, limits: DecodeLimits): Message 
         delta: r.delta(4),
         truncated: r.bool(5),
         summary: r.summary(6),
-        heartbeats: r.heartbeats(7),
-        vector: r.vector(8),
       };
+    case MessageType.Ping: {
+      if (r.length !== 4) r.expectLength(2);
+      const seq = r.u16(0);
+      const target = r.u16(1);
+      return r.length === 4
+        ? { type, seq, target, summary: { hi: r.u32(2), lo: r.u32(3) } }
+        : { type, seq, target };
+    }
+    case MessageType.PingAck:
+      r.expectLength(1);
+      return { type, seq: r.u16(0) };
     case MessageType.Ack:
       r.expectLength(4);
       return { type, clusterId: r.str(0), from: r.id(1), delta: r.delta(2), truncated: r.bool(3) };
@@ -151,6 +157,10 @@ class Reader {
     }
   }
 
+  get length(): number {
+    return Array.isArray(this.body) ? this.body.length : -1;
+  }
+
   private at(i: number): unknown {
     return (this.body as unknown[])[i];
   }
@@ -167,6 +177,16 @@ class Reader {
   uint(i: number): number {
     return asUint(this.at(i));
   }
+  u16(i: number): number {
+    const v = asUint(this.at(i));
+    if (v > 0xffff) throw new DecodeError('decode', 'field must be a u16');
+    return v;
+  }
+  u32(i: number): number {
+    const v = asUint(this.at(i));
+    if (v > 0xffffffff) throw new DecodeError('decode', 'field must be a u32');
+    return v;
+  }
 
   summary(i: number): Summary {
     const v = this.at(i);
@@ -176,22 +196,6 @@ class Reader {
     if (hi > 0xffffffff || lo > 0xffffffff)
       throw new DecodeError('decode', 'summary halves are u32');
     return { hi, lo };
-  }
-
-  vector(i: number): Uint8Array {
-    const v = this.at(i);
-    if (!isHeartbeatVector(v)) {
-      throw new DecodeError('decode', 'heartbeat vector must be empty or 3 u32 and u16 items');
-    }
-    return v;
-  }
-
-  heartbeats(i: number): Uint8Array {
-    const v = this.at(i);
-    if (!isHeartbeatList(v)) {
-      throw new DecodeError('decode', 'heartbeats must be binary of 12-byte items');
-    }
-    return v;
   }
 
   digest(i: number): DigestEntry[] {

@@ -4,7 +4,6 @@ import {
   Encoded,
   FLAG_DELETED,
   FLAG_INTERNAL,
-  Liveness,
   MessageType,
   NodeDelta,
   Outgoing,
@@ -95,21 +94,19 @@ function packDelta(delta: NodeDelta[] | Encoded[]): Encoded[] {
   );
 }
 
-function liveness(m: Partial<Liveness>): unknown[] {
-  const summary = m.summary ?? { hi: 0, lo: 0 };
-  return [
-    [summary.hi, summary.lo],
-    m.heartbeats ?? new Uint8Array(0),
-    m.vector ?? new Uint8Array(0),
-  ];
-}
 
 /** The plain (unsealed) bytes of a message. */
 export function encodeMessage(m: Outgoing): Uint8Array {
   let body: unknown[];
   switch (m.type) {
     case MessageType.Syn:
-      body = [m.clusterId, m.from, m.partial ? 1 : 0, packDigest(m.digest), ...liveness(m)];
+      body = [
+        m.clusterId,
+        m.from,
+        m.partial ? 1 : 0,
+        packDigest(m.digest),
+        [m.summary?.hi ?? 0, m.summary?.lo ?? 0],
+      ];
       break;
     case MessageType.SynAck:
       body = [
@@ -119,11 +116,17 @@ export function encodeMessage(m: Outgoing): Uint8Array {
         packDigest(m.digest),
         packDelta(m.delta),
         m.truncated ? 1 : 0,
-        ...liveness(m),
+        [m.summary?.hi ?? 0, m.summary?.lo ?? 0],
       ];
       break;
     case MessageType.Ack:
       body = [m.clusterId, m.from, packDelta(m.delta), m.truncated ? 1 : 0];
+      break;
+    case MessageType.Ping:
+      body = m.summary ? [m.seq, m.target, m.summary.hi, m.summary.lo] : [m.seq, m.target];
+      break;
+    case MessageType.PingAck:
+      body = [m.seq];
       break;
     case MessageType.Sync:
       body = [m.clusterId, m.from, packDigest(m.digest)];

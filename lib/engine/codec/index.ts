@@ -3,5 +3,4 @@ export * from './encode';
 export * from './decode';
 export { DecodeError, type DecodeLimits } from './limits';
 export { checkShape } from './shape-guard';
-export * from './heartbeats';
 export type { RejectReason } from '../reject-reason';

@@ -5,12 +5,15 @@
  * message has type SEALED and carries nonce | AES-GCM(inner message) | tag.
  * This file holds the message types; encode.ts and decode.ts their bytes.
  */
-export const PROTOCOL_VERSION = 1;
+/** 2: liveness by probes (Ping, PingAck); Syn and SynAck carry no heartbeats. */
+export const PROTOCOL_VERSION = 2;
 
 export const MessageType = {
   Syn: 1,
   SynAck: 2,
   Ack: 3,
+  Ping: 4,
+  PingAck: 5,
   Sync: 10,
   SyncReply: 11,
   Push: 12,
@@ -80,10 +83,6 @@ export interface Syn {
   digest: DigestEntry[];
   /** The sender's ClusterState summary: equal summaries owe each other no entries. */
   summary: Summary;
-  /** Compact heartbeats: 12 bytes each (key hi, key lo, heartbeat), see heartbeats.ts. */
-  heartbeats: Uint8Array;
-  /** Heartbeat vector, usable by a receiver with the same membership: see heartbeats.ts. */
-  vector: Uint8Array;
 }
 export interface SynAck {
   type: typeof MessageType.SynAck;
@@ -95,8 +94,6 @@ export interface SynAck {
   /** More was owed than one packet holds: the receiver should sync over TCP. */
   truncated: boolean;
   summary: Summary;
-  heartbeats: Uint8Array;
-  vector: Uint8Array;
 }
 export interface Ack {
   type: typeof MessageType.Ack;
@@ -104,6 +101,24 @@ export interface Ack {
   from: string;
   delta: NodeDelta[];
   truncated: boolean;
+}
+/**
+ * Failure detection's probe, as small as a datagram gets: no cluster id or
+ * sender (the answer goes back to the source address and matches `seq`).
+ * `target` tags the id of the node meant (16 bits of its hash), so a new
+ * process on a dead node's address does not answer for it. `summary`, on
+ * one ping in a few, lets the pinged node notice our states differ.
+ */
+export interface Ping {
+  type: typeof MessageType.Ping;
+  seq: number;
+  target: number;
+  summary?: Summary;
+}
+/** The answer to a Ping: its sequence number, back to the address it came from. */
+export interface PingAck {
+  type: typeof MessageType.PingAck;
+  seq: number;
 }
 export interface Sync {
   type: typeof MessageType.Sync;
@@ -143,30 +158,39 @@ export interface StreamError {
   message: string;
 }
 export type Message =
-  Syn | SynAck | Ack | Sync | SyncReply | Push | Leave | StreamAck | StreamError;
+  | Syn
+  | SynAck
+  | Ack
+  | Ping
+  | PingAck
+  | Sync
+  | SyncReply
+  | Push
+  | Leave
+  | StreamAck
+  | StreamError;
+
+/** Datagram-only messages with no cluster id or sender. */
+export type Probe = Ping | PingAck;
 
 /** A piece of MessagePack already encoded, spliced as is by `pack`. */
 export class Encoded {
   constructor(readonly bytes: Uint8Array) {}
 }
 
-/** Liveness fields of Syn and SynAck; encoding defaults them to no summary and no heartbeats. */
-export interface Liveness {
-  summary: Summary;
-  heartbeats: Uint8Array;
-  vector: Uint8Array;
-}
-
-/** A message to encode: digests and deltas may be pieces the builder already encoded. */
+/** A message to encode: digests and deltas may be pieces the builder already encoded; no summary encodes as zero. */
 export type Outgoing =
-  | (Omit<Syn, 'digest' | keyof Liveness> & {
+  | (Omit<Syn, 'digest' | 'summary'> & {
       digest: DigestEntry[] | Encoded[];
-    } & Partial<Liveness>)
-  | (Omit<SynAck, 'digest' | 'delta' | keyof Liveness> &
-      Partial<Liveness> & {
-        digest: DigestEntry[] | Encoded[];
-        delta: NodeDelta[] | Encoded[];
-      })
+      summary?: Summary;
+    })
+  | (Omit<SynAck, 'digest' | 'delta' | 'summary'> & {
+      digest: DigestEntry[] | Encoded[];
+      delta: NodeDelta[] | Encoded[];
+      summary?: Summary;
+    })
+  | Ping
+  | PingAck
   | (Omit<Ack, 'delta'> & { delta: NodeDelta[] | Encoded[] })
   | (Omit<Sync, 'digest'> & { digest: DigestEntry[] | Encoded[] })
   | (Omit<SyncReply, 'digest' | 'delta'> & {

@@ -8,7 +8,7 @@ const MAX_DEPTH = 5;
  * anything, before the real decoder runs. The decoder allocates an array as
  * soon as it reads its header, so a few bytes announcing many large nested
  * arrays would make it allocate hundreds of megabytes. Refused here: nesting
- * deeper than any message, types the protocol never sends (maps, bin 32,
+ * deeper than any message, types the protocol never sends (maps, binary,
  * extensions), lengths past the end, trailing bytes, and arrays announcing
  * more items than bytes remain (every item takes at least one byte). What
  * passes decodes into at most one array slot per input byte. Strings and
@@ -60,12 +60,6 @@ export function checkShape(bytes: Uint8Array, start: number, limits: DecodeLimit
         case 0xcf:
         case 0xd3:
           skip = 8;
-          break;
-        case 0xc4: // bin 8 and bin 16: heartbeat lists
-          skip = readLength(1);
-          break;
-        case 0xc5:
-          skip = readLength(2);
           break;
         case 0xd9:
           skip = readLength(1);

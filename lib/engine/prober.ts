@@ -1,0 +1,110 @@
+import { hash64 } from './hash';
+import { MissRate, ProbeDetector, ProbeTuning } from './probe-detector';
+
+/** A node to ping: its id (the ping names it, so another process on a reused address does not answer for it) and address. */
+export interface ProbeTarget {
+  id: string;
+  addr: string;
+}
+
+/** A ping to send: `target` is the 16-bit tag of the id the pinged node must have to answer. */
+export interface OutgoingPing {
+  addr: string;
+  seq: number;
+  target: number;
+}
+
+/** Ticks a ping is remembered: a later ack is still proof of life. */
+const PING_MEMORY_TICKS = 4;
+
+/** The 16-bit tag of a node id, carried in pings (enough to tell a new process on an old address). */
+export function idTag(id: string): number {
+  return hash64(id).lo & 0xffff;
+}
+
+/**
+ * The pinging half of failure detection (no I/O): each probe tick it pings
+ * the subjects this node watches on the monitoring ring, plus nodes we have
+ * heard of but never seen alive (their first ack is the proof of life that
+ * makes them members). It matches acks to pings and keeps one ProbeDetector
+ * per subject; the liveness module turns its suspicions into accusations.
+ */
+export class Prober {
+  private readonly detectors = new Map<string, ProbeDetector>();
+  private readonly outstanding = new Map<number, { id: string; addr: string; tick: number }>();
+  private readonly nodeRate: MissRate;
+  private tickCount = 0;
+  private seq: number;
+
+  constructor(
+    private readonly tuning: ProbeTuning,
+    random: () => number,
+  ) {
+    this.nodeRate = new MissRate(tuning);
+    this.seq = Math.floor(random() * 0x10000);
+  }
+
+  /**
+   * One probe tick: judges the previous pings (unless `onTime` is false: our
+   * process ran late, so unanswered pings say nothing), forgets subjects no
+   * longer watched, and returns the pings to send now.
+   */
+  tick(onTime: boolean, subjects: ProbeTarget[], unproven: ProbeTarget[]): OutgoingPing[] {
+    this.tickCount++;
+    for (const [seq, ping] of this.outstanding) {
+      if (this.tickCount - ping.tick > PING_MEMORY_TICKS) this.outstanding.delete(seq);
+    }
+    const watched = new Set<string>();
+    const pings: OutgoingPing[] = [];
+    for (const s of subjects) {
+      watched.add(s.id);
+      let detector = this.detectors.get(s.id);
+      if (!detector) {
+        detector = new ProbeDetector(this.tuning, this.nodeRate);
+        this.detectors.set(s.id, detector);
+      }
+      detector.tick(onTime);
+      pings.push(this.ping(s, detector));
+    }
+    for (const id of this.detectors.keys()) if (!watched.has(id)) this.detectors.delete(id);
+    for (const u of unproven) if (!watched.has(u.id)) pings.push(this.ping(u));
+    return pings;
+  }
+
+  /** An ack from `addr`: the id of the node it proves alive, or undefined when it answers no ping of ours. */
+  acked(addr: string, seq: number): string | undefined {
+    const ping = this.outstanding.get(seq);
+    if (!ping || ping.addr !== addr) return undefined;
+    this.outstanding.delete(seq);
+    this.detectors.get(ping.id)?.acked(seq);
+    return ping.id;
+  }
+
+  /** True when this node, watching `id`, finds its silence too long for a live node (enough to accuse). */
+  suspects(id: string): boolean {
+    return this.detectors.get(id)?.suspects ?? false;
+  }
+
+  /** True when the silence of `id` passed the whole threshold: this node alone is sure. */
+  certain(id: string): boolean {
+    return this.detectors.get(id)?.certain ?? false;
+  }
+
+  /** A ping to a node we learned of second hand and never saw alive: its ack makes it a member. */
+  prove(target: ProbeTarget): OutgoingPing {
+    return this.ping(target);
+  }
+
+  /** The subjects watched now and their detectors (for metrics). */
+  watched(): ReadonlyMap<string, ProbeDetector> {
+    return this.detectors;
+  }
+
+  private ping(target: ProbeTarget, detector?: ProbeDetector): OutgoingPing {
+    // 16 bits: a ping is remembered for a few ticks, far less than 65,536 pings.
+    this.seq = (this.seq + 1) & 0xffff;
+    this.outstanding.set(this.seq, { id: target.id, addr: target.addr, tick: this.tickCount });
+    detector?.sent(this.seq);
+    return { addr: target.addr, seq: this.seq, target: idTag(target.id) };
+  }
+}
