@@ -1,6 +1,6 @@
 import { ClusterState } from './cluster-state';
 import { DigestEntry, Message, MessageType, Probe } from './codec';
-import { sameHash } from './hash';
+import { Hash64, sameHash } from './hash';
 import { Liveness } from './liveness';
 import { Merger } from './merge';
 import type { NodeRecord } from './node-record';
@@ -38,8 +38,9 @@ export class ProtocolCore {
   private readonly followedUp = new Set<string>();
   private lastGc: number;
   private rounds = 0;
-  /** When our summary last changed (a write here, or news from a peer). */
+  /** When our summary last changed (a write here, or news from a peer), as seen at a round. */
   private lastNews = -Infinity;
+  private lastSummary: Hash64 = { hi: 0, lo: 0 };
   /** When we last opened an exchange with a node whose ping showed our states differ. */
   private readonly lastMismatch = new Map<string, number>();
 
@@ -48,7 +49,7 @@ export class ProtocolCore {
     private readonly config: CoreConfig,
     now: number,
     /** Reads the time for hot digests; the facade passes its clock. */
-    private readonly clock: () => number,
+    clock: () => number,
   ) {
     this.state = new ClusterState(self, clock);
     this.state.hotWindow = config.tuning.hotWindow;
@@ -92,6 +93,11 @@ export class ProtocolCore {
         if (now - at >= this.config.tuning.hotWindow) this.lastMismatch.delete(addr);
     }
     const t = this.config.tuning;
+    const summary = this.state.summary();
+    if (!sameHash(summary, this.lastSummary)) {
+      this.lastSummary = summary;
+      this.lastNews = now;
+    }
     if (now - this.lastNews >= t.hotWindow && this.rounds % t.antiEntropyEvery !== 0) return out;
     const live: NodeRecord[] = [];
     const unreachable: NodeRecord[] = [];
@@ -113,7 +119,6 @@ export class ProtocolCore {
    */
   news(): Outcome {
     const out = new Outcome();
-    this.lastNews = this.clock();
     const peers = shuffle(this.livePeers(), this.config.random);
     for (let i = 0; i < peers.length && i < this.config.tuning.newsFanout; i++)
       this.syn(peers[i], false, out);

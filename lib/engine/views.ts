@@ -24,11 +24,7 @@ export function nodeState(record: NodeRecord): NodeState {
 }
 
 /** What the metrics gauges read when scraped. */
-export function metricsSource(
-  localId: string,
-  state: ClusterState,
-  prober: Prober,
-): MetricsSource {
+export function metricsSource(localId: string, state: ClusterState, prober: Prober): MetricsSource {
   return {
     localId,
     entryCounts: () =>

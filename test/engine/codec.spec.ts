@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import {
+  PROTOCOL_VERSION,
   DecodeError,
   DigestEntry,
   Message,
@@ -86,7 +87,7 @@ describe('codec', () => {
     (_type, message) => {
       const bytes = encodeMessage(message);
       expect(bytes[0]).toBe(message.type);
-      expect(bytes[1]).toBe(1);
+      expect(bytes[1]).toBe(PROTOCOL_VERSION);
       expect(decodeMessage(bytes, LIMITS)).toEqual(message);
     },
   );
@@ -96,7 +97,7 @@ describe('codec', () => {
     expect(() => decodeMessage(Uint8Array.of(bytes[0], 99, ...bytes.subarray(2)), LIMITS)).toThrow(
       expect.objectContaining({ reason: 'version' }),
     );
-    expect(() => decodeMessage(Uint8Array.of(200, 1, 0x90), LIMITS)).toThrow(
+    expect(() => decodeMessage(Uint8Array.of(200, PROTOCOL_VERSION, 0x90), LIMITS)).toThrow(
       expect.objectContaining({ reason: 'type' }),
     );
     expect(() => decodeMessage(Uint8Array.of(1), LIMITS)).toThrow(

@@ -51,7 +51,9 @@ describe('judge', () => {
   });
 
   it('ignores unreachable observers, and has no verdict without voters', () => {
-    expect(judge(obs(['a', 'b', 'c'], ['a', 'b']), (id) => id === 'a' || id === 'b')).toBe('reachable');
+    expect(judge(obs(['a', 'b', 'c'], ['a', 'b']), (id) => id === 'a' || id === 'b')).toBe(
+      'reachable',
+    );
     expect(judge(obs(['a', 'b', 'c'], ['a', 'b']), (id) => id === 'c')).toBe('unreachable');
     expect(judge(obs(['a'], ['a']), () => true)).toBe('unknown');
   });

@@ -42,7 +42,7 @@ describe('ProbeDetector', () => {
   it('learns loss: at 75% unanswered pings it waits for a run a live node shows rarely', () => {
     const d = new ProbeDetector();
     let x = 12345;
-    const rnd = () => ((x = (Math.imul(x, 1103515245) + 12345) >>> 0) / 2 ** 32);
+    const rnd = () => (x = (Math.imul(x, 1103515245) + 12345) >>> 0) / 2 ** 32;
     run(d, 5000, () => rnd() >= 0.75);
     expect(d.missRate).toBeGreaterThan(0.6);
     expect(d.missRate).toBeLessThan(0.9);

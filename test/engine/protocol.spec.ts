@@ -107,9 +107,10 @@ describe('ProtocolCore without a network', () => {
     write(b, 'y', '2');
 
     const round = a.round(now, 0);
-    expect(round.sends.map((s) => [s.to, s.message.type])).toEqual([
-      [b.self.addr, MessageType.Syn],
-    ]);
+    // Fresh news: the round opens an exchange (besides pinging the node it watches).
+    const exchanges = round.sends.filter((s) => s.message.type !== MessageType.Ping);
+    expect(exchanges.map((s) => [s.to, s.message.type])).toEqual([[b.self.addr, MessageType.Syn]]);
+    round.sends.splice(0, round.sends.length, ...exchanges);
     const events = exchange([a, b], round);
 
     expect(events.get('b')).toContainEqual({
@@ -127,12 +128,14 @@ describe('ProtocolCore without a network', () => {
     expect(a.state.summary()).toEqual(b.state.summary());
   });
 
-  it('answers a Syn whose summary equals ours with heartbeats only, and nothing follows', () => {
+  it('answers a Syn whose summary equals ours with its summary only, and nothing follows', () => {
     const a = core('a', 1);
     const b = core('b', 2);
     joinSync(a, b);
     now += 5000;
-    const syn = a.round(now, 0).sends[0];
+    const opening = new Outcome();
+    a.syn(a.state.records.get('b')!, false, opening);
+    const syn = opening.sends[0];
     const reply = b.receive(wire(syn.message), a.self.addr, now);
     expect(reply.sends).toHaveLength(1);
     const synAck = wire(reply.sends[0].message);
@@ -145,18 +148,38 @@ describe('ProtocolCore without a network', () => {
     expect(a.receive(synAck, b.self.addr, now).sends).toEqual([]);
   });
 
-  it('reports a node unreachable when its heartbeats stop, and reachable when they resume', () => {
+  it('reports a node unreachable when it stops answering pings, and reachable when it answers', () => {
     const a = core('a', 1);
     const b = core('b', 2);
     joinSync(a, b);
-    now += 60_000;
-    expect(a.round(now, 0).events).toEqual([{ type: 'unreachable', nodeId: 'b' }]);
-    expect(a.livePeers()).toEqual([]);
+    /** One round of `a`; its pings reach `b` and the acks come back when `answering`. */
+    const round = (answering: boolean): Outcome => {
+      now += 100;
+      const out = a.round(now, 0);
+      for (const send of out.sends) {
+        if (send.message.type !== MessageType.Ping || !answering) continue;
+        const reply = b.receive(wire(send.message), a.self.addr, now);
+        for (const ack of reply.sends.filter((s) => s.message.type === MessageType.PingAck))
+          out.events.push(...a.receive(wire(ack.message), b.self.addr, now).events);
+      }
+      return out;
+    };
+    for (let i = 0; i < 300; i++) expect(round(true).events).toEqual([]);
 
-    b.self.heartbeat += 5;
-    const out = new Outcome();
-    a.merge.digest([b.state.digestEntry(b.self)], now, out);
-    expect(out.events).toEqual([{ type: 'reachable', nodeId: 'b' }]);
+    // b stops answering: a, its only observer, accuses it after a short run of misses.
+    const silent: GossipEvent[] = [];
+    let rounds = 0;
+    while (silent.length === 0 && rounds < 50) {
+      silent.push(...round(false).events);
+      rounds++;
+    }
+    expect(silent).toEqual([{ type: 'unreachable', nodeId: 'b' }]);
+    expect(rounds).toBeLessThanOrEqual(4);
+    expect(a.livePeers()).toEqual([]);
+    expect(a.state.self.liveEntries().size).toBe(0); // the accusation is internal
+
+    expect(round(true).events).toEqual([{ type: 'reachable', nodeId: 'b' }]);
+    expect(a.livePeers().map((r) => r.id)).toEqual(['b']);
   });
 
   it('refuses datagrams of another cluster or in our own name, counting why', () => {

@@ -94,7 +94,6 @@ function packDelta(delta: NodeDelta[] | Encoded[]): Encoded[] {
   );
 }
 
-
 /** The plain (unsealed) bytes of a message. */
 export function encodeMessage(m: Outgoing): Uint8Array {
   let body: unknown[];

@@ -158,17 +158,7 @@ export interface StreamError {
   message: string;
 }
 export type Message =
-  | Syn
-  | SynAck
-  | Ack
-  | Ping
-  | PingAck
-  | Sync
-  | SyncReply
-  | Push
-  | Leave
-  | StreamAck
-  | StreamError;
+  Syn | SynAck | Ack | Ping | PingAck | Sync | SyncReply | Push | Leave | StreamAck | StreamError;
 
 /** Datagram-only messages with no cluster id or sender. */
 export type Probe = Ping | PingAck;
