@@ -163,6 +163,8 @@ export class Liveness {
     }
     const pings = this.prober.tick(onTime, watched, this.unproven());
     this.toProve.length = 0;
+    // Our own detectors moved: the few nodes we watch are judged again.
+    for (const record of watched) this.dirty.add(record.id);
     for (const id of this.accusations.publish(watched, this.prober, this.state.records, now))
       this.dirty.add(id);
     if (this.everyone) {

@@ -2,6 +2,7 @@ import { createSocket } from 'node:dgram';
 import { connect } from 'node:net';
 import { randomBytes } from 'node:crypto';
 import { Gossip } from '../../lib/engine';
+import { PROTOCOL_VERSION } from '../../lib/engine/codec';
 import { LoopbackCluster, TestNode, liveIds, valueAt } from '../support/cluster';
 import { sleep, waitFor } from '../support/wait';
 
@@ -198,7 +199,7 @@ describe('a real cluster on 127.0.0.1', () => {
     const udp = createSocket('udp4');
     for (let i = 0; i < 500; i++) {
       const bytes = randomBytes(1 + Math.floor(Math.random() * 1400));
-      if (i % 3 === 0) bytes[1] = 1; // valid protocol version: reaches the decoder
+      if (i % 3 === 0) bytes[1] = PROTOCOL_VERSION; // valid protocol version: reaches the decoder
       udp.send(bytes, port, host);
     }
     await Promise.all(

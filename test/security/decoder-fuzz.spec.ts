@@ -5,6 +5,7 @@ import {
   MessageType,
   decodeMessage,
   encodeMessage,
+  PROTOCOL_VERSION,
 } from '../../lib/engine/codec';
 import { Keyring } from '../../lib/engine/keyring';
 import { Wire } from '../../lib/engine/wire';
@@ -147,12 +148,15 @@ describe('decoder under fuzz', () => {
     const nested = (count: number) => {
       const bytes = Buffer.alloc(2 + count * 3);
       bytes[0] = MessageType.Syn;
-      bytes[1] = 1;
+      bytes[1] = PROTOCOL_VERSION;
       for (let i = 0; i < count; i++) bytes.set([0xdc, 0xff, 0xff], 2 + i * 3);
       return bytes;
     };
     // A deep chain of one-item arrays, each cheap alone.
-    const deep = Buffer.concat([Uint8Array.of(MessageType.Syn, 1), Buffer.alloc(100_000, 0x91)]);
+    const deep = Buffer.concat([
+      Uint8Array.of(MessageType.Syn, PROTOCOL_VERSION),
+      Buffer.alloc(100_000, 0x91),
+    ]);
     const started = Date.now();
     const heapBefore = process.memoryUsage().heapUsed;
     for (const bytes of [nested(466), nested(20_000), deep]) {

@@ -1,5 +1,5 @@
 import { Gossip } from '../../lib/engine';
-import { MessageType, encodeMessage } from '../../lib/engine/codec';
+import { MessageType, PROTOCOL_VERSION, encodeMessage } from '../../lib/engine/codec';
 import { Keyring } from '../../lib/engine/keyring';
 import { Wire } from '../../lib/engine/wire';
 import { draw, hostileInput } from './fuzz-inputs';
@@ -152,15 +152,18 @@ describe('each kind of refusal is counted under its reason', () => {
   it('empty, version, type, decode', async () => {
     await expectCounted('empty', udp(Uint8Array.of(1)));
     await expectCounted('version', udp(Uint8Array.of(MessageType.Syn, 9, 0x90)));
-    await expectCounted('type', udp(Uint8Array.of(99, 1, 0x90)));
-    await expectCounted('decode', udp(Uint8Array.of(MessageType.Syn, 1, 0xc1)));
+    await expectCounted('type', udp(Uint8Array.of(99, PROTOCOL_VERSION, 0x90)));
+    await expectCounted('decode', udp(Uint8Array.of(MessageType.Syn, PROTOCOL_VERSION, 0xc1)));
     // A stream message in a datagram, a datagram message on a stream.
     await expectCounted(
       'type',
       udp(encodeMessage({ type: MessageType.StreamError, code: 'x', message: 'y' })),
     );
     await expectCounted('type', tcp(message()));
-    await expectCounted('decode', tcp(Uint8Array.of(MessageType.Sync, 1, 0x93, 0xc0)));
+    await expectCounted(
+      'decode',
+      tcp(Uint8Array.of(MessageType.Sync, PROTOCOL_VERSION, 0x93, 0xc0)),
+    );
     // An address the node could not send to (port 0 made dgram.send throw in every round).
     const digest = (addr: string) => [
       { id: 'portless', addr, generation: 1, heartbeat: 1, maxVersion: 0, left: false },
@@ -255,7 +258,7 @@ describe('a flood of large streams', () => {
     // Each stream: a frame announcing just under the limit, filled with junk.
     const junk = frame(Buffer.alloc(maxStreamSize - 16, 0x42));
     junk[4] = MessageType.Push;
-    junk[5] = 1;
+    junk[5] = PROTOCOL_VERSION;
     collectGarbage();
     const base = process.memoryUsage();
     let peakExternal = 0;

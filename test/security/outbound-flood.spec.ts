@@ -42,7 +42,7 @@ describe('outbound connections an attacker can trigger', () => {
     await nodes.closeAll();
   });
 
-  it('truncated acks from many sources open at most 8 background syncs at once', async () => {
+  it('truncated acks from many sources open one background sync at a time', async () => {
     const victim = await nodes.start('sync-victim', { streamTimeout: 5000 });
     const port = Number(addrOf(victim).split(':')[1]);
     // "More is owed, sync with me over TCP", from 40 addresses that accept and never answer.
@@ -56,9 +56,9 @@ describe('outbound connections an attacker can trigger', () => {
     for (let i = 0; i < 40; i++) pits.push(await tarpit());
     for (const pit of pits) pit.udp.send(ack, port, '127.0.0.1');
     const held = () => pits.reduce((n, pit) => n + pit.held.length, 0);
-    await waitFor(() => held() >= 8, 'the victim to open its background syncs');
+    await waitFor(() => held() >= 1, 'the victim to open its background sync');
     await sleep(300); // give any further connection time to show up
-    expect(held()).toBe(8);
+    expect(held()).toBe(1);
     // Joins and explicit syncs are not held up by them.
     const peer = await nodes.start('sync-peer');
     await expect(peer.join([addrOf(victim)])).resolves.toEqual(['sync-victim']);
