@@ -313,13 +313,18 @@ export class Simulation {
     node.status = 'paused';
   }
 
-  /** Overdue timers fire at once, then the buffered traffic is delivered. */
-  resume(id: string): void {
+  /**
+   * Overdue timers fire at once, then the buffered traffic is delivered; or,
+   * with `inboxFirst`, the other way round (as Node does when a socket's
+   * queue is polled before the timers phase).
+   */
+  resume(id: string, { inboxFirst = false }: { inboxFirst?: boolean } = {}): void {
     const node = this.node(id);
     if (node.status !== 'paused') throw new Error(`cannot resume ${id}: ${node.status}`);
     node.status = 'running';
+    if (inboxFirst) this.network.flushInbox(node.addr);
     node.clock.resume();
-    this.network.flushInbox(node.addr);
+    if (!inboxFirst) this.network.flushInbox(node.addr);
   }
 
   /** Pauses `id` now and resumes it `ms` later, while everything else runs. */
