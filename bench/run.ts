@@ -13,7 +13,7 @@
  *       our 100 ms interval) or lan. --memberlist-port sets its base port.
  */
 import { appendFileSync, mkdirSync } from 'node:fs';
-import { cpus, totalmem } from 'node:os';
+import { cpus, loadavg, totalmem } from 'node:os';
 import { Registry } from 'prom-client';
 import { Gossip, resolveOptions, socketTransport } from '../lib/engine';
 import type { GossipOptions } from '../lib/engine';
@@ -288,8 +288,11 @@ async function main(): Promise<void> {
     appendFileSync('bench/results/bench.jsonl', JSON.stringify(line) + '\n');
   let ourBytesAt100: number | undefined;
   for (const n of args.sizes) {
+    // The machine is shared: record how busy it was around each system's run.
+    const loadBefore = loadavg()[0];
     const result = await runSize(n, args.steadySeconds);
     append({
+      loadAvg1m: { before: loadBefore, after: loadavg()[0] },
       runId,
       system: 'nestjs-gossip',
       date: new Date().toISOString(),
@@ -303,13 +306,20 @@ async function main(): Promise<void> {
     if (n === 100) ourBytesAt100 = ours.udpBytesPerNodePerSec + ours.tcpBytesPerNodePerSec;
     if (!memberlistBinary || !args.memberlist) continue;
     // Ours has closed every node; only now does memberlist run (2 cores: never both at once).
+    const theirLoadBefore = loadavg()[0];
     const theirs = await runMemberlistBench(
       memberlistBinary,
       n,
       args.memberlist,
       args.memberlistPort,
     );
-    append({ runId, date: new Date().toISOString(), machine, ...theirs });
+    append({
+      runId,
+      date: new Date().toISOString(),
+      machine,
+      loadAvg1m: { before: theirLoadBefore, after: loadavg()[0] },
+      ...theirs,
+    });
     console.log(
       '\n' +
         comparisonTable(n, args.memberlist, ours, memberlistFigures(theirs), ourBytesAt100) +
