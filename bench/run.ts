@@ -265,6 +265,8 @@ async function runSize(n: number, steadySeconds: number): Promise<Record<string,
     leaves,
     steady,
     falseUnreachableTotal: falseTotal,
+    // Everything sent over the whole run (join, trials, crash, leaves), for a sanity check.
+    wireTotal: { ...wire },
   };
 }
 
