@@ -305,7 +305,14 @@ async function main(): Promise<void> {
     });
     printRow(result);
     const ours = ourFigures(result);
-    if (n === 100) ourBytesAt100 = ours.udpBytesPerNodePerSec + ours.tcpBytesPerNodePerSec;
+    const ourBytes = ours.udpBytesPerNodePerSec + ours.tcpBytesPerNodePerSec;
+    if (n === 100) ourBytesAt100 = ourBytes;
+    if (n === 200 && ourBytesAt100 !== undefined) {
+      const ratio = ourBytes / ourBytesAt100;
+      console.log(
+        `  steady bytes per node, N = 200 / N = 100: ${ratio.toFixed(2)} (issue 10 target <= 1.2: ${ratio <= 1.2 ? 'met' : 'NOT met'})`,
+      );
+    }
     if (!memberlistBinary || !args.memberlist) continue;
     // Ours has closed every node; only now does memberlist run (2 cores: never both at once).
     const theirLoadBefore = loadavg()[0];
