@@ -173,6 +173,7 @@ async function runSize(n: number, steadySeconds: number): Promise<Record<string,
       for (let x = queue.shift(); x; x = queue.shift()) await joinWithRetry(x.gossip, seed);
     }),
   );
+  const joinCallsMs = round(performance.now() - joinStart);
   const joinAll = await waitUntil(() => nodes.every((x) => live(x) === n), 60_000);
   const joinMs = joinAll === undefined ? null : round(performance.now() - joinStart);
   const falseDuringJoin = nodes.reduce((s, x) => s + x.falseUnreachable, 0);
@@ -258,6 +259,7 @@ async function runSize(n: number, steadySeconds: number): Promise<Record<string,
   return {
     n,
     joinMs,
+    joinCallsMs,
     joinRetries,
     falseDuringJoin,
     dissemination,
@@ -370,7 +372,7 @@ function printRow(r: Record<string, unknown>): void {
   console.log(
     [
       `N=${r.n}`,
-      `join all-see-all ${r.joinMs} ms (join retries ${r.joinRetries}, false unreachable during join: ${r.falseDuringJoin})`,
+      `join all-see-all ${r.joinMs} ms (join calls done after ${r.joinCallsMs} ms; retries ${r.joinRetries}, false unreachable during join: ${r.falseDuringJoin})`,
       `update reaches all: max ${maxAll(d)} ms, p50s ${d.map((x) => x.p50).join('/')} ms`,
       `crash: first ${det.first} ms, p50 ${det.p50} ms, all ${det.all} ms`,
       `leave seen by all: ${lv.map((x) => x.all).join('/')} ms`,

@@ -154,14 +154,14 @@ export class Liveness {
    * false: our own process ran late), publish or withdraw our accusations,
    * re-judge whoever needs it, and send this tick's pings.
    */
-  tick(now: number, onTime: boolean, out: Outcome): void {
+  tick(now: number, onTime: boolean, regular: boolean, out: Outcome): void {
     if (this.ringStale) this.rebuildRing();
     const watched: NodeRecord[] = [];
     for (const id of this.currentRing().subjectsOf(this.state.self.id)) {
       const record = this.state.records.get(id);
       if (record) watched.push(record);
     }
-    const pings = this.prober.tick(onTime, watched, this.unproven());
+    const pings = this.prober.tick(onTime, watched, regular ? this.unproven() : [], regular);
     this.toProve.length = 0;
     // Our own detectors moved: the few nodes we watch are judged again.
     for (const record of watched) this.dirty.add(record.id);

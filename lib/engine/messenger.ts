@@ -89,7 +89,7 @@ export class Messenger {
     if (bytes.length > this.deps.maxPacketSize) {
       // The builders budget every byte; reaching this is a bug, never a reason to send.
       this.deps.logger.error(
-        `refusing to send a ${bytes.length}-byte packet (maxPacketSize ${this.deps.maxPacketSize})`,
+        `refusing to send a ${bytes.length}-byte packet of type ${message.type} (maxPacketSize ${this.deps.maxPacketSize})`,
       );
       return;
     }

@@ -14,8 +14,8 @@ export interface OutgoingPing {
   target: number;
 }
 
-/** Ticks a ping is remembered: a later ack is still proof of life. */
-const PING_MEMORY_TICKS = 4;
+/** Ticks (rounds) a ping is remembered: a later ack is still proof of life. */
+const PING_MEMORY_TICKS = 8;
 
 /** The 16-bit tag of a node id, carried in pings (enough to tell a new process on an old address). */
 export function idTag(id: string): number {
@@ -45,11 +45,17 @@ export class Prober {
   }
 
   /**
-   * One probe tick: judges the previous pings (unless `onTime` is false: our
-   * process ran late, so unanswered pings say nothing), forgets subjects no
-   * longer watched, and returns the pings to send now.
+   * One probe tick (every round): judges the previous pings (unless `onTime`
+   * is false: our process ran late, so unanswered pings say nothing), forgets
+   * subjects no longer watched, and returns the pings to send now: to every
+   * subject on `regular` ticks, and between them to subjects missing pings.
    */
-  tick(onTime: boolean, subjects: ProbeTarget[], unproven: ProbeTarget[]): OutgoingPing[] {
+  tick(
+    onTime: boolean,
+    subjects: ProbeTarget[],
+    unproven: ProbeTarget[],
+    regular = true,
+  ): OutgoingPing[] {
     this.tickCount++;
     for (const [seq, ping] of this.outstanding) {
       if (this.tickCount - ping.tick > PING_MEMORY_TICKS) this.outstanding.delete(seq);
@@ -63,11 +69,14 @@ export class Prober {
         detector = new ProbeDetector(this.tuning, this.nodeRate);
         this.detectors.set(s.id, detector);
       }
+      // Between regular ticks, only a subject already missing pings is pinged
+      // again: a crash is confirmed at the round rate, a quiet cluster pays the slower one.
+      if (!regular && detector.misses === 0) continue;
       detector.tick(onTime);
       pings.push(this.ping(s, detector));
     }
     for (const id of this.detectors.keys()) if (!watched.has(id)) this.detectors.delete(id);
-    for (const u of unproven) if (!watched.has(u.id)) pings.push(this.ping(u));
+    if (regular) for (const u of unproven) if (!watched.has(u.id)) pings.push(this.ping(u));
     return pings;
   }
 

@@ -38,6 +38,8 @@ export class ProtocolCore {
   private readonly followedUp = new Set<string>();
   private lastGc: number;
   private rounds = 0;
+  /** How late the last few rounds ran (as many as a ping may wait for its answer). */
+  private readonly recentLateness: number[] = [];
   /** When our summary last changed (a write here, or news from a peer), as seen at a round. */
   private lastNews = -Infinity;
   private lastSummary: Hash64 = { hi: 0, lo: 0 };
@@ -81,7 +83,12 @@ export class ProtocolCore {
     // A round that runs late means this process was not running (a busy
     // event loop, a GC pause, a suspended VM): answers to our pings waited
     // in our socket, so this round judges none of them.
-    this.liveness.tick(now, late <= this.config.tuning.maxLateness, out);
+    const t = this.config.tuning;
+    // A ping may have waited up to `probeEvery` rounds for its answer: any of them running late voids it.
+    this.recentLateness.push(late);
+    if (this.recentLateness.length > t.probeEvery) this.recentLateness.shift();
+    const onTime = Math.max(...this.recentLateness) <= t.maxLateness;
+    this.liveness.tick(now, onTime, this.rounds % t.probeEvery === 0, out);
     this.liveness.expire(now, out);
     if (now - this.lastGc >= this.config.tuning.gcEvery) {
       this.lastGc = now;
@@ -92,7 +99,6 @@ export class ProtocolCore {
       for (const [addr, at] of this.lastMismatch)
         if (now - at >= this.config.tuning.hotWindow) this.lastMismatch.delete(addr);
     }
-    const t = this.config.tuning;
     const summary = this.state.summary();
     if (!sameHash(summary, this.lastSummary)) {
       this.lastSummary = summary;
@@ -215,9 +221,10 @@ export class ProtocolCore {
         // An address we do not know (its source may be spoofed) gets at most
         // twice what it sent, and is told to sync over TCP, which a spoofer cannot.
         const known = this.liveness.recordAt(from) !== undefined;
+        const full = this.packetBudget();
         const budget = known
-          ? this.packetBudget()
-          : Math.max(0, 2 * size - (this.config.maxPacketSize - this.packetBudget()));
+          ? full
+          : Math.max(0, Math.min(full, 2 * size - (this.config.maxPacketSize - full)));
         const delta = this.state.buildDelta(
           message.digest,
           message.partial,

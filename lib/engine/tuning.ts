@@ -25,6 +25,13 @@ export interface Tuning {
    * node unreachable alone, while the cost per node stays flat with N.
    */
   watchers: number;
+  /**
+   * Rounds between regular pings: 2, so each watched node is pinged every
+   * 200 ms at the default interval (about 20 tiny datagrams a second per
+   * node). Once a ping goes unanswered its subject is pinged every round,
+   * so a crash is confirmed at the faster rate.
+   */
+  probeEvery: number;
   /** How one observer judges a run of unanswered pings; its level is half the phi threshold, as two must agree. */
   probe: ProbeTuning;
   /** One ping in 4 carries our summary: enough to notice a missed push within a couple of rounds, at 10 bytes a ping. */
@@ -64,6 +71,7 @@ export function deriveTuning(opts: ResolvedOptions): Tuning {
     streamSlack: 1024,
     fixedFieldsSlack: 40,
     watchers: 2,
+    probeEvery: 2,
     probe: { ...DEFAULT_PROBE_TUNING, level: opts.phiThreshold / 2 },
     summaryEvery: 4,
     antiEntropyEvery: 10,
