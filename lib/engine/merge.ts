@@ -1,7 +1,7 @@
 import type { ClusterState } from './cluster-state';
 import type { DigestEntry, NodeDelta } from './codec';
 import type { Liveness } from './liveness';
-import { NodeRecord, applyNodeDelta } from './node-record';
+import { applyNodeDelta } from './node-record';
 import type { Outcome } from './outcome';
 
 export interface MergeLimits {
