@@ -5,27 +5,54 @@
  *
  *   npm run bench                 # N = 10, 50, 100
  *   npm run bench -- --large      # also N = 200
- *   npm run bench -- --nodes 100  # one size
+ *   npm run bench -- --nodes 100  # one size (or a list: --nodes 100,200)
+ *   npm run bench -- --nodes 100 --memberlist [preset]
+ *       after ours, for each N, build and run memberlist-bench (Go, see
+ *       bench/memberlist.ts) for the same N and print both side by side;
+ *       preset lan-x0.5 (default: every LAN timing halved, the fair match for
+ *       our 100 ms interval) or lan. --memberlist-port sets its base port.
  */
 import { appendFileSync, mkdirSync } from 'node:fs';
-import { cpus, totalmem } from 'node:os';
+import { cpus, loadavg, totalmem } from 'node:os';
 import { Registry } from 'prom-client';
-import { Gossip } from '../lib/engine';
+import { Gossip, resolveOptions, socketTransport } from '../lib/engine';
+import type { GossipOptions } from '../lib/engine';
+import { comparisonTable, memberlistFigures, type Figures } from './compare';
+import { buildMemberlistBench, memberlistUnavailable, runMemberlistBench } from './memberlist';
+import { countingTransport, newWireCounts, type WireCounts } from './wire-counter';
 
 interface Args {
   sizes: number[];
   steadySeconds: number;
+  /** memberlist-bench preset, or undefined to run ours only. */
+  memberlist?: string;
+  memberlistPort: number;
 }
 
 function parseArgs(argv: string[]): Args {
   let sizes = [10, 50, 100];
   let steadySeconds = 30;
+  let memberlist: string | undefined;
+  let memberlistPort = 20000;
+  const value = (i: number, flag: string) => {
+    if (argv[i] === undefined || argv[i].startsWith('--')) throw new Error(`${flag} needs a value`);
+    return argv[i];
+  };
   for (let i = 0; i < argv.length; i++) {
     if (argv[i] === '--large') sizes = [10, 50, 100, 200];
-    else if (argv[i] === '--nodes') sizes = argv[++i].split(',').map(Number);
-    else if (argv[i] === '--steady') steadySeconds = Number(argv[++i]);
+    else if (argv[i] === '--nodes') sizes = value(++i, '--nodes').split(',').map(Number);
+    else if (argv[i] === '--steady') steadySeconds = Number(value(++i, '--steady'));
+    else if (argv[i] === '--memberlist-port')
+      memberlistPort = Number(value(++i, '--memberlist-port'));
+    else if (argv[i] === '--memberlist')
+      memberlist = argv[i + 1] && !argv[i + 1].startsWith('--') ? argv[++i] : 'lan-x0.5';
+    else throw new Error(`unknown argument ${argv[i]}`);
   }
-  return { sizes, steadySeconds };
+  if (sizes.some((n) => !Number.isInteger(n) || n < 2)) throw new Error('--nodes: integers >= 2');
+  if (!(steadySeconds > 0)) throw new Error('--steady: seconds > 0');
+  if (!Number.isInteger(memberlistPort) || memberlistPort < 1024 || memberlistPort > 65000)
+    throw new Error('--memberlist-port: an integer in 1024..65000');
+  return { sizes, steadySeconds, memberlist, memberlistPort };
 }
 
 const INTERVAL = 100;
@@ -34,7 +61,6 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 interface Node {
   gossip: Gossip;
   id: string;
-  registry: Registry;
   falseUnreachable: number;
 }
 
@@ -93,38 +119,46 @@ function summary(times: (number | undefined)[]): {
 }
 const round = (ms: number) => Math.round(ms);
 
-async function counter(nodes: Node[], name: string): Promise<number> {
-  let sum = 0;
-  for (const n of nodes) {
-    const m = await n.registry.getSingleMetric(`gossip_${name}`)?.get();
-    sum += m?.values.reduce((s, v) => s + v.value, 0) ?? 0;
-  }
-  return sum;
+/** Every node's real socket transport, wrapped to count what it sends (see wire-counter.ts). */
+function countedOptions(options: GossipOptions, wire: WireCounts): GossipOptions {
+  const limits = resolveOptions(options);
+  return {
+    ...options,
+    transport: countingTransport(
+      socketTransport({
+        maxPacketSize: limits.maxPacketSize,
+        maxStreamSize: limits.maxStreamSize,
+        maxInboundStreams: limits.maxInboundStreams,
+        streamTimeout: limits.streamTimeout,
+      }),
+      wire,
+    ),
+  };
 }
 
 async function runSize(n: number, steadySeconds: number): Promise<Record<string, unknown>> {
   const nodes: Node[] = [];
+  const wire = newWireCounts();
   const live = (x: Node) => x.gossip.nodes().filter((m) => !m.left && !m.unreachable).length;
   for (let i = 0; i < n; i++) {
-    const registry = new Registry();
     const node: Node = {
       id: `node-${i}`,
-      registry,
       falseUnreachable: 0,
     } as Node;
-    node.gossip = await Gossip.create({
+    const options: GossipOptions = {
       bindAddr: '127.0.0.1:0',
       nodeId: node.id,
       interval: INTERVAL,
       maxPacketSize: 1400,
-      registry,
+      registry: new Registry(),
       nodeExpiry: 600_000,
       watcher: {
         onUnreachable: (id) => {
           if (!expectedDead.has(id)) node.falseUnreachable++;
         },
       },
-    });
+    };
+    node.gossip = await Gossip.create(countedOptions(options, wire));
     nodes.push(node);
   }
   const expectedDead = new Set<string>();
@@ -163,10 +197,7 @@ async function runSize(n: number, steadySeconds: number): Promise<Record<string,
   // 5. steady state (before the crash, so membership is whole)
   await sleep(2000); // warm-up
   const before = {
-    udpOut: await counter(nodes, 'packet_bytes_outbound_total'),
-    pktOut: await counter(nodes, 'packets_outbound_total'),
-    tcpOut: await counter(nodes, 'stream_bytes_outbound_total'),
-    conns: await counter(nodes, 'connections_outbound_total'),
+    wire: { ...wire },
     cpu: process.cpuUsage(),
     wall: performance.now(),
     falseUnreachable: nodes.reduce((s, x) => s + x.falseUnreachable, 0),
@@ -179,17 +210,18 @@ async function runSize(n: number, steadySeconds: number): Promise<Record<string,
   }
   const seconds = (performance.now() - before.wall) / 1000;
   const cpu = process.cpuUsage(before.cpu);
+  // Bytes SENT, counted at the sockets exactly as memberlist-bench counts (wire-counter.ts).
+  const perNodePerSec = (k: keyof WireCounts) => (wire[k] - before.wire[k]) / n / seconds;
   const steady = {
-    udpBytesPerNodePerSec:
-      round((await counter(nodes, 'packet_bytes_outbound_total')) - before.udpOut) / n / seconds,
-    udpPacketsPerNodePerSec:
-      ((await counter(nodes, 'packets_outbound_total')) - before.pktOut) / n / seconds,
-    tcpBytesPerNodePerSec:
-      ((await counter(nodes, 'stream_bytes_outbound_total')) - before.tcpOut) / n / seconds,
-    tcpStreamsPerSec:
-      ((await counter(nodes, 'connections_outbound_total')) - before.conns) / seconds,
+    seconds,
+    udpBytesPerNodePerSec: perNodePerSec('udpBytes'),
+    udpPacketsPerNodePerSec: perNodePerSec('udpPackets'),
+    tcpBytesPerNodePerSec: perNodePerSec('tcpBytes'),
+    tcpStreamsPerSec: (wire.tcpStreams - before.wire.tcpStreams) / seconds,
     cpuPercent: ((cpu.user + cpu.system) / 1000 / (seconds * 1000)) * 100,
-    rssMiB: rssPeak / 1024 / 1024,
+    // At the end of the window, as memberlist-bench reads VmRSS; the peak too.
+    rssMiB: process.memoryUsage().rss / 1024 / 1024,
+    rssPeakMiB: rssPeak / 1024 / 1024,
     falseUnreachable: nodes.reduce((s, x) => s + x.falseUnreachable, 0) - before.falseUnreachable,
   };
 
@@ -233,24 +265,99 @@ async function runSize(n: number, steadySeconds: number): Promise<Record<string,
     leaves,
     steady,
     falseUnreachableTotal: falseTotal,
+    // Everything sent over the whole run (join, trials, crash, leaves), for a sanity check.
+    wireTotal: { ...wire },
   };
 }
 
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
   mkdirSync('bench/results', { recursive: true });
+  // Build memberlist-bench before measuring anything, so a failure shows at once.
+  let memberlistBinary: string | undefined;
+  if (args.memberlist) {
+    const missing = memberlistUnavailable();
+    if (missing) {
+      console.log(
+        `memberlist comparison skipped: ${missing} (apt-get install -y golang-go golang-github-hashicorp-memberlist-dev); running ours only.`,
+      );
+    } else memberlistBinary = buildMemberlistBench();
+  }
+  // One id for every line this invocation appends (ours and memberlist's, every N).
+  const runId = `${new Date().toISOString()}-${process.pid}`;
+  const machine = `${cpus().length} x ${cpus()[0]?.model ?? '?'}, ${Math.round(totalmem() / 2 ** 30)} GiB`;
+  const append = (line: object) =>
+    appendFileSync('bench/results/bench.jsonl', JSON.stringify(line) + '\n');
+  let ourBytesAt100: number | undefined;
   for (const n of args.sizes) {
+    // The machine is shared: record how busy it was around each system's run.
+    const loadBefore = loadavg()[0];
     const result = await runSize(n, args.steadySeconds);
-    const line = {
+    append({
+      loadAvg1m: { before: loadBefore, after: loadavg()[0] },
+      runId,
+      system: 'nestjs-gossip',
       date: new Date().toISOString(),
-      machine: `${cpus().length} x ${cpus()[0]?.model ?? '?'}, ${Math.round(totalmem() / 2 ** 30)} GiB, node ${process.version}`,
+      machine: `${machine}, node ${process.version}`,
       interval: INTERVAL,
       maxPacketSize: 1400,
       ...result,
-    };
-    appendFileSync('bench/results/bench.jsonl', JSON.stringify(line) + '\n');
+    });
     printRow(result);
+    const ours = ourFigures(result);
+    const ourBytes = ours.udpBytesPerNodePerSec + ours.tcpBytesPerNodePerSec;
+    if (n === 100) ourBytesAt100 = ourBytes;
+    if (n === 200 && ourBytesAt100 !== undefined) {
+      const ratio = ourBytes / ourBytesAt100;
+      console.log(
+        `  steady bytes per node, N = 200 / N = 100: ${ratio.toFixed(2)} (issue 10 target <= 1.2: ${ratio <= 1.2 ? 'met' : 'NOT met'})`,
+      );
+    }
+    if (!memberlistBinary || !args.memberlist) continue;
+    // Ours has closed every node; only now does memberlist run (2 cores: never both at once).
+    const theirLoadBefore = loadavg()[0];
+    const theirs = await runMemberlistBench(
+      memberlistBinary,
+      n,
+      args.memberlist,
+      args.memberlistPort,
+    );
+    append({
+      runId,
+      date: new Date().toISOString(),
+      machine,
+      loadAvg1m: { before: theirLoadBefore, after: loadavg()[0] },
+      ...theirs,
+    });
+    console.log(
+      '\n' +
+        comparisonTable(n, args.memberlist, ours, memberlistFigures(theirs), ourBytesAt100) +
+        '\n',
+    );
   }
+}
+
+type Summary = ReturnType<typeof summary>;
+
+function ourFigures(r: Record<string, unknown>): Figures {
+  const s = r.steady as Record<string, number>;
+  const worst = (xs: Summary[]) =>
+    xs.every((x) => x.all !== null) ? Math.max(...xs.map((x) => x.all as number)) : null;
+  return {
+    joinMs: r.joinMs as number | null,
+    updateMs: worst(r.dissemination as Summary[]),
+    crashMs: (r.detection as Summary).all,
+    leaveMs: worst(r.leaves as Summary[]),
+    udpBytesPerNodePerSec: s.udpBytesPerNodePerSec,
+    tcpBytesPerNodePerSec: s.tcpBytesPerNodePerSec,
+    cpuPercent: s.cpuPercent,
+    rssMiB: s.rssMiB,
+    falseUnreachable: s.falseUnreachable,
+    notes: {
+      false: `${r.falseDuringJoin} in join, ${r.falseUnreachableTotal} in run`,
+      bytes: `window ${s.seconds.toFixed(0)} s`,
+    },
+  };
 }
 
 function printRow(r: Record<string, unknown>): void {
@@ -267,7 +374,7 @@ function printRow(r: Record<string, unknown>): void {
       `update reaches all: max ${maxAll(d)} ms, p50s ${d.map((x) => x.p50).join('/')} ms`,
       `crash: first ${det.first} ms, p50 ${det.p50} ms, all ${det.all} ms`,
       `leave seen by all: ${lv.map((x) => x.all).join('/')} ms`,
-      `steady: UDP ${s.udpBytesPerNodePerSec.toFixed(0)} B/node/s (${s.udpPacketsPerNodePerSec.toFixed(1)} pkt), TCP ${s.tcpBytesPerNodePerSec.toFixed(0)} B/node/s (${s.tcpStreamsPerSec.toFixed(2)} streams/s), CPU ${s.cpuPercent.toFixed(1)}%, RSS ${s.rssMiB.toFixed(0)} MiB, false unreachable ${s.falseUnreachable}`,
+      `steady: sent UDP+TCP ${(s.udpBytesPerNodePerSec + s.tcpBytesPerNodePerSec).toFixed(0)} B/node/s = UDP ${s.udpBytesPerNodePerSec.toFixed(0)} B/node/s (${s.udpPacketsPerNodePerSec.toFixed(1)} pkt), TCP ${s.tcpBytesPerNodePerSec.toFixed(0)} B/node/s (${s.tcpStreamsPerSec.toFixed(2)} streams/s), CPU ${s.cpuPercent.toFixed(1)}%, RSS ${s.rssMiB.toFixed(0)} MiB, false unreachable ${s.falseUnreachable}`,
       `false unreachable, whole run: ${r.falseUnreachableTotal}`,
     ].join('\n  '),
   );
