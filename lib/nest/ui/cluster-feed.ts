@@ -3,7 +3,7 @@ import { Observable } from 'rxjs';
 import type { Entry, NodeMetadata } from '../../engine';
 import type { GossipEvent } from '../gossip-event';
 import type { GossipService } from '../gossip.service';
-import { readTraffic, type TrafficTotals } from './cluster-traffic';
+import type { ActivitySample, ClusterActivity } from './cluster-activity';
 
 /** A node's status as the page shows it. */
 export type FeedNodeStatus = 'alive' | 'unreachable' | 'left';
@@ -28,25 +28,13 @@ export interface FeedSnapshot {
   /** Server time (ms since the epoch), so the page can count expiries down. */
   at: number;
   nodes: FeedNode[];
-}
-
-/** Sent every second: cumulative traffic counters and the membership totals. */
-export interface FeedStats extends TrafficTotals {
-  at: number;
-  alive: number;
-  unreachable: number;
-  left: number;
-  /** Live entries (tombstones excluded) over every node. */
-  entries: number;
+  /** The last minute of `stats`, oldest first, so a chart can start full. */
+  history: ActivitySample[];
 }
 
 export interface ClusterFeedOptions {
-  /** Metric name prefix, to read the traffic counters. */
-  metricsPrefix: string;
   /** How often node changes are looked for, in ms. Default 250. */
   pollInterval?: number;
-  /** How often `stats` is sent, in ms. Default 1000. */
-  statsInterval?: number;
 }
 
 /**
@@ -57,17 +45,19 @@ export interface ClusterFeedOptions {
  * - `node` ({@link FeedNode}) when a node's version, status, address or
  *   expiry moved (the local node included, whose writes are not events);
  * - `gone` (`{ id }`) when a node was dropped;
- * - `stats` ({@link FeedStats}) every second.
+ * - `stats` ({@link ActivitySample}) every second: cumulative traffic
+ *   counters, the events of that second, and the membership totals.
  *
  * Completes with `events$` (application shutdown).
  */
 export function clusterFeed(
   gossip: GossipService,
-  options: ClusterFeedOptions,
+  activity: ClusterActivity,
+  options: ClusterFeedOptions = {},
 ): Observable<MessageEvent> {
   return new Observable<MessageEvent>((subscriber) => {
     const cursor = new FeedCursor(gossip);
-    subscriber.next({ type: 'snapshot', data: cursor.snapshot() });
+    subscriber.next({ type: 'snapshot', data: cursor.snapshot(activity.recent()) });
     const events = gossip.events$.subscribe({
       next: (event: GossipEvent) => {
         // A restart or a return from expiry may lower the version: resend whole.
@@ -79,14 +69,12 @@ export function clusterFeed(
     const poll = setInterval(() => {
       for (const change of cursor.changes()) subscriber.next(change);
     }, options.pollInterval ?? 250);
-    const stats = setInterval(() => {
-      void readTraffic(gossip, options.metricsPrefix).then((traffic) => {
-        if (!subscriber.closed) subscriber.next({ type: 'stats', data: cursor.stats(traffic) });
-      });
-    }, options.statsInterval ?? 1000);
+    const stats = activity.samples$.subscribe((sample) =>
+      subscriber.next({ type: 'stats', data: sample }),
+    );
     return () => {
       clearInterval(poll);
-      clearInterval(stats);
+      stats.unsubscribe();
       events.unsubscribe();
     };
   });
@@ -98,13 +86,13 @@ class FeedCursor {
 
   constructor(private readonly gossip: GossipService) {}
 
-  snapshot(): FeedSnapshot {
+  snapshot(history: ActivitySample[]): FeedSnapshot {
     const nodes: FeedNode[] = [];
     for (const meta of this.gossip.nodes()) {
       const update = this.update(meta);
       if (update) nodes.push(update);
     }
-    return { self: this.gossip.nodeId, at: Date.now(), nodes };
+    return { self: this.gossip.nodeId, at: Date.now(), nodes, history };
   }
 
   forget(id: string): void {
@@ -124,21 +112,6 @@ class FeedCursor {
       this.sent.delete(id);
       yield { type: 'gone', data: { id } };
     }
-  }
-
-  /** Totals from what this client was sent (kept current by `changes`), plus `traffic`. */
-  stats(traffic: TrafficTotals): FeedStats {
-    const stats: FeedStats = {
-      at: Date.now(),
-      ...traffic,
-      alive: 0,
-      unreachable: 0,
-      left: 0,
-      entries: 0,
-    };
-    for (const meta of this.gossip.nodes()) stats[nodeStatus(meta)]++;
-    for (const { live } of this.sent.values()) stats.entries += live.size;
-    return stats;
   }
 
   private update(meta: NodeMetadata): FeedNode | undefined {

@@ -14,7 +14,6 @@ export const CLUSTER_PAGE_SCRIPT = String.raw`
   var clockOffset = 0;
   var samples = [];
   var lastStats = null;
-  var eventsSinceStats = 0;
   var log = [];
   var dirty = true;
   var $ = function (id) { return document.getElementById(id); };
@@ -46,7 +45,6 @@ export const CLUSTER_PAGE_SCRIPT = String.raw`
   }
 
   function record(type, data) {
-    eventsSinceStats++;
     log.unshift({ at: data.at || Date.now(), type: type, data: data });
     if (log.length > MAX_LOG) log.length = MAX_LOG;
     renderLog();
@@ -145,23 +143,32 @@ export const CLUSTER_PAGE_SCRIPT = String.raw`
     $('log').replaceChildren(list);
   }
 
-  function onStats(s) {
-    clockOffset = s.at - Date.now();
+  function addSample(s) {
     if (lastStats) {
       var dt = Math.max(0.001, (s.at - lastStats.at) / 1000);
       samples.push({
-        pin: (s.packetsIn - lastStats.packetsIn) / dt,
-        pout: (s.packetsOut - lastStats.packetsOut) / dt,
-        ev: eventsSinceStats / dt,
+        pin: Math.max(0, s.packetsIn - lastStats.packetsIn) / dt,
+        pout: Math.max(0, s.packetsOut - lastStats.packetsOut) / dt,
+        ev: s.events / dt,
       });
       if (samples.length > CHART_POINTS) samples.shift();
+    }
+    lastStats = s;
+  }
+
+  function showRates() {
+    if (samples.length) {
       $('t-in').textContent = samples[samples.length - 1].pin.toFixed(0);
       $('t-out').textContent = samples[samples.length - 1].pout.toFixed(0);
     }
-    $('t-rejected').textContent = String(s.rejected);
-    eventsSinceStats = 0;
-    lastStats = s;
+    if (lastStats) $('t-rejected').textContent = String(lastStats.rejected);
     drawChart();
+  }
+
+  function onStats(s) {
+    clockOffset = s.at - Date.now();
+    addSample(s);
+    showRates();
   }
 
   function drawChart() {
@@ -205,6 +212,10 @@ export const CLUSTER_PAGE_SCRIPT = String.raw`
       clockOffset = snap.at - Date.now();
       nodes.clear();
       snap.nodes.forEach(apply);
+      samples = [];
+      lastStats = null;
+      snap.history.forEach(addSample);
+      showRates();
       $('self').textContent = 'seen from ' + self;
       document.title = 'Gossip cluster \u00b7 ' + self;
       renderNodes();

@@ -15,6 +15,7 @@ export const CLUSTER_PAGE_HTML = `<!doctype html>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="referrer" content="no-referrer">
+<link rel="icon" href="data:,">
 <title>Gossip cluster</title>
 <style>${CLUSTER_PAGE_STYLES}</style>
 </head>

@@ -5,6 +5,7 @@ import {
   Inject,
   type MessageEvent,
   type OnModuleDestroy,
+  type OnModuleInit,
   Sse,
   Type,
 } from '@nestjs/common';
@@ -13,6 +14,7 @@ import { GOSSIP_DEFAULTS } from '../../engine';
 import { DEFAULT_CONTROLLER_PATH, GOSSIP_RESOLVED_OPTIONS } from '../constants';
 import { GossipService } from '../gossip.service';
 import type { GossipModuleOptions } from '../interfaces';
+import { ClusterActivity } from './cluster-activity';
 import { clusterFeed } from './cluster-feed';
 import { CLUSTER_PAGE_CSP, CLUSTER_PAGE_HTML } from './cluster-page';
 
@@ -23,14 +25,19 @@ import { CLUSTER_PAGE_CSP, CLUSTER_PAGE_HTML } from './cluster-page';
  * to whoever can reach the route: guard it as you would `/gossip/nodes`.
  */
 @Controller(DEFAULT_CONTROLLER_PATH)
-export class GossipUiController implements OnModuleDestroy {
+export class GossipUiController implements OnModuleInit, OnModuleDestroy {
   /** Ends open streams when the app shuts down, or the HTTP server would wait for them. */
   private readonly closing = new Subject<void>();
+  private readonly activity: ClusterActivity;
 
   constructor(
     private readonly gossip: GossipService,
-    @Inject(GOSSIP_RESOLVED_OPTIONS) private readonly options: GossipModuleOptions,
-  ) {}
+    @Inject(GOSSIP_RESOLVED_OPTIONS) options: GossipModuleOptions,
+  ) {
+    this.activity = new ClusterActivity(gossip, {
+      metricsPrefix: options.metricsPrefix ?? GOSSIP_DEFAULTS.metricsPrefix,
+    });
+  }
 
   @Get('ui')
   @Header('Content-Type', 'text/html; charset=utf-8')
@@ -44,12 +51,16 @@ export class GossipUiController implements OnModuleDestroy {
   /** `snapshot` first, then changes as they happen, and `stats` every second (see `clusterFeed`). */
   @Sse('events')
   events(): Observable<MessageEvent> {
-    return clusterFeed(this.gossip, {
-      metricsPrefix: this.options.metricsPrefix ?? GOSSIP_DEFAULTS.metricsPrefix,
-    }).pipe(takeUntil(this.closing));
+    return clusterFeed(this.gossip, this.activity).pipe(takeUntil(this.closing));
+  }
+
+  /** Sampling starts with the app, so the chart has the last minute when the page opens. */
+  onModuleInit(): void {
+    this.activity.start();
   }
 
   onModuleDestroy(): void {
+    this.activity.stop();
     this.closing.next();
     this.closing.complete();
   }

@@ -5,6 +5,10 @@ export {
   type FeedNode,
   type FeedNodeStatus,
   type FeedSnapshot,
-  type FeedStats,
 } from './cluster-feed';
+export {
+  ClusterActivity,
+  type ActivitySample,
+  type ClusterActivityOptions,
+} from './cluster-activity';
 export type { TrafficTotals } from './cluster-traffic';
