@@ -59,10 +59,12 @@ export class GossipUiController implements OnModuleInit, OnModuleDestroy {
     this.activity.start();
   }
 
-  onModuleDestroy(): void {
+  async onModuleDestroy(): Promise<void> {
     this.activity.stop();
     this.closing.next();
     this.closing.complete();
+    // Let the ended responses flush, so the HTTP server finds their connections idle and closes them.
+    await new Promise((resolve) => setTimeout(resolve, 0));
   }
 }
 
