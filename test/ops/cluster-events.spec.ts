@@ -133,6 +133,36 @@ describe('GET /gossip/events and /gossip/ui', () => {
     }
   });
 
+  it('reports a node that left, then drops it (`gone`) once it expires', async () => {
+    const c = await gossipApp({
+      nodeId: 'feed-f',
+      controller: true,
+      metrics: false,
+      nodeExpiry: 500,
+    });
+    const url = await listen(c.app);
+    const g = await gossipApp({
+      nodeId: 'feed-g',
+      join: [c.gossip.localNode().addr],
+      metrics: false,
+    });
+    const sse = await SseClient.open(`${url}/gossip/events`);
+    try {
+      await waitFor(() => sse.events.length > 0, 'the snapshot');
+      await g.app.close(); // leaves
+      const left = await waitFor(
+        () => sse.of<FeedNode>('node').find((n) => n.id === 'feed-g' && n.status === 'left'),
+        'feed-g shown left',
+      );
+      expect(left.expiry).toEqual(expect.any(String));
+      await waitFor(() => sse.of<{ id: string }>('gone').some((n) => n.id === 'feed-g'), 'gone');
+      expect(sse.of('expired')).toContainEqual(expect.objectContaining({ nodeId: 'feed-g' }));
+    } finally {
+      sse.close();
+      await c.app.close();
+    }
+  });
+
   it('serves a page whose CSP admits exactly its inline script and style', async () => {
     const res = await request(base).get('/gossip/ui').expect(200);
     expect(res.headers['content-type']).toMatch(/^text\/html/);

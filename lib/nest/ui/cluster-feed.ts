@@ -60,8 +60,8 @@ export function clusterFeed(
     subscriber.next({ type: 'snapshot', data: cursor.snapshot(activity.recent()) });
     const events = gossip.events$.subscribe({
       next: (event: GossipEvent) => {
-        // A restart or a return from expiry may lower the version: resend whole.
-        if (event.type === 'join' || event.type === 'expired') cursor.forget(event.nodeId);
+        // A new incarnation (restart, or back after expiry) starts its versions afresh: resend whole.
+        if (event.type === 'join') cursor.forget(event.nodeId);
         subscriber.next({ type: event.type, data: { ...event, at: Date.now() } });
       },
       complete: () => subscriber.complete(),
