@@ -19,6 +19,7 @@ import {
 import { GossipConfigError, GossipJoinError } from './errors';
 import { FailureDetector } from './failure-detector';
 import { Keyring } from './keyring';
+import { EntryTtls, ttlOf, type UpsertOptions } from './entry-ttl';
 import { GossipMetrics, MetricsSource } from './metrics';
 import { NodeRecord, applyNodeDelta } from './node-record';
 import { GossipOptions, ResolvedOptions, resolveOptions, resolveSecretKeys } from './options';
@@ -91,6 +92,8 @@ export class Gossip {
   /** Names given to join, re-resolved to find new peers. */
   private readonly seeds = new Set<string>();
   private readonly lastLogged = new Map<string, number>();
+  /** Countdowns of local entries written with `{ ttl }`. */
+  private readonly ttls: EntryTtls;
 
   private constructor(
     private readonly opts: ResolvedOptions,
@@ -111,6 +114,9 @@ export class Gossip {
     this.metrics = new GossipMetrics(this.metricsSource(), opts.registry, opts.metricsPrefix);
     this.roundDue = opts.clock.now();
     this.lastGc = this.roundDue;
+    this.ttls = new EntryTtls(opts.clock, (key) => {
+      if (!this.closed && !this.hasLeft) this.deleteLocal(key);
+    });
   }
 
   /** Validates options, binds UDP and TCP on one port, and starts gossip rounds. */
@@ -237,6 +243,7 @@ export class Gossip {
     this.roundTimer?.cancel();
     this.newsTimer?.cancel();
     this.resolveTimer?.cancel();
+    this.ttls.clear();
     this.metrics.detach();
     await this.transport?.close();
   }
@@ -263,11 +270,15 @@ export class Gossip {
     this.keyring.replace(decoded);
   }
 
-  /** Sets `key` on this node; throws RangeError past a size limit. */
-  upsertLocal(key: string, value: string): void {
+  /**
+   * Sets `key` on this node; throws RangeError past a size limit. With
+   * `{ ttl }` the entry is deleted unless written again within `ttl` ms.
+   */
+  upsertLocal(key: string, value: string, options?: UpsertOptions): void {
     this.assertWritable('upsertLocal');
     this.checkKey(key);
     if (typeof value !== 'string') throw new TypeError('upsertLocal: value must be a string');
+    const ttl = ttlOf(options);
     const size = Buffer.byteLength(value);
     if (size > this.opts.maxValueSize) {
       throw new RangeError(
@@ -275,7 +286,7 @@ export class Gossip {
       );
     }
     const existing = this.self.get(key);
-    if (existing && !existing.deleted && existing.value === value) return;
+    if (existing && !existing.deleted && existing.value === value) return this.ttls.set(key, ttl);
     if (!existing && this.self.size >= this.opts.maxEntriesPerNode) {
       throw new RangeError(
         `upsertLocal: ${this.self.size} entries already, maxEntriesPerNode is ${this.opts.maxEntriesPerNode}`,
@@ -289,12 +300,14 @@ export class Gossip {
       internal: false,
       deletedAt: 0,
     });
+    this.ttls.set(key, ttl);
   }
 
   /** Deletes `key` on this node (a tombstone that gossip spreads, collected later). */
   deleteLocal(key: string): void {
     this.assertWritable('deleteLocal');
     this.checkKey(key);
+    this.ttls.cancel(key);
     const existing = this.self.get(key);
     if (!existing || existing.deleted) return;
     this.self.put({
