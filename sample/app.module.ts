@@ -1,5 +1,7 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { GossipModule } from '../lib';
+import { provideGossipClients } from '../lib/nest/microservices';
+import { ForwardingController } from './forwarding.controller';
 import { NODE_CONFIG, type NodeConfig } from './node-config';
 import { RegistryController } from './registry.controller';
 import { RegistryService } from './registry.service';
@@ -31,8 +33,8 @@ export class AppModule {
           controller: true, // GET /gossip/nodes, /gossip/nodes/:id, /gossip/local
         }),
       ],
-      controllers: [RegistryController],
-      providers: [RegistryService],
+      controllers: [RegistryController, ForwardingController],
+      providers: [RegistryService, ...provideGossipClients({ addressKey: 'rpc' })],
     };
   }
 }

@@ -7,6 +7,7 @@ import {
   type OnModuleInit,
 } from '@nestjs/common';
 import { ClientProxyFactory, Transport, type ClientProxy } from '@nestjs/microservices';
+import { types } from 'node:util';
 import { firstValueFrom, timeout, type Subscription } from 'rxjs';
 import { isLive, type MemberFilter } from '../../engine';
 import { GossipDiscoveryService } from '../gossip-discovery.service';
@@ -24,7 +25,9 @@ export class GossipTransportError extends Error {
     readonly nodeId: string,
     override readonly cause: unknown,
   ) {
-    super(`request to ${nodeId} failed: ${cause instanceof Error ? cause.message : String(cause)}`);
+    super(
+      `request to ${nodeId} failed: ${types.isNativeError(cause) ? cause.message : String(cause)}`,
+    );
     this.name = 'GossipTransportError';
   }
 }
@@ -129,8 +132,9 @@ export class GossipClients implements OnModuleInit, OnApplicationShutdown {
         client.send<R>(pattern, data).pipe(timeout({ first: this.timeoutMs })),
       );
     } catch (err) {
-      // Nest delivers handler errors as plain objects; Error instances come from the transport.
-      if (!(err instanceof Error)) throw err;
+      // Nest delivers handler errors as plain objects; Error objects come from the
+      // transport (isNativeError, not instanceof: socket errors may come from another realm).
+      if (!types.isNativeError(err)) throw err;
       this.drop(nodeId);
       throw new GossipTransportError(nodeId, err);
     }
