@@ -1,4 +1,6 @@
 import type { INestApplication } from '@nestjs/common';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
 import { ClientProxyFactory, Transport, type ClientProxy } from '@nestjs/microservices';
 import { GossipService } from '../../lib';
 import {
@@ -108,5 +110,23 @@ describe('GossipClients: one ClientProxy per node', () => {
     expect(clients.ownerOf('k')).toBe('cl-d'); // the only live node with an address
     await a.app.close();
     expect(factory.created.every((c) => c.closed)).toBe(true);
+  });
+});
+
+describe('@nestjs/microservices stays optional', () => {
+  it('is imported only under lib/nest/microservices (the nestjs-gossip/microservices entry)', () => {
+    const root = join(__dirname, '..', '..', 'lib');
+    const importers = (readdirSync(root, { recursive: true }) as string[])
+      .filter((f) => f.endsWith('.ts'))
+      .filter((f) =>
+        /from '@nestjs\/microservices'|require\('@nestjs\/microservices'\)/.test(
+          readFileSync(join(root, f), 'utf8'),
+        ),
+      )
+      .map((f) => relative(root, join(root, f)));
+    expect(importers.length).toBeGreaterThan(0);
+    expect(importers.filter((f) => !f.startsWith(join('nest', 'microservices')))).toEqual([]);
+    const main = readFileSync(join(root, 'nest', 'index.ts'), 'utf8');
+    expect(main).not.toMatch(/microservices/);
   });
 });
