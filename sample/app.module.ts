@@ -3,6 +3,8 @@ import { TerminusModule } from '@nestjs/terminus';
 import { Registry } from 'prom-client';
 import { GossipModule } from '../lib';
 import { GossipHealthIndicator } from '../lib/health';
+import { provideGossipClients } from '../lib/nest/microservices';
+import { ForwardingController } from './forwarding.controller';
 import { HealthController } from './health.controller';
 import { MetricsController } from './metrics.controller';
 import { NODE_CONFIG, type NodeConfig } from './node-config';
@@ -38,8 +40,12 @@ export class AppModule {
         }),
         TerminusModule,
       ],
-      controllers: [RegistryController, MetricsController, HealthController],
-      providers: [RegistryService, GossipHealthIndicator],
+      controllers: [RegistryController, ForwardingController, MetricsController, HealthController],
+      providers: [
+        RegistryService,
+        GossipHealthIndicator,
+        ...provideGossipClients({ addressKey: 'rpc' }),
+      ],
     };
   }
 }

@@ -7,6 +7,7 @@ export {
   type GossipModuleForRootOptions,
 } from './gossip.module-definition';
 export { GossipService, type GossipStatus } from './gossip.service';
+export { GossipDiscoveryService, type OwnershipOptions } from './gossip-discovery.service';
 export { GossipController, createGossipController } from './gossip.controller';
 export * from './ui';
 export { OnGossipEvent, type OnGossipEventMetadata } from './on-gossip-event.decorator';

@@ -136,8 +136,8 @@ describe('a real Prometheus scraping three sample processes', () => {
     const entries = await scalar(
       'min(sum by (local_node_id) (gossip_entries{deleted="false",internal="false"}))',
     );
-    // Each node publishes `http` and `load`, and every node holds all three's.
-    expect(entries).toBe(6);
+    // Each node publishes `http`, `load` and `rpc`, and every node holds all three's.
+    expect(entries).toBe(9);
     const rounds = await scalar('sum(gossip_round_duration_seconds_count)');
     expect(rounds).toBeGreaterThan(0);
     console.log(
