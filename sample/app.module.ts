@@ -1,5 +1,12 @@
 import { type DynamicModule, Module } from '@nestjs/common';
+import { TerminusModule } from '@nestjs/terminus';
+import { Registry } from 'prom-client';
 import { GossipModule } from '../lib';
+import { GossipHealthIndicator } from '../lib/health';
+import { provideGossipClients } from '../lib/nest/microservices';
+import { ForwardingController } from './forwarding.controller';
+import { HealthController } from './health.controller';
+import { MetricsController } from './metrics.controller';
 import { NODE_CONFIG, type NodeConfig } from './node-config';
 import { RegistryController } from './registry.controller';
 import { RegistryService } from './registry.service';
@@ -28,11 +35,17 @@ export class AppModule {
             // Loopback demo: notice a killed node within a couple of seconds, forget it after 30 s.
             nodeExpiry: 30_000,
           }),
-          controller: true, // GET /gossip/nodes, /gossip/nodes/:id, /gossip/local
+          controller: true, // GET /gossip/nodes, /gossip/nodes/:id, /gossip/local, the page /gossip/ui
+          metrics: { registry: new Registry() }, // served by MetricsController at /metrics
         }),
+        TerminusModule,
       ],
-      controllers: [RegistryController],
-      providers: [RegistryService],
+      controllers: [RegistryController, ForwardingController, MetricsController, HealthController],
+      providers: [
+        RegistryService,
+        GossipHealthIndicator,
+        ...provideGossipClients({ addressKey: 'rpc' }),
+      ],
     };
   }
 }

@@ -6,6 +6,7 @@ import { GossipService } from '../lib';
 import { AppModule } from './app.module';
 import type { NodeConfig } from './node-config';
 import { RegistryService } from './registry.service';
+import { startRpc } from './rpc';
 
 /** Nest's own start-up chatter, repeated per node, hides what the sample shows. */
 const QUIET = new Set([
@@ -28,6 +29,10 @@ export interface RunningNode {
   app: INestApplication;
   http: string;
   gossipAddr: string;
+  /** Microservice TCP address, advertised to the cluster as the `rpc` entry. */
+  rpc: string;
+  /** Dies without leaving (see sample/rpc.ts). */
+  crash: () => Promise<void>;
 }
 
 /** Boots one registry instance and starts its HTTP server. */
@@ -37,11 +42,13 @@ export async function startNode(config: NodeConfig, logLevels?: LogLevel[]): Pro
       ? new SampleLogger({ logLevels, colors: Boolean(process.stdout.isTTY) })
       : false,
   });
+  const rpc = await startRpc(app); // any free port: peers learn it from the gossiped `rpc` entry
   await app.listen(config.httpPort, '127.0.0.1');
   const { port } = app.getHttpServer().address() as AddressInfo;
   const http = `http://127.0.0.1:${port}`;
   app.get(RegistryService).publish(http);
-  return { config, app, http, gossipAddr: app.get(GossipService).localNode().addr };
+  const gossipAddr = app.get(GossipService).localNode().addr;
+  return { config, app, http, gossipAddr, rpc: rpc.address, crash: rpc.crash };
 }
 
 export interface ClusterOptions {

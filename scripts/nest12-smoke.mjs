@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-/* global process, console, setTimeout, fetch */
+/* global process, console, setTimeout, fetch, AbortController, TextDecoder */
 // Nest 12 smoke test. NestJS 12 is ESM-only, which jest cannot load on Node 20,
 // so this plain-node script boots the built `dist` against Nest 12 packages
 // installed in `.nest12/` (see `npm run smoke:nest12`, which installs them and
@@ -131,6 +131,23 @@ try {
   const ids = (await res.json()).map((n) => n.id).sort();
   if (res.status !== 200 || ids.join() !== 'nest12-a,nest12-b')
     fail(`GET /gossip/nodes: ${res.status} ${ids}`);
+  // The cluster page and the first event of its stream (then hang up).
+  const page = await fetch(`${a.url.replace('[::1]', '127.0.0.1')}/gossip/ui`);
+  if (page.status !== 200 || !(await page.text()).includes('<title>Gossip cluster</title>'))
+    fail(`GET /gossip/ui: ${page.status}`);
+  const stream = new AbortController();
+  const events = await fetch(`${a.url.replace('[::1]', '127.0.0.1')}/gossip/events`, {
+    signal: stream.signal,
+  });
+  const reader = events.body.getReader();
+  let first = '';
+  while (!first.includes('\n\n', 1)) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    first += new TextDecoder().decode(value);
+  }
+  stream.abort();
+  if (!/event: snapshot/.test(first)) fail(`GET /gossip/events: ${first.slice(0, 200)}`);
   const indicator = a.app.get(GossipHealthIndicator);
   const health = await a.app
     .get(HealthCheckService)
@@ -146,6 +163,6 @@ try {
   fail(err?.stack ?? String(err));
 }
 console.log(
-  `nest12 smoke: OK (@nestjs/core ${coreVersion}, node ${process.version}): two nodes joined, handler saw join and leave, health up`,
+  `nest12 smoke: OK (@nestjs/core ${coreVersion}, node ${process.version}): two nodes joined, handler saw join and leave, health up, cluster page and events served`,
 );
 process.exit(0);

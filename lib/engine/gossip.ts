@@ -1,6 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import { formatHostPort, parseHostPort } from './address';
 import type { Timer } from './clock';
+import { EntryTtls, ttlOf, type UpsertOptions } from './entry-ttl';
 import { GossipConfigError, GossipJoinError, PeerError } from './errors';
 import { Keyring } from './keyring';
 import { deleteOwn, upsertOwn } from './local-writes';
@@ -42,6 +43,8 @@ export class Gossip {
   private readonly seeds: Seeds;
   private readonly streams: StreamClient;
   private readonly tuning: Tuning;
+  /** Countdowns of local entries written with `{ ttl }`. */
+  private readonly ttls: EntryTtls;
   private roundTimer: Timer | undefined;
   private newsTimer: Timer | undefined;
   private lastNewsPush = -Infinity;
@@ -93,6 +96,9 @@ export class Gossip {
       this.tuning,
       (out) => this.perform(out),
     );
+    this.ttls = new EntryTtls(opts.clock, (key) => {
+      if (!this.closed && !this.self.left) this.deleteLocal(key);
+    });
     this.roundDue = now;
   }
 
@@ -186,6 +192,7 @@ export class Gossip {
     this.roundTimer?.cancel();
     this.newsTimer?.cancel();
     this.resolveTimer?.cancel();
+    this.ttls.clear();
     this.metrics.detach();
     await this.io.transport?.close();
   }
@@ -212,16 +219,24 @@ export class Gossip {
     this.keyring.replace(decoded);
   }
 
-  /** Sets `key` on this node; throws RangeError past a size limit. */
-  upsertLocal(key: string, value: string): void {
+  /**
+   * Sets `key` on this node; throws RangeError past a size limit. With
+   * `{ ttl }` the entry is deleted unless written again within `ttl` ms.
+   */
+  upsertLocal(key: string, value: string, options?: UpsertOptions): void {
     this.assertWritable('upsertLocal');
+    // Checked before the write, so a bad ttl changes nothing.
+    const ttl = ttlOf(options);
     upsertOwn(this.self, key, value, this.opts);
+    // Also when the value is unchanged: every write restarts (or, without ttl, ends) the countdown.
+    this.ttls.set(key, ttl);
   }
 
   /** Deletes `key` on this node (a tombstone that gossip spreads, collected later). */
   deleteLocal(key: string): void {
     this.assertWritable('deleteLocal');
     deleteOwn(this.self, key, this.opts.clock.now(), this.opts);
+    this.ttls.cancel(key);
   }
 
   localNode(): NodeState {

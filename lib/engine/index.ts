@@ -14,3 +14,17 @@ export type { Transport, TransportFactory, TransportHandler } from './transport'
 export { socketTransport } from './socket-transport';
 export type { Resolver } from './resolver';
 export { systemResolver } from './resolver';
+export type { UpsertOptions } from './entry-ttl';
+export { MAX_TTL } from './entry-ttl';
+export type { ClusterView, MemberFilter, HolderMap, PrefixHolderMap } from './discovery';
+export {
+  holdersOf,
+  holdersOfPrefix,
+  isLive,
+  liveMembers,
+  ownerOf,
+  ownersOf,
+  sameHolders,
+} from './discovery';
+export type { OwnerChange } from './ownership';
+export { owner, owners, ownerChanges, rendezvousScore } from './ownership';

@@ -1,7 +1,12 @@
-import { ConfigurableModuleBuilder } from '@nestjs/common';
+import { ConfigurableModuleBuilder, type Type } from '@nestjs/common';
 import { GOSSIP_MODULE_EXTRAS } from './constants';
 import { createGossipController } from './gossip.controller';
-import type { GossipModuleExtras, GossipModuleOptions } from './interfaces';
+import { createGossipUiController } from './ui/gossip-ui.controller';
+import type {
+  GossipControllerOptions,
+  GossipModuleExtras,
+  GossipModuleOptions,
+} from './interfaces';
 
 export const {
   ConfigurableModuleClass,
@@ -16,13 +21,7 @@ export const {
     (definition, extras) => ({
       ...definition,
       global: extras.isGlobal,
-      controllers: extras.controller
-        ? [
-            createGossipController(
-              typeof extras.controller === 'object' ? extras.controller.path : undefined,
-            ),
-          ]
-        : [],
+      controllers: extras.controller ? gossipControllers(extras.controller) : [],
       providers: [
         ...(definition.providers ?? []),
         { provide: GOSSIP_MODULE_EXTRAS, useValue: extras },
@@ -30,6 +29,14 @@ export const {
     }),
   )
   .build();
+
+/** The JSON routes, plus the cluster page and its event stream unless `ui: false`. */
+function gossipControllers(controller: true | GossipControllerOptions): Type[] {
+  const { path, ui = true } = typeof controller === 'object' ? controller : {};
+  return ui
+    ? [createGossipController(path), createGossipUiController(path)]
+    : [createGossipController(path)];
+}
 
 /** `GossipModule.forRoot` argument: engine options, lifecycle options and extras. */
 export type GossipModuleForRootOptions = typeof OPTIONS_TYPE;

@@ -3,6 +3,7 @@ import { DiscoveryModule } from '@nestjs/core';
 import { register } from 'prom-client';
 import { Gossip, type GossipLogger, type GossipOptions } from '../engine';
 import { GOSSIP_ENGINE, GOSSIP_MODULE_EXTRAS, GOSSIP_RESOLVED_OPTIONS } from './constants';
+import { GossipDiscoveryService } from './gossip-discovery.service';
 import { GossipEventBus } from './gossip-event-bus';
 import { GossipMetadataAccessor } from './gossip-metadata.accessor';
 import { ConfigurableModuleClass, GOSSIP_MODULE_OPTIONS } from './gossip.module-definition';
@@ -54,8 +55,9 @@ const MODULE_KEYS = [
     GossipMetadataAccessor,
     GossipSubscribersLoader,
     GossipLifecycle,
+    GossipDiscoveryService,
   ],
-  exports: [GossipService],
+  exports: [GossipService, GossipDiscoveryService],
 })
 export class GossipModule extends ConfigurableModuleClass {}
 

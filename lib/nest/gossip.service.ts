@@ -1,6 +1,17 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { Observable, filter } from 'rxjs';
-import type { Gossip, GossipMetrics, NodeMetadata, NodeState } from '../engine';
+import {
+  holdersOf,
+  ownerOf,
+  ownersOf,
+  type Gossip,
+  type GossipMetrics,
+  type HolderMap,
+  type MemberFilter,
+  type NodeMetadata,
+  type NodeState,
+  type UpsertOptions,
+} from '../engine';
 import { GOSSIP_ENGINE } from './constants';
 import type { GossipEvent, GossipEventOf, GossipEventType } from './gossip-event';
 import { GossipEventBus } from './gossip-event-bus';
@@ -69,8 +80,9 @@ export class GossipService {
     await this.engine.close();
   }
 
-  upsertLocal(key: string, value: string): void {
-    this.engine.upsertLocal(key, value);
+  /** Sets `key` on this node; `{ ttl }` deletes it unless written again within `ttl` ms. */
+  upsertLocal(key: string, value: string, options?: UpsertOptions): void {
+    this.engine.upsertLocal(key, value, options);
   }
 
   deleteLocal(key: string): void {
@@ -108,5 +120,22 @@ export class GossipService {
 
   private hasLivePeer(): boolean {
     return this.livePeers().length > 0;
+  }
+
+  // Discovery and ownership snapshots; streams are on GossipDiscoveryService.
+
+  /** Live nodes holding `key`: node id → value. */
+  holders(key: string): HolderMap {
+    return holdersOf(this.engine, key);
+  }
+
+  /** The live member owning `key` (rendezvous hashing), optionally among those holding an entry. */
+  owner(key: string, filter?: MemberFilter): string | undefined {
+    return ownerOf(this.engine, key, filter);
+  }
+
+  /** The `n` live members owning `key`, best first. */
+  owners(key: string, n?: number, filter?: MemberFilter): string[] {
+    return ownersOf(this.engine, key, n, filter);
   }
 }

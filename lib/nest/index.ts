@@ -7,7 +7,9 @@ export {
   type GossipModuleForRootOptions,
 } from './gossip.module-definition';
 export { GossipService, type GossipStatus } from './gossip.service';
+export { GossipDiscoveryService, type OwnershipOptions } from './gossip-discovery.service';
 export { GossipController, createGossipController } from './gossip.controller';
+export * from './ui';
 export { OnGossipEvent, type OnGossipEventMetadata } from './on-gossip-event.decorator';
 export { GossipOptionsDto, validateGossipOptions } from './gossip-options.dto';
 export { GOSSIP_ENGINE, DEFAULT_CONTROLLER_PATH } from './constants';

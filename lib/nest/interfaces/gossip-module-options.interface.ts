@@ -33,6 +33,8 @@ export interface GossipModuleOptions extends GossipOptions {
 export interface GossipControllerOptions {
   /** Route prefix. Default `gossip`. */
   path?: string;
+  /** Also serve the cluster page (`{path}/ui`) and its event stream (`{path}/events`). Default true. */
+  ui?: boolean;
 }
 
 /** Where the gossip metrics go. */

@@ -1,0 +1,14 @@
+export { GossipUiController, createGossipUiController } from './gossip-ui.controller';
+export {
+  clusterFeed,
+  type ClusterFeedOptions,
+  type FeedNode,
+  type FeedNodeStatus,
+  type FeedSnapshot,
+} from './cluster-feed';
+export {
+  ClusterActivity,
+  type ActivitySample,
+  type ClusterActivityOptions,
+} from './cluster-activity';
+export type { TrafficTotals } from './cluster-traffic';

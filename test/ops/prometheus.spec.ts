@@ -1,0 +1,188 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { dump, load } from 'js-yaml';
+import { dashboardQueries, loadDashboard, withDefaults } from './support/dashboard';
+import { type SampleProcess, startSampleCluster, stopAll } from './support/sample-process';
+
+jest.setTimeout(90_000);
+
+const DEPLOY = join(__dirname, '..', '..', 'deploy', 'prometheus');
+
+interface Sample {
+  metric: Record<string, string>;
+  value: [number, string];
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+async function until<T>(
+  read: () => Promise<T>,
+  ok: (v: T) => boolean,
+  what: string,
+  timeout = 20_000,
+): Promise<T> {
+  const deadline = Date.now() + timeout;
+  let last: T | undefined;
+  for (;;) {
+    last = await read().catch(() => undefined as T);
+    if (last !== undefined && ok(last)) return last;
+    if (Date.now() > deadline)
+      throw new Error(`timed out waiting for ${what}; last: ${JSON.stringify(last)}`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+// prometheus comes from Debian's package; scripts/setup.sh installs it.
+describe('a real Prometheus scraping three sample processes', () => {
+  let nodes: SampleProcess[] = [];
+  let prometheus: ChildProcess | undefined;
+  let logs = '';
+  let api = '';
+  const dir = mkdtempSync(join(tmpdir(), 'gossip-prometheus-'));
+
+  async function query(promql: string): Promise<Sample[]> {
+    const res = await fetch(`${api}/api/v1/query?query=${encodeURIComponent(promql)}`);
+    const body = (await res.json()) as {
+      status: string;
+      error?: string;
+      data: { result: Sample[] };
+    };
+    if (body.status !== 'success') throw new Error(`${promql}: ${body.error}`);
+    return body.data.result;
+  }
+  const scalar = async (promql: string) => Number((await query(promql))[0]?.value[1] ?? NaN);
+
+  beforeAll(async () => {
+    const [cluster, port] = await Promise.all([startSampleCluster(3, 100), freePort()]);
+    nodes = cluster;
+    // deploy/prometheus/prometheus.yml, pointed at these nodes and scraping every second.
+    const config = load(readFileSync(join(DEPLOY, 'prometheus.yml'), 'utf8')) as {
+      global: Record<string, string>;
+      rule_files: string[];
+      scrape_configs: { job_name: string; static_configs: { targets: string[] }[] }[];
+    };
+    config.global.scrape_interval = '1s';
+    config.global.evaluation_interval = '1s';
+    config.rule_files = config.rule_files.map((f) => join(DEPLOY, f));
+    config.scrape_configs[0].static_configs = [{ targets: nodes.map((n) => new URL(n.http).host) }];
+    writeFileSync(join(dir, 'prometheus.yml'), dump(config));
+    prometheus = spawn(
+      'prometheus',
+      [
+        `--config.file=${join(dir, 'prometheus.yml')}`,
+        `--storage.tsdb.path=${join(dir, 'data')}`,
+        `--web.listen-address=127.0.0.1:${port}`,
+        '--log.level=warn',
+      ],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    prometheus.stdout!.on('data', (c: Buffer) => (logs += c.toString()));
+    prometheus.stderr!.on('data', (c: Buffer) => (logs += c.toString()));
+    api = `http://127.0.0.1:${port}`;
+    await until(
+      async () => (await fetch(`${api}/-/ready`)).status,
+      (s) => s === 200,
+      `prometheus ready (${logs})`,
+    );
+  });
+
+  afterAll(async () => {
+    if (prometheus && prometheus.exitCode === null) {
+      const exited = new Promise((r) => prometheus!.once('exit', r));
+      prometheus.kill('SIGTERM');
+      await exited;
+    }
+    await stopAll(nodes);
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('scrapes the gossip series with sensible values', async () => {
+    const up = await until(
+      () => scalar('count(up{job="gossip"} == 1)'),
+      (n) => n === 3,
+      'three targets up',
+    );
+    const live = await until(
+      () => query('gossip_nodes{job="gossip",status="live"}'),
+      (r) => r.length === 3 && r.every((s) => s.value[1] === '3'),
+      'every node to report 3 live nodes',
+    );
+    expect(live.map((s) => s.metric.local_node_id).sort()).toEqual(['node-1', 'node-2', 'node-3']);
+    expect(await scalar('max(gossip_nodes{status="unreachable"})')).toBe(0);
+
+    const before = await scalar('sum(gossip_packets_outbound_total)');
+    const after = await until(
+      () => scalar('sum(gossip_packets_outbound_total)'),
+      (v) => v > before,
+      'packet counters to rise',
+    );
+    const rates = await until(
+      () => query('rate(gossip_packets_inbound_total[5s])'),
+      (r) => r.length === 3 && r.every((s) => Number(s.value[1]) > 0),
+      'every node to receive packets',
+    );
+    const entries = await scalar(
+      'min(sum by (local_node_id) (gossip_entries{deleted="false",internal="false"}))',
+    );
+    // Each node publishes `http`, `load` and `rpc`, and every node holds all three's.
+    expect(entries).toBe(9);
+    const rounds = await scalar('sum(gossip_round_duration_seconds_count)');
+    expect(rounds).toBeGreaterThan(0);
+    console.log(
+      [
+        `count(up{job="gossip"} == 1) = ${up}`,
+        `gossip_nodes{status="live"} = ${live.map((s) => `${s.metric.local_node_id}:${s.value[1]}`).join(' ')}`,
+        `max(gossip_nodes{status="unreachable"}) = 0`,
+        `sum(gossip_packets_outbound_total) = ${before} then ${after}`,
+        `rate(gossip_packets_inbound_total[5s]) = ${rates.map((s) => `${s.metric.local_node_id}:${Number(s.value[1]).toFixed(1)}/s`).join(' ')}`,
+        `min(sum by (local_node_id) (gossip_entries{deleted="false",internal="false"})) = ${entries}`,
+        `sum(gossip_round_duration_seconds_count) = ${rounds}`,
+      ].join('\n'),
+    );
+  });
+
+  it('loads the alert rules, all healthy and quiet', async () => {
+    const rules = await until(
+      async () => {
+        const body = (await (await fetch(`${api}/api/v1/rules?type=alert`)).json()) as {
+          data: { groups: { rules: { name: string; health: string; state: string }[] }[] };
+        };
+        return body.data.groups.flatMap((g) => g.rules);
+      },
+      (r) => r.length === 4 && r.every((rule) => rule.health === 'ok'),
+      'four evaluated rules',
+    );
+    expect(rules.map((r) => [r.name, r.state])).toEqual([
+      ['GossipNodeUnreachable', 'inactive'],
+      ['GossipMembershipSmallerThanExpected', 'inactive'],
+      ['GossipRejectedPacketsRising', 'inactive'],
+      ['GossipRoundDurationHigh', 'inactive'],
+    ]);
+  });
+
+  it('answers every Grafana dashboard query', async () => {
+    for (const { panel, expr } of dashboardQueries(loadDashboard())) {
+      const promql = withDefaults(expr);
+      // Nothing was rejected, so that counter has no series yet; everything else has data.
+      const mayBeEmpty = /gossip_rejected_total/.test(expr) && !/or vector/.test(expr);
+      const result = await until(
+        () => query(promql),
+        (r) => mayBeEmpty || r.length > 0,
+        `data for "${panel}": ${promql}`,
+      );
+      if (!mayBeEmpty) expect(result.length).toBeGreaterThan(0);
+    }
+  });
+});
