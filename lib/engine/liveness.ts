@@ -4,8 +4,8 @@ import { MessageType } from './codec';
 import { MonitoringRing, RingMember } from './monitoring-ring';
 import type { NodeRecord } from './node-record';
 import type { Outcome } from './outcome';
-import { OutgoingPing, Prober, idTag } from './prober';
-import { judge } from './reachability';
+import { OutgoingPing, ProbeTarget, Prober, idTag } from './prober';
+import { quorum, tally } from './reachability';
 import type { Tuning } from './tuning';
 
 /**
@@ -23,6 +23,8 @@ export class Vitals {
   evidenced = false;
   /** We reported it joined; its later changes are reported too. */
   announced = false;
+  /** The observers whose accusations made it unreachable: it is reachable again when they take them back. */
+  convictedBy: string[] = [];
 }
 
 /** What we remember of an expired node, so stale gossip cannot bring it back. */
@@ -113,7 +115,7 @@ export class Liveness {
   /** The same incarnation was reset (after tombstone collection): its liveness carries over. */
   reset(old: NodeRecord, next: NodeRecord): void {
     next.vitals = old.vitals;
-    this.forget(old);
+    this.forget(old, false);
     this.byAddr.set(next.addr, next);
     this.ghosts.delete(next.id);
     this.membershipChanged();
@@ -157,11 +159,14 @@ export class Liveness {
   tick(now: number, onTime: boolean, regular: boolean, out: Outcome): void {
     if (this.ringStale) this.rebuildRing();
     const watched: NodeRecord[] = [];
+    const targets: ProbeTarget[] = [];
     for (const id of this.currentRing().subjectsOf(this.state.self.id)) {
       const record = this.state.records.get(id);
-      if (record) watched.push(record);
+      if (!record) continue;
+      watched.push(record);
+      targets.push({ id, addr: record.addr, alive: record.vitals.status === 'alive' });
     }
-    const pings = this.prober.tick(onTime, watched, regular ? this.unproven() : [], regular);
+    const pings = this.prober.tick(onTime, targets, regular ? this.unproven() : [], regular);
     this.toProve.length = 0;
     // Our own detectors moved: the few nodes we watch are judged again.
     for (const record of watched) this.dirty.add(record.id);
@@ -251,14 +256,16 @@ export class Liveness {
   private judge(record: NodeRecord, now: number, out: Outcome): void {
     const vitals = record.vitals;
     if (record === this.state.self || vitals.status === 'left') return;
-    const verdict = judge(this.currentRing().observersOf(record.id), (observerId) =>
-      accuses(this.state.records.get(observerId), record),
-    );
+    const self = this.state.self;
+    const accusesIt = (observerId: string) =>
+      accuses(observerId === self.id ? self : this.state.records.get(observerId), record);
+    const observers = this.currentRing().observersOf(record.id);
+    const { verdict, accusers } = tally(observers, accusesIt);
     const wasAccused = vitals.status === 'unreachable';
     // Certain on our own (we watch it, and its silence passed the whole threshold), or a quorum.
-    const accused =
-      this.prober.certain(record.id) ||
-      (verdict === 'unknown' ? wasAccused : verdict === 'unreachable');
+    const certain = this.prober.certain(record.id);
+    let accused = certain || (verdict === 'unknown' ? wasAccused : verdict === 'unreachable');
+    if (!accused && wasAccused && this.stillConvicted(vitals, observers, accusesIt)) accused = true;
     const next: NodeStatus = !vitals.evidenced ? 'pending' : accused ? 'unreachable' : 'alive';
     if (next === vitals.status) return;
     const previous = vitals.status;
@@ -266,6 +273,7 @@ export class Liveness {
     // Who watches whom depends on reachability: everyone is judged again at the next tick.
     this.everyone = true;
     if (next === 'unreachable') {
+      vitals.convictedBy = certain ? [self.id] : accusers;
       if (previous === 'alive') vitals.expiresAt = now + this.limits.nodeExpiry;
       if (vitals.announced) out.event({ type: 'unreachable', nodeId: record.id });
       return;
@@ -280,6 +288,23 @@ export class Liveness {
     // Its entries so far, as upserts: what a handler of entry events would have seen.
     for (const [key, value] of record.liveEntries())
       out.event({ type: 'upsert-key', nodeId: record.id, key, value });
+  }
+
+  /**
+   * A node held unreachable comes back when the observers that convicted it
+   * (those still watching it) take their accusations back, not when the ring
+   * hands it new observers that have not yet had time to ping it: their
+   * silence is no vote. Convictors that no longer watch it do not hold it.
+   */
+  private stillConvicted(
+    vitals: Vitals,
+    observers: RingMember[],
+    accusesIt: (observerId: string) => boolean,
+  ): boolean {
+    const watching = new Set(observers.filter((o) => o.reachable).map((o) => o.id));
+    const present = vitals.convictedBy.filter((id) => watching.has(id));
+    if (present.length === 0) return false;
+    return present.filter(accusesIt).length >= quorum(present.length);
   }
 
   private send(ping: OutgoingPing, withSummary: boolean, out: Outcome): void {
@@ -309,8 +334,10 @@ export class Liveness {
     return out;
   }
 
-  private forget(record: NodeRecord): void {
+  /** A record object leaves our state; `incarnation`: the node itself, not just this copy, is gone. */
+  private forget(record: NodeRecord, incarnation = true): void {
     if (this.byAddr.get(record.addr) === record) this.byAddr.delete(record.addr);
+    if (incarnation) this.prober.forget(record.id);
     this.membershipChanged();
   }
 

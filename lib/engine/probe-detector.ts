@@ -105,6 +105,15 @@ export class ProbeDetector {
     if (onTime) this.missRun++;
   }
 
+  /**
+   * Starts a new link to a subject we do not hold alive as already
+   * suspecting it: an observer new to a dead node must not count as a vote
+   * for its life before its own pings had a chance. The first ack ends it.
+   */
+  presumeSilent(): void {
+    this.missRun = Math.max(this.missRun, this.missesToSuspect());
+  }
+
   /** A ping with sequence number `seq` was sent. */
   sent(seq: number): void {
     if (this.recent.length === RECENT_PINGS) this.recent.shift();

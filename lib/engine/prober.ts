@@ -5,6 +5,8 @@ import { MissRate, ProbeDetector, ProbeTuning } from './probe-detector';
 export interface ProbeTarget {
   id: string;
   addr: string;
+  /** Held alive by us now (a new detector for a node we do not hold alive starts suspecting it). */
+  alive?: boolean;
 }
 
 /** A ping to send: `target` is the 16-bit tag of the id the pinged node must have to answer. */
@@ -16,6 +18,8 @@ export interface OutgoingPing {
 
 /** Ticks (rounds) a ping is remembered: a later ack is still proof of life. */
 const PING_MEMORY_TICKS = 8;
+/** Ticks a detector is kept after its subject left our watch: the ring moves back and forth during churn. */
+const DETECTOR_MEMORY_TICKS = 100;
 
 /** The 16-bit tag of a node id, carried in pings (enough to tell a new process on an old address). */
 export function idTag(id: string): number {
@@ -30,7 +34,9 @@ export function idTag(id: string): number {
  * per subject; the liveness module turns its suspicions into accusations.
  */
 export class Prober {
-  private readonly detectors = new Map<string, ProbeDetector>();
+  /** Every detector we keep, watched now or lately, and the tick each was last watched. */
+  private readonly detectors = new Map<string, { detector: ProbeDetector; lastWatched: number }>();
+  private readonly watchedNow = new Map<string, ProbeDetector>();
   private readonly outstanding = new Map<number, { id: string; addr: string; tick: number }>();
   private readonly nodeRate: MissRate;
   private tickCount = 0;
@@ -60,23 +66,29 @@ export class Prober {
     for (const [seq, ping] of this.outstanding) {
       if (this.tickCount - ping.tick > PING_MEMORY_TICKS) this.outstanding.delete(seq);
     }
-    const watched = new Set<string>();
+    this.watchedNow.clear();
     const pings: OutgoingPing[] = [];
     for (const s of subjects) {
-      watched.add(s.id);
-      let detector = this.detectors.get(s.id);
-      if (!detector) {
-        detector = new ProbeDetector(this.tuning, this.nodeRate);
-        this.detectors.set(s.id, detector);
+      let kept = this.detectors.get(s.id);
+      if (!kept) {
+        kept = { detector: new ProbeDetector(this.tuning, this.nodeRate), lastWatched: 0 };
+        if (s.alive === false) kept.detector.presumeSilent();
+        this.detectors.set(s.id, kept);
       }
+      kept.lastWatched = this.tickCount;
+      const detector = kept.detector;
+      this.watchedNow.set(s.id, detector);
       // Between regular ticks, only a subject already missing pings is pinged
       // again: a crash is confirmed at the round rate, a quiet cluster pays the slower one.
       if (!regular && detector.misses === 0) continue;
       detector.tick(onTime);
       pings.push(this.ping(s, detector));
     }
-    for (const id of this.detectors.keys()) if (!watched.has(id)) this.detectors.delete(id);
-    if (regular) for (const u of unproven) if (!watched.has(u.id)) pings.push(this.ping(u));
+    // A subject the ring took from us keeps its evidence for a while, in case it comes back.
+    for (const [id, kept] of this.detectors) {
+      if (this.tickCount - kept.lastWatched > DETECTOR_MEMORY_TICKS) this.detectors.delete(id);
+    }
+    if (regular) for (const u of unproven) if (!this.watchedNow.has(u.id)) pings.push(this.ping(u));
     return pings;
   }
 
@@ -85,18 +97,24 @@ export class Prober {
     const ping = this.outstanding.get(seq);
     if (!ping || ping.addr !== addr) return undefined;
     this.outstanding.delete(seq);
-    this.detectors.get(ping.id)?.acked(seq);
+    this.detectors.get(ping.id)?.detector.acked(seq);
     return ping.id;
   }
 
   /** True when this node, watching `id`, finds its silence too long for a live node (enough to accuse). */
   suspects(id: string): boolean {
-    return this.detectors.get(id)?.suspects ?? false;
+    return this.watchedNow.get(id)?.suspects ?? false;
   }
 
   /** True when the silence of `id` passed the whole threshold: this node alone is sure. */
   certain(id: string): boolean {
-    return this.detectors.get(id)?.certain ?? false;
+    return this.watchedNow.get(id)?.certain ?? false;
+  }
+
+  /** The node is gone from our state (expired, or a new incarnation): its evidence with it. */
+  forget(id: string): void {
+    this.detectors.delete(id);
+    this.watchedNow.delete(id);
   }
 
   /** A ping to a node we learned of second hand and never saw alive: its ack makes it a member. */
@@ -106,7 +124,7 @@ export class Prober {
 
   /** The subjects watched now and their detectors (for metrics). */
   watched(): ReadonlyMap<string, ProbeDetector> {
-    return this.detectors;
+    return this.watchedNow;
   }
 
   private ping(target: ProbeTarget, detector?: ProbeDetector): OutgoingPing {

@@ -25,13 +25,21 @@ export function quorum(voters: number): number {
  * unreachable when a quorum of them accuse it.
  */
 export function judge(observers: RingMember[], accuses: (observerId: string) => boolean): Verdict {
+  return tally(observers, accuses).verdict;
+}
+
+/** The verdict, and which voters accuse (they convict the node when it is `unreachable`). */
+export function tally(
+  observers: RingMember[],
+  accuses: (observerId: string) => boolean,
+): { verdict: Verdict; accusers: string[] } {
   let voters = 0;
-  let accusers = 0;
+  const accusers: string[] = [];
   for (const o of observers) {
     if (!o.reachable) continue;
     voters++;
-    if (accuses(o.id)) accusers++;
+    if (accuses(o.id)) accusers.push(o.id);
   }
-  if (voters === 0) return 'unknown';
-  return accusers >= quorum(voters) ? 'unreachable' : 'reachable';
+  if (voters === 0) return { verdict: 'unknown', accusers };
+  return { verdict: accusers.length >= quorum(voters) ? 'unreachable' : 'reachable', accusers };
 }
