@@ -14,3 +14,5 @@ export type { Transport, TransportFactory, TransportHandler } from './transport'
 export { socketTransport } from './socket-transport';
 export type { Resolver } from './resolver';
 export { systemResolver } from './resolver';
+export { StreamBudget, inboundStreamBudget } from './stream-budget';
+export type { StreamReservation, BudgetRefusal } from './stream-budget';
