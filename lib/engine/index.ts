@@ -28,3 +28,5 @@ export {
 } from './discovery';
 export type { OwnerChange } from './ownership';
 export { owner, owners, ownerChanges, rendezvousScore } from './ownership';
+export { StreamBudget, inboundStreamBudget } from './stream-budget';
+export type { StreamReservation, BudgetRefusal } from './stream-budget';

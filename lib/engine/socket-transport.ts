@@ -2,6 +2,7 @@ import { createSocket, Socket as UdpSocket } from 'node:dgram';
 import { createServer, connect, isIP, Server, Socket } from 'node:net';
 import { HostPort, formatHostPort, parseHostPort } from './address';
 import { PeerError } from './errors';
+import { StreamBudget, StreamReservation, inboundStreamBudget } from './stream-budget';
 import type { Transport, TransportFactory, TransportHandler } from './transport';
 
 export interface SocketTransportLimits {
@@ -13,6 +14,8 @@ export interface SocketTransportLimits {
   maxInboundStreams: number;
   /** Deadline for reading a whole inbound message. */
   streamTimeout: number;
+  /** Bytes of inbound requests held at once; default the process-wide `inboundStreamBudget`. */
+  budget?: StreamBudget;
 }
 
 const FRAME_HEADER = 4;
@@ -71,6 +74,7 @@ class SocketTransport implements Transport {
   /** Inbound streams still reading their request, oldest first, with what ends each. */
   private readonly waiting = new Map<Socket, () => void>();
   private readonly outbound = new Set<Socket>();
+  private readonly budget: StreamBudget;
 
   constructor(
     private readonly udp: UdpSocket,
@@ -79,6 +83,8 @@ class SocketTransport implements Transport {
     private readonly handler: TransportHandler,
     private readonly limits: SocketTransportLimits,
   ) {
+    this.budget = limits.budget ?? inboundStreamBudget;
+    this.budget.registerStreamSize(limits.maxStreamSize);
     udp.on('message', (msg, rinfo) => {
       if (msg.length > limits.maxPacketSize) {
         handler.onTransportReject?.('oversize');
@@ -155,7 +161,7 @@ class SocketTransport implements Transport {
               `reply from ${to} exceeds ${this.limits.maxStreamSize} bytes`,
             ),
           );
-        else if (result) finish(undefined, result);
+        else if (result instanceof Uint8Array) finish(undefined, result);
       });
       socket.on('error', (err) =>
         finish(new PeerError('unreachable', to, `stream to ${to} failed: ${err.message}`)),
@@ -187,12 +193,26 @@ class SocketTransport implements Transport {
     this.active++;
     this.inbound.add(socket);
     const from = formatHostPort(socket.remoteAddress ?? '', socket.remotePort ?? 0);
-    const reader = new FrameReader(this.limits.maxStreamSize);
+    let reservation: StreamReservation | undefined;
+    // Bytes are reserved once the header says how many will come, before any body is kept.
+    const reader = new FrameReader(this.limits.maxStreamSize, (length) => {
+      const granted = this.budget.reserve(length, () => {
+        this.handler.onTransportReject?.('streams');
+        end();
+      });
+      if (typeof granted === 'string') {
+        this.handler.onTransportReject?.(granted === 'too-large' ? 'oversize' : 'streams');
+        return false;
+      }
+      reservation = granted;
+      return true;
+    });
     let done = false;
     const end = () => {
       if (done) return;
       done = true;
       clearTimeout(timer);
+      reservation?.release();
       this.active--;
       this.inbound.delete(socket);
       this.waiting.delete(socket);
@@ -209,13 +229,14 @@ class SocketTransport implements Transport {
     socket.on('data', (chunk) => {
       if (done || !this.waiting.has(socket)) return;
       const message = reader.push(chunk);
-      if (message === 'oversize') {
-        this.handler.onTransportReject?.('oversize');
+      if (message === 'oversize' || message === 'refused') {
+        if (message === 'oversize') this.handler.onTransportReject?.('oversize');
         end();
         return;
       }
       if (!message) return;
       this.waiting.delete(socket);
+      reservation?.settle();
       socket.pause();
       this.handler.onRequest(message, from).then(
         (reply) => {
@@ -251,10 +272,17 @@ class FrameReader {
   private received = 0;
   private expected = -1;
 
-  constructor(private readonly maxSize: number) {}
+  /** `admit` is asked once, when the header announces the length; false refuses the frame. */
+  constructor(
+    private readonly maxSize: number,
+    private readonly admit: (length: number) => boolean = () => true,
+  ) {}
 
-  /** The whole message once complete, 'oversize' when it announces too much, else undefined. */
-  push(chunk: Buffer): Uint8Array | 'oversize' | undefined {
+  /**
+   * The whole message once complete; 'oversize' when it announces too much,
+   * 'refused' when `admit` said no; else undefined.
+   */
+  push(chunk: Buffer): Uint8Array | 'oversize' | 'refused' | undefined {
     this.chunks.push(chunk);
     this.received += chunk.length;
     if (this.expected < 0) {
@@ -262,10 +290,14 @@ class FrameReader {
       const head = Buffer.concat(this.chunks);
       this.expected = head.readUInt32BE(0);
       if (this.expected > this.maxSize) return 'oversize';
+      if (!this.admit(this.expected)) return 'refused';
       this.chunks = [head.subarray(FRAME_HEADER)];
       this.received -= FRAME_HEADER;
     }
     if (this.received < this.expected) return undefined;
-    return Buffer.concat(this.chunks).subarray(0, this.expected);
+    // Only the announced bytes: anything sent past the frame is not kept.
+    const message = Buffer.concat(this.chunks, this.expected);
+    this.chunks = [];
+    return message;
   }
 }
