@@ -55,6 +55,9 @@ const MISMATCH_REASONS: ReadonlySet<RejectReason> = new Set([
 /** Longest piece of a peer's error text put into ours. */
 const MAX_REMOTE_TEXT = 200;
 
+/** `Gossip.status`: see there. */
+export type GossipNodeStatus = 'joining' | 'joined' | 'left' | 'closed';
+
 const silentLogger: GossipLogger = {
   debug: () => undefined,
   warn: (message) => console.warn(`[gossip] ${message}`),
@@ -149,6 +152,27 @@ export class Gossip {
     return this.self.id;
   }
 
+  // ---- issue-11 addition (status, livePeers); the lead reconciles it with issue-9's version.
+  /** Set once a `join` resolved (`join([])` included: this node founds the cluster). */
+  private joinSucceeded = false;
+
+  /**
+   * Where this node stands: `joining` until a `join` resolved or a live peer
+   * reached us, then `joined`; `left` after `leave()`; `closed` after `close()`.
+   */
+  get status(): GossipNodeStatus {
+    if (this.closed) return 'closed';
+    if (this.hasLeft) return 'left';
+    if (!this.joinSucceeded && this.liveRecords().length > 0) this.joinSucceeded = true;
+    return this.joinSucceeded ? 'joined' : 'joining';
+  }
+
+  /** Remote nodes neither left nor unreachable. */
+  livePeers(): NodeMetadata[] {
+    return this.liveRecords().map((r) => this.metadata(r));
+  }
+  // ---- end of issue-11 addition
+
   /**
    * Joins the cluster through the given `host[:port]` addresses (port
    * defaults to ours). A name is resolved to all its addresses, each tried,
@@ -188,6 +212,7 @@ export class Gossip {
     if (joined.length === 0 && errors.length > 0) {
       throw new GossipJoinError(`join failed: ${errors.map((e) => e.message).join('; ')}`, errors);
     }
+    this.joinSucceeded = true; // issue-11: read by `status`
     return joined;
   }
 
@@ -203,7 +228,7 @@ export class Gossip {
       this.self.left = true;
       this.self.heartbeat++;
     }
-    const peers = shuffle(this.livePeers(), this.opts.random);
+    const peers = shuffle(this.liveRecords(), this.opts.random);
     if (peers.length === 0) return;
     const message = this.wire.encode({
       type: MessageType.Leave,
@@ -381,7 +406,7 @@ export class Gossip {
       this.newsTimer = undefined;
       if (this.closed) return;
       this.lastNewsPush = this.opts.clock.now();
-      const peers = shuffle(this.livePeers(), this.opts.random).slice(0, NEWS_FANOUT);
+      const peers = shuffle(this.liveRecords(), this.opts.random).slice(0, NEWS_FANOUT);
       for (const peer of peers) this.sendSyn(peer);
     });
   }
@@ -997,7 +1022,7 @@ export class Gossip {
     return addr === this.self.addr || addr === this.transport.localAddr;
   }
 
-  private livePeers(): NodeRecord[] {
+  private liveRecords(): NodeRecord[] {
     return [...this.state.records.values()].filter(
       (r) => r !== this.self && !r.left && !r.unreachable,
     );
