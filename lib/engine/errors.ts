@@ -69,7 +69,8 @@ function bindAdvice(value: string, err: Error): string {
 /** Wraps what binding `bindAddr` threw into a `GossipBindError` (config errors pass unchanged). */
 export function bindError(bindAddr: unknown, err: unknown): Error {
   if (err instanceof GossipConfigError || err instanceof GossipBindError) return err;
-  const cause = err instanceof Error ? err : new Error(String(err));
+  // Not `instanceof Error`: socket errors may come from another realm (jest, vm).
+  const cause = isErrorLike(err) ? (err as Error) : new Error(String(err));
   return new GossipBindError(String(bindAddr), cause);
 }
 
@@ -115,7 +116,7 @@ export function explainJoinError(err: unknown): string {
   const causes = err instanceof GossipJoinError && err.causes.length > 0 ? err.causes : [err];
   return causes
     .map((cause) => {
-      const message = cause instanceof Error ? cause.message : String(cause);
+      const message = isErrorLike(cause) ? (cause as Error).message : String(cause);
       const hint = joinHint(message);
       if (!hint) return message;
       const split = message.indexOf(': ');
@@ -124,4 +125,12 @@ export function explainJoinError(err: unknown): string {
       return `${target} ${hint} (${detail})`;
     })
     .join('; ');
+}
+
+function isErrorLike(value: unknown): boolean {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    typeof (value as { message?: unknown }).message === 'string'
+  );
 }
