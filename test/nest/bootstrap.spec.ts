@@ -1,7 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { TerminusModule } from '@nestjs/terminus';
 import { GossipHealthIndicator } from '../../lib/health';
-import { FAST, freePort, gossipApp, waitFor } from './helpers';
+import { freePort, gossipApp, waitFor } from './helpers';
 
 describe("joinOnBootstrap: 'background'", () => {
   it('returns from bootstrap at once, reports joining through health, then joins', async () => {

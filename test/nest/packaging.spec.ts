@@ -217,6 +217,22 @@ describe('the packed tarball', () => {
     for (const result of results) {
       expect(`${result.name}: ${result.ok ? 'ok' : result.output}`).toBe(`${result.name}: ok`);
     }
+
+    // At run time the main entry loads Nest but never the optional peers (terminus, prometheus).
+    const dir = join(work, 'app-node10');
+    link(dir, ['@msgpack/msgpack', 'class-validator', 'class-transformer']);
+    const { stdout } = await run(
+      process.execPath,
+      [
+        '-e',
+        `require('reflect-metadata');
+         const { GossipModule } = require('nestjs-gossip');
+         const optional = Object.keys(require.cache).filter((k) => /terminus|nestjs-prometheus/.test(k));
+         console.log(typeof GossipModule.forRoot, optional.length);`,
+      ],
+      { cwd: dir },
+    );
+    expect(stdout.trim()).toBe('function 0');
   }, 60_000);
 
   it('runs and type-checks the engine in a project without any @nestjs package', async () => {
