@@ -66,7 +66,7 @@ describe('GossipModule configuration', () => {
         useFactory: (config: AppConfig) => ({
           bindAddr: config.get('GOSSIP_BIND') as string,
           nodeId: config.get('GOSSIP_NODE_ID'),
-          interval: config.get('GOSSIP_INTERVAL') as unknown as number,
+          interval: config.get('GOSSIP_INTERVAL'), // a string: no cast needed
         }),
       }),
     ]);
