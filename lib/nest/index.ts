@@ -8,7 +8,11 @@ export {
 } from './gossip.module-definition';
 export { GossipService, type GossipStatus } from './gossip.service';
 export { GossipController, createGossipController } from './gossip.controller';
-export { OnGossipEvent, type OnGossipEventMetadata } from './on-gossip-event.decorator';
+export {
+  OnGossipEvent,
+  type OnGossipEventMetadata,
+  type GossipEventHandlerDecorator,
+} from './on-gossip-event.decorator';
 export { GossipOptionsDto, validateGossipOptions } from './gossip-options.dto';
 export { MODULE_OPTION_RULES } from './module-option-rules';
 export { GOSSIP_ENGINE, DEFAULT_CONTROLLER_PATH } from './constants';
