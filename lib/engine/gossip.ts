@@ -2,7 +2,7 @@ import { performance } from 'node:perf_hooks';
 import { formatHostPort, parseHostPort } from './address';
 import type { Timer } from './clock';
 import { EntryTtls, ttlOf, type UpsertOptions } from './entry-ttl';
-import { GossipConfigError, GossipJoinError, PeerError } from './errors';
+import { GossipConfigError, GossipJoinError, PeerError, bindError } from './errors';
 import { Keyring } from './keyring';
 import { deleteOwn, upsertOwn } from './local-writes';
 import { Messenger } from './messenger';
@@ -20,7 +20,7 @@ import type { GossipLogger, NodeMetadata, NodeState } from './types';
 import { metadata, metricsSource, nodeState } from './views';
 import { Wire } from './wire';
 
-/** The engine's own view of where it stands: joined once a join succeeded or a live peer is known. */
+/** The engine's own view of where it stands: see `Gossip.status`. */
 export type GossipNodeStatus = 'joining' | 'joined' | 'left' | 'closed';
 
 const silentLogger: GossipLogger = {
@@ -102,7 +102,10 @@ export class Gossip {
     this.roundDue = now;
   }
 
-  /** Validates options, binds UDP and TCP on one port, and starts gossip rounds. */
+  /**
+   * Validates options, binds UDP and TCP on one port, and starts gossip
+   * rounds. A bind failure is a GossipBindError naming `bindAddr` and the fix.
+   */
   static async create(options: GossipOptions): Promise<Gossip> {
     const opts = resolveOptions(options);
     // A restart must outrank the previous incarnation: start time in ms.
@@ -112,7 +115,7 @@ export class Gossip {
       gossip.io.transport = await factory(opts.bindAddr, gossip.handler());
     } catch (err) {
       gossip.metrics.detach();
-      throw err;
+      throw bindError(opts.bindAddr, err);
     }
     const bound = parseHostPort(gossip.io.transport.localAddr);
     gossip.self.addr = formatHostPort(
@@ -131,11 +134,17 @@ export class Gossip {
     return this.self.id;
   }
 
-  /** Where this node stands: `joined` once a join succeeded or any live peer is known. */
+  /**
+   * Where this node stands: `joining` until a `join` resolved (`join([])`
+   * included: this node founds the cluster) or a live peer reached us, then
+   * `joined` for good (losing every peer later does not make it `joining`
+   * again); `left` after `leave()`; `closed` after `close()`.
+   */
   get status(): GossipNodeStatus {
     if (this.closed) return 'closed';
     if (this.self.left) return 'left';
-    return this.joinedOnce || this.core.livePeers().length > 0 ? 'joined' : 'joining';
+    if (!this.joinedOnce && this.core.livePeers().length > 0) this.joinedOnce = true;
+    return this.joinedOnce ? 'joined' : 'joining';
   }
 
   /**

@@ -30,3 +30,27 @@ export type { OwnerChange } from './ownership';
 export { owner, owners, ownerChanges, rendezvousScore } from './ownership';
 export { StreamBudget, inboundStreamBudget } from './stream-budget';
 export type { StreamReservation, BudgetRefusal } from './stream-budget';
+export type {
+  GossipEvent,
+  GossipEventType,
+  GossipEventOf,
+  GossipJoinEvent,
+  GossipLeaveEvent,
+  GossipReachableEvent,
+  GossipUnreachableEvent,
+  GossipUpsertKeyEvent,
+  GossipDeleteKeyEvent,
+  GossipExpiredEvent,
+} from './events';
+export { GOSSIP_EVENT_TYPES, eventWatcher, notifyWatcher } from './events';
+export type { GossipTestHook } from './options';
+export { GOSSIP_OPTION_RULES, checkOption } from './options';
+export type {
+  FromEnvironment,
+  NumberLike,
+  ListLike,
+  BooleanLike,
+  OptionRule,
+  OptionProblem,
+} from './option-rules';
+export { GossipBindError, bindError, explainJoinError, joinHint } from './errors';

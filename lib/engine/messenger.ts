@@ -10,7 +10,8 @@ import {
 } from './codec';
 import { PeerError, PeerErrorReason } from './errors';
 import type { GossipMetrics } from './metrics';
-import type { GossipEvent, Outcome } from './outcome';
+import { type GossipEvent, notifyWatcher, watcherCallback } from './events';
+import type { Outcome } from './outcome';
 import type { StreamAnswer } from './stream-sync';
 import type { RejectReason } from './reject-reason';
 import type { Transport } from './transport';
@@ -249,39 +250,14 @@ export class Messenger {
     const watcher = this.deps.watcher;
     if (!watcher) return;
     try {
-      switch (event.type) {
-        case 'join':
-          return watcher.onJoin?.(event.nodeId);
-        case 'leave':
-          return watcher.onLeave?.(event.nodeId);
-        case 'reachable':
-          return watcher.onReachable?.(event.nodeId);
-        case 'unreachable':
-          return watcher.onUnreachable?.(event.nodeId);
-        case 'expired':
-          return watcher.onExpired?.(event.nodeId);
-        case 'upsert-key':
-          return watcher.onUpsertKey?.(event.nodeId, event.key, event.value);
-        case 'delete-key':
-          return watcher.onDeleteKey?.(event.nodeId, event.key);
-      }
+      notifyWatcher(watcher, event);
     } catch (err) {
       this.deps.logger.error(
-        `watcher ${WATCHER_METHOD[event.type]} threw: ${(err as Error).stack ?? err}`,
+        `watcher ${watcherCallback(event.type)} threw: ${(err as Error).stack ?? err}`,
       );
     }
   }
 }
-
-const WATCHER_METHOD: Record<GossipEvent['type'], keyof Watcher> = {
-  join: 'onJoin',
-  leave: 'onLeave',
-  reachable: 'onReachable',
-  unreachable: 'onUnreachable',
-  expired: 'onExpired',
-  'upsert-key': 'onUpsertKey',
-  'delete-key': 'onDeleteKey',
-};
 
 function refusalReason(code: string): PeerErrorReason {
   if (code === 'auth' || code === 'sealed' || code === 'unsealed') return 'auth';

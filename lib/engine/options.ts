@@ -10,36 +10,56 @@ import { systemResolver } from './resolver';
 import type { TransportFactory } from './transport';
 import type { GossipLogger, Watcher } from './types';
 import { decodeSecretKey } from './keyring';
+import {
+  type OptionRule,
+  addressRule,
+  hookRule,
+  integerRule,
+  positiveNumberRule,
+  secretKeysRule,
+  stringRule,
+} from './option-rules';
 
-/** Options of `Gossip.create`. Durations are milliseconds, sizes bytes. */
+/**
+ * Options of `Gossip.create`. Durations are milliseconds, sizes bytes.
+ * At run time numeric strings and comma-separated lists (as read from the
+ * environment) are converted too; `GossipModule`'s option type accepts them
+ * (`FromEnvironment<GossipOptions>`).
+ */
 export interface GossipOptions {
-  /** `host:port`; `:port` binds every interface; port 0 picks a free one. */
+  /** `host:port` for UDP and TCP (one port); `:port` binds every interface; port 0 picks a free one. Required. */
   bindAddr: string;
-  /** Unique in the cluster. Default `<hostname>-<random>`. */
+  /** Unique in the cluster, at most 256 bytes. Default `<hostname>-<random>`. */
   nodeId?: string;
   /** `host:port` peers use to reach us. Default: the bind IP, or this host's first non-internal IPv4. */
   advertiseAddr?: string;
   /** Nodes with another cluster id are refused. Default `default`. */
   clusterId?: string;
-  /** Gossip round period. Default 100. */
+  /** Gossip round period, ms (±10 % jitter). Default 100. */
   interval?: number;
-  /** Largest UDP datagram we send or accept. Default 1400. */
+  /** Largest UDP datagram we send or accept, 512 to 65507. Default 1400. */
   maxPacketSize?: number;
-  /** How long a left or unreachable node is kept before it is dropped. Default 60000. */
+  /** How long a left or unreachable node is kept before it is dropped, ms. Default 60000. */
   nodeExpiry?: number;
   /** Phi accrual threshold above which a node is unreachable. Default 8. */
   phiThreshold?: number;
-  /** How long a tombstone is kept before garbage collection. Default 60000. */
+  /** How long a tombstone is kept before garbage collection, ms. Default 60000. */
   tombstoneGracePeriod?: number;
-  /** How often DNS names given to `join` are resolved again. Default 30000. */
+  /** How often DNS names given to `join` are resolved again, ms. Default 30000. */
   resolveInterval?: number;
-  /** AES-256-GCM keys (32 bytes, or base64/hex of 32 bytes). The first encrypts, all decrypt. */
+  /** AES-256-GCM keys (32 bytes, or base64/hex of 32 bytes; a string is split on commas). The first seals, all open. */
   secretKeys?: Array<string | Uint8Array>;
-  /** prom-client registry for the metrics. Default: a private registry. */
+  /**
+   * prom-client registry for the metrics. Default for `Gossip.create`: a
+   * private registry (`gossip.metrics.registry`). `GossipModule` sets it
+   * itself (prom-client's global registry; see its `metrics` option).
+   */
   registry?: Registry;
   /** Metric name prefix. Default `gossip_`. */
   metricsPrefix?: string;
+  /** Callbacks for membership and entry changes (see `eventWatcher` for a single listener). */
   watcher?: Watcher;
+  /** debug/warn/error logger. Default: warnings and errors on the console. */
   logger?: GossipLogger;
   /** Longest key, in UTF-8 bytes. Default 512. */
   maxKeySize?: number;
@@ -53,14 +73,20 @@ export interface GossipOptions {
   maxStreamSize?: number;
   /** Inbound TCP streams served at once; more are closed at once. Default 64. */
   maxInboundStreams?: number;
-  /** A TCP stream must deliver its message (or reply) within this time. Default 5000. */
+  /** A TCP stream must deliver its message (or reply) within this time, ms. Default 5000. */
   streamTimeout?: number;
-  /** Test hooks: time, network, randomness and DNS. */
+  /** Test hook: time source (the simulator's virtual clock). */
   clock?: Clock;
+  /** Test hook: the network (the simulator's in-memory network). */
   transport?: TransportFactory;
+  /** Test hook: randomness in [0, 1). */
   random?: () => number;
+  /** Test hook: DNS lookups. */
   resolver?: Resolver;
 }
+
+/** Options only tests and the simulator set; `GossipModule` leaves them out of its option type. */
+export type GossipTestHook = 'clock' | 'transport' | 'random' | 'resolver';
 
 export interface ResolvedOptions {
   bindAddr: string;
@@ -117,204 +143,130 @@ export const DEFAULTS = {
 export const MIN_PACKET_SIZE = 512;
 /** The largest UDP payload over IPv4. */
 export const MAX_PACKET_SIZE = 65_507;
+const MAX = Number.MAX_SAFE_INTEGER;
+
+/**
+ * Every engine option: its rule (type, bounds, message), its default and
+ * how an environment string converts. `resolveOptions` checks against it and
+ * the Nest module's class-validator rules are built from it, so an option
+ * behaves alike whichever way it is given.
+ */
+export const GOSSIP_OPTION_RULES: { readonly [K in keyof GossipOptions]-?: OptionRule } = {
+  bindAddr: { ...addressRule('must be host:port (":port" for all interfaces)'), required: true },
+  nodeId: stringRule('must be a non-empty string of at most 256 bytes', 1, 256),
+  advertiseAddr: addressRule('must be host:port with a concrete host and a non-zero port', true),
+  clusterId: stringRule('must be a string of at most 256 bytes', 0, 256, DEFAULTS.clusterId),
+  interval: integerRule(1, 3_600_000, DEFAULTS.interval, 'ms'),
+  maxPacketSize: integerRule(MIN_PACKET_SIZE, MAX_PACKET_SIZE, DEFAULTS.maxPacketSize),
+  nodeExpiry: integerRule(1, MAX, DEFAULTS.nodeExpiry, 'ms'),
+  phiThreshold: positiveNumberRule(DEFAULTS.phiThreshold),
+  tombstoneGracePeriod: integerRule(0, MAX, DEFAULTS.tombstoneGracePeriod, 'ms'),
+  resolveInterval: integerRule(1, MAX, DEFAULTS.resolveInterval, 'ms'),
+  secretKeys: secretKeysRule(),
+  registry: hookRule('object'),
+  metricsPrefix: stringRule(
+    'must be a valid Prometheus name prefix',
+    0,
+    256,
+    DEFAULTS.metricsPrefix,
+    /^$|^[a-zA-Z_:][a-zA-Z0-9_:]*$/,
+  ),
+  watcher: hookRule('object'),
+  logger: hookRule('object'),
+  maxKeySize: integerRule(1, 65_535, DEFAULTS.maxKeySize),
+  maxValueSize: integerRule(0, 256 * 1024 * 1024, DEFAULTS.maxValueSize),
+  maxEntriesPerNode: integerRule(1, 100_000_000, DEFAULTS.maxEntriesPerNode),
+  maxNodes: integerRule(1, 10_000_000, DEFAULTS.maxNodes),
+  maxStreamSize: integerRule(1024, 2 ** 31 - 1, DEFAULTS.maxStreamSize),
+  maxInboundStreams: integerRule(1, 100_000, DEFAULTS.maxInboundStreams),
+  streamTimeout: integerRule(1, 3_600_000, DEFAULTS.streamTimeout, 'ms'),
+  clock: hookRule('object'),
+  transport: hookRule('function'),
+  random: hookRule('function'),
+  resolver: hookRule('function'),
+};
+
+/**
+ * The value of option `name` from `options`, converted from an environment
+ * string and checked against `rules[name]`; the rule's default when absent.
+ * Throws `GossipConfigError` naming the option (and the entry of a list).
+ */
+export function checkOption<T>(
+  rules: Readonly<Record<string, OptionRule>>,
+  options: object,
+  name: string,
+): T {
+  const rule = rules[name];
+  const given = (options as Record<string, unknown>)[name];
+  if (given === undefined && !rule.required) return rule.default as T;
+  const value = rule.coerce(given);
+  const problem = rule.problem(value);
+  if (problem)
+    throw new GossipConfigError(name + (problem.field ?? ''), problem.rule, problem.value);
+  return value as T;
+}
 
 /** Checks every option and fills defaults; throws GossipConfigError naming the first bad field. */
 export function resolveOptions(options: GossipOptions): ResolvedOptions {
   if (options === null || typeof options !== 'object') {
     throw new GossipConfigError('options', 'must be an object', options);
   }
-  const bind = parseHostPort(String(options.bindAddr ?? ''));
-  if (typeof options.bindAddr !== 'string' || !bind) {
-    throw new GossipConfigError(
-      'bindAddr',
-      'must be host:port (":port" for all interfaces)',
-      options.bindAddr,
-    );
-  }
-  let advertiseHost: string;
-  let advertisePort: number | undefined;
-  if (options.advertiseAddr !== undefined) {
-    const adv =
-      typeof options.advertiseAddr === 'string' ? parseHostPort(options.advertiseAddr) : undefined;
-    if (!adv || adv.host === '' || isUnspecified(adv.host) || adv.port === 0) {
-      throw new GossipConfigError(
-        'advertiseAddr',
-        'must be host:port with a concrete host and a non-zero port',
-        options.advertiseAddr,
-      );
-    }
-    advertiseHost = adv.host;
-    advertisePort = adv.port;
-  } else {
-    advertiseHost = isUnspecified(bind.host) ? firstExternalIPv4() : bind.host;
-  }
+  const get = <T>(name: keyof GossipOptions): T =>
+    checkOption<T>(GOSSIP_OPTION_RULES, options, name);
+  const bindAddr = get<string>('bindAddr');
+  const bind = parseHostPort(bindAddr) as { host: string; port: number };
+  const advertiseAddr = get<string | undefined>('advertiseAddr');
+  const advertise = advertiseAddr === undefined ? undefined : parseHostPort(advertiseAddr);
+  const nodeId =
+    get<string | undefined>('nodeId') ?? `${hostname()}-${randomBytes(4).toString('hex')}`;
 
-  const nodeId = options.nodeId ?? `${hostname()}-${randomBytes(4).toString('hex')}`;
-  if (typeof nodeId !== 'string' || nodeId.length === 0 || Buffer.byteLength(nodeId) > 256) {
-    throw new GossipConfigError(
-      'nodeId',
-      'must be a non-empty string of at most 256 bytes',
-      nodeId,
-    );
-  }
-  const clusterId = options.clusterId ?? DEFAULTS.clusterId;
-  if (typeof clusterId !== 'string' || Buffer.byteLength(clusterId) > 256) {
-    throw new GossipConfigError('clusterId', 'must be a string of at most 256 bytes', clusterId);
-  }
-
-  const interval = integer(options, 'interval', DEFAULTS.interval, 1, 3_600_000);
-  const maxPacketSize = integer(
-    options,
-    'maxPacketSize',
-    DEFAULTS.maxPacketSize,
-    MIN_PACKET_SIZE,
-    MAX_PACKET_SIZE,
-  );
-  const nodeExpiry = integer(
-    options,
-    'nodeExpiry',
-    DEFAULTS.nodeExpiry,
-    1,
-    Number.MAX_SAFE_INTEGER,
-  );
-  const tombstoneGracePeriod = integer(
-    options,
-    'tombstoneGracePeriod',
-    DEFAULTS.tombstoneGracePeriod,
-    0,
-    Number.MAX_SAFE_INTEGER,
-  );
-  const resolveInterval = integer(
-    options,
-    'resolveInterval',
-    DEFAULTS.resolveInterval,
-    1,
-    Number.MAX_SAFE_INTEGER,
-  );
-  const phiThreshold = options.phiThreshold ?? DEFAULTS.phiThreshold;
-  if (typeof phiThreshold !== 'number' || !Number.isFinite(phiThreshold) || phiThreshold <= 0) {
-    throw new GossipConfigError('phiThreshold', 'must be a positive number', phiThreshold);
-  }
-  const maxKeySize = integer(options, 'maxKeySize', DEFAULTS.maxKeySize, 1, 65_535);
-  const maxValueSize = integer(
-    options,
-    'maxValueSize',
-    DEFAULTS.maxValueSize,
-    0,
-    256 * 1024 * 1024,
-  );
-  const maxEntriesPerNode = integer(
-    options,
-    'maxEntriesPerNode',
-    DEFAULTS.maxEntriesPerNode,
-    1,
-    100_000_000,
-  );
-  const maxNodes = integer(options, 'maxNodes', DEFAULTS.maxNodes, 1, 10_000_000);
-  const maxStreamSize = integer(
-    options,
-    'maxStreamSize',
-    DEFAULTS.maxStreamSize,
-    1024,
-    2 ** 31 - 1,
-  );
-  const maxInboundStreams = integer(
-    options,
-    'maxInboundStreams',
-    DEFAULTS.maxInboundStreams,
-    1,
-    100_000,
-  );
-  const streamTimeout = integer(options, 'streamTimeout', DEFAULTS.streamTimeout, 1, 3_600_000);
-  if (maxValueSize + maxKeySize > maxStreamSize) {
-    throw new GossipConfigError(
-      'maxStreamSize',
-      'must be larger than maxKeySize + maxValueSize',
-      maxStreamSize,
-    );
-  }
-
-  const metricsPrefix = options.metricsPrefix ?? DEFAULTS.metricsPrefix;
-  if (typeof metricsPrefix !== 'string' || !/^[a-zA-Z_:][a-zA-Z0-9_:]*$|^$/.test(metricsPrefix)) {
-    throw new GossipConfigError(
-      'metricsPrefix',
-      'must be a valid Prometheus name prefix',
-      metricsPrefix,
-    );
-  }
-
-  const secretKeys = options.secretKeys === undefined ? [] : resolveSecretKeys(options.secretKeys);
-
-  for (const hook of ['watcher', 'logger', 'registry', 'clock'] as const) {
-    const value = options[hook];
-    if (value !== undefined && (value === null || typeof value !== 'object')) {
-      throw new GossipConfigError(hook, 'must be an object', value);
-    }
-  }
-  for (const hook of ['transport', 'random', 'resolver'] as const) {
-    const value = options[hook];
-    if (value !== undefined && typeof value !== 'function') {
-      throw new GossipConfigError(hook, 'must be a function', value);
-    }
-  }
-
-  return {
+  const resolved: ResolvedOptions = {
     bindAddr: formatHostPort(bind.host, bind.port),
     bindHost: bind.host,
     bindPort: bind.port,
     nodeId,
-    advertiseHost,
-    advertisePort,
-    clusterId,
-    interval,
-    maxPacketSize,
-    nodeExpiry,
-    phiThreshold,
-    tombstoneGracePeriod,
-    resolveInterval,
-    secretKeys,
-    registry: options.registry,
-    metricsPrefix,
-    watcher: options.watcher,
-    logger: options.logger,
-    maxKeySize,
-    maxValueSize,
-    maxEntriesPerNode,
-    maxNodes,
-    maxStreamSize,
-    maxInboundStreams,
-    streamTimeout,
-    clock: options.clock ?? systemClock,
-    transport: options.transport,
-    random: options.random ?? Math.random,
-    resolver: options.resolver ?? systemResolver,
+    advertiseHost: advertise?.host ?? (isUnspecified(bind.host) ? firstExternalIPv4() : bind.host),
+    advertisePort: advertise?.port,
+    clusterId: get('clusterId'),
+    interval: get('interval'),
+    maxPacketSize: get('maxPacketSize'),
+    nodeExpiry: get('nodeExpiry'),
+    phiThreshold: get('phiThreshold'),
+    tombstoneGracePeriod: get('tombstoneGracePeriod'),
+    resolveInterval: get('resolveInterval'),
+    secretKeys: resolveSecretKeys(get<unknown[] | undefined>('secretKeys') ?? []),
+    registry: get('registry'),
+    metricsPrefix: get('metricsPrefix'),
+    watcher: get('watcher'),
+    logger: get('logger'),
+    maxKeySize: get('maxKeySize'),
+    maxValueSize: get('maxValueSize'),
+    maxEntriesPerNode: get('maxEntriesPerNode'),
+    maxNodes: get('maxNodes'),
+    maxStreamSize: get('maxStreamSize'),
+    maxInboundStreams: get('maxInboundStreams'),
+    streamTimeout: get('streamTimeout'),
+    clock: get<Clock | undefined>('clock') ?? systemClock,
+    transport: get('transport'),
+    random: get<(() => number) | undefined>('random') ?? Math.random,
+    resolver: get<Resolver | undefined>('resolver') ?? systemResolver,
   };
+  if (resolved.maxValueSize + resolved.maxKeySize > resolved.maxStreamSize) {
+    throw new GossipConfigError(
+      'maxStreamSize',
+      'must be larger than maxKeySize + maxValueSize',
+      resolved.maxStreamSize,
+    );
+  }
+  return resolved;
 }
 
-/** Decodes `secretKeys`; throws GossipConfigError naming the first bad key. */
+/** Decodes `secretKeys` (an array, or a comma-separated string); throws GossipConfigError naming the first bad key. */
 export function resolveSecretKeys(keys: unknown): Buffer[] {
-  if (!Array.isArray(keys)) {
-    throw new GossipConfigError('secretKeys', 'must be an array of 32-byte keys', keys);
-  }
-  return keys.map((key: unknown, i) => {
-    const decoded = decodeSecretKey(key);
-    if (!decoded) {
-      throw new GossipConfigError(`secretKeys[${i}]`, 'must be 32 bytes (raw, base64 or hex)', key);
-    }
-    return decoded;
-  });
-}
-
-function integer<K extends keyof GossipOptions>(
-  options: GossipOptions,
-  field: K,
-  fallback: number,
-  min: number,
-  max: number,
-): number {
-  const value = options[field] ?? fallback;
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
-    throw new GossipConfigError(field, `must be an integer from ${min} to ${max}`, value);
-  }
-  return value;
+  const list = checkOption<Array<string | Uint8Array>>(
+    GOSSIP_OPTION_RULES,
+    { secretKeys: keys },
+    'secretKeys',
+  );
+  return list.map((key) => decodeSecretKey(key) as Buffer);
 }

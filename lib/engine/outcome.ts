@@ -1,14 +1,11 @@
 import type { Outgoing } from './codec';
+import type { GossipEvent } from './events';
 import type { RejectReason } from './reject-reason';
 
-/**
- * A membership or state change of a remote node, as the protocol core
- * reports it; the facade hands each to the Watcher (see `deliver`).
- */
-export type GossipEvent =
-  | { type: 'join' | 'leave' | 'reachable' | 'unreachable' | 'expired'; nodeId: string }
-  | { type: 'upsert-key'; nodeId: string; key: string; value: string }
-  | { type: 'delete-key'; nodeId: string; key: string };
+// The event union is defined once, in events.ts: the core emits it, the
+// facade hands each to the Watcher (Messenger.deliver), Nest and the
+// simulator receive it.
+export type { GossipEvent } from './events';
 
 /** Something to send: a datagram, or the first message of a background stream sync. */
 export interface Send {

@@ -7,13 +7,5 @@ export const GOSSIP_EVENT_METADATA = 'nestjs-gossip:on-event';
 /** Where `GossipController` is mounted when `controller: true`. */
 export const DEFAULT_CONTROLLER_PATH = 'gossip';
 
-/** Lifecycle defaults (milliseconds). */
-export const LIFECYCLE_DEFAULTS = {
-  joinAttempts: 5,
-  joinTimeout: 5000,
-  joinBackoff: 200,
-  joinMaxBackoff: 30_000,
-  leaveTimeout: 3000,
-} as const;
 /** Injection token of the validated (and transformed) module options. */
 export const GOSSIP_RESOLVED_OPTIONS = Symbol('GOSSIP_RESOLVED_OPTIONS');

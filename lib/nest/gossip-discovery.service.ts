@@ -29,7 +29,7 @@ import {
 import { GOSSIP_ENGINE, GOSSIP_RESOLVED_OPTIONS } from './constants';
 import type { GossipEvent } from './gossip-event';
 import { GossipEventBus } from './gossip-event-bus';
-import type { GossipModuleOptions } from './interfaces';
+import type { ResolvedGossipModuleOptions } from './interfaces';
 
 /** What changed, as far as recomputing a view needs to know. */
 type Change = { scope: 'all' } | { scope: 'key'; key: string };
@@ -60,7 +60,7 @@ export class GossipDiscoveryService {
   constructor(
     @Inject(GOSSIP_ENGINE) private readonly engine: Gossip,
     bus: GossipEventBus,
-    @Inject(GOSSIP_RESOLVED_OPTIONS) options: GossipModuleOptions,
+    @Inject(GOSSIP_RESOLVED_OPTIONS) options: ResolvedGossipModuleOptions,
   ) {
     const pollMs = options.interval ?? GOSSIP_DEFAULTS.interval;
     this.changes$ = new Observable<Change>((subscriber) => {

@@ -1,10 +1,16 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { Observable, Subject } from 'rxjs';
-import type { Watcher } from '../engine';
-import type { GossipEvent } from './gossip-event';
+import { Observable, Subject, filter, map } from 'rxjs';
+import { type GossipEvent, type Watcher, eventWatcher, notifyWatcher } from '../engine';
+import { watcherCallback } from '../engine/events';
 
 /** Events held before the subscribers are loaded; past this the oldest are dropped. */
 const MAX_HELD = 10_000;
+
+/** An event with its place in the order the engine reported events. */
+export interface SequencedEvent {
+  seq: number;
+  event: GossipEvent;
+}
 
 /**
  * Turns engine `Watcher` calls into `GossipEvent`s. The engine binds its
@@ -13,53 +19,58 @@ const MAX_HELD = 10_000;
  * (called once the handlers are subscribed, before the node joins) and then
  * delivered in order. Delivery is on a microtask, never inside the engine's
  * call stack, so a handler cannot block or re-enter it.
+ *
+ * Each event is numbered when the engine reports it, at the same instant
+ * the engine's state changes: `lastSeq` read together with the engine's
+ * state tells which queued events that state already includes.
  */
 @Injectable()
 export class GossipEventBus {
   private readonly logger = new Logger('GossipModule');
-  private readonly subject = new Subject<GossipEvent>();
-  private readonly queue: GossipEvent[] = [];
+  private readonly subject = new Subject<SequencedEvent>();
+  private readonly queue: SequencedEvent[] = [];
   private released = false;
   private completed = false;
   private scheduled = false;
   private dropped = 0;
+  private seq = 0;
 
-  readonly events$: Observable<GossipEvent> = this.subject.asObservable();
+  /** Events with their sequence numbers. */
+  readonly sequenced$: Observable<SequencedEvent> = this.subject.asObservable();
+  readonly events$: Observable<GossipEvent> = this.sequenced$.pipe(map((s) => s.event));
+
+  /** Number of the last event the engine reported (delivered or not). */
+  get lastSeq(): number {
+    return this.seq;
+  }
+
+  /** Events numbered after `seq`, as they are delivered. */
+  after(seq: number): Observable<GossipEvent> {
+    return this.sequenced$.pipe(
+      filter((s) => s.seq > seq),
+      map((s) => s.event),
+    );
+  }
 
   /** A `Watcher` feeding this bus, after the user's own `watcher` (if any) is told. */
   watcher(user?: Watcher): Watcher {
-    const forward =
-      <K extends keyof Watcher>(name: K, toEvent: (...args: string[]) => GossipEvent) =>
-      (...args: string[]): void => {
-        const fn = user?.[name] as ((...a: string[]) => void) | undefined;
-        if (fn) {
-          try {
-            fn.apply(user, args);
-          } catch (err) {
-            this.logger.error(`watcher.${name} threw: ${(err as Error).stack ?? err}`);
-          }
+    return eventWatcher((event) => {
+      if (user) {
+        try {
+          notifyWatcher(user, event);
+        } catch (err) {
+          this.logger.error(
+            `watcher.${watcherCallback(event.type)} threw: ${(err as Error).stack ?? err}`,
+          );
         }
-        this.push(toEvent(...args));
-      };
-    return {
-      onJoin: forward('onJoin', (nodeId) => ({ type: 'join', nodeId })),
-      onLeave: forward('onLeave', (nodeId) => ({ type: 'leave', nodeId })),
-      onReachable: forward('onReachable', (nodeId) => ({ type: 'reachable', nodeId })),
-      onUnreachable: forward('onUnreachable', (nodeId) => ({ type: 'unreachable', nodeId })),
-      onUpsertKey: forward('onUpsertKey', (nodeId, key, value) => ({
-        type: 'upsert-key',
-        nodeId,
-        key,
-        value,
-      })),
-      onDeleteKey: forward('onDeleteKey', (nodeId, key) => ({ type: 'delete-key', nodeId, key })),
-      onExpired: forward('onExpired', (nodeId) => ({ type: 'expired', nodeId })),
-    };
+      }
+      this.push(event);
+    });
   }
 
   push(event: GossipEvent): void {
     if (this.completed) return;
-    this.queue.push(event);
+    this.queue.push({ seq: ++this.seq, event });
     if (!this.released && this.queue.length > MAX_HELD) {
       this.queue.shift();
       if (this.dropped++ === 0)
@@ -83,6 +94,10 @@ export class GossipEventBus {
     this.subject.complete();
   }
 
+  get isCompleted(): boolean {
+    return this.completed;
+  }
+
   private schedule(): void {
     if (!this.released || this.scheduled || this.queue.length === 0) return;
     this.scheduled = true;
@@ -94,9 +109,9 @@ export class GossipEventBus {
 
   private drain(): void {
     while (this.queue.length > 0 && !this.completed) {
-      const event = this.queue.shift() as GossipEvent;
+      const next = this.queue.shift() as SequencedEvent;
       try {
-        this.subject.next(event);
+        this.subject.next(next);
       } catch (err) {
         // Subscribers guard themselves; this only catches a careless raw subscriber.
         this.logger.error(`an events$ subscriber threw: ${(err as Error).stack ?? err}`);

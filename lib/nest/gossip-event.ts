@@ -1,69 +1,30 @@
-/** A remote node joined (or rejoined with a new generation). */
-export interface GossipJoinEvent {
-  type: 'join';
-  nodeId: string;
-}
-/** A remote node announced it left the cluster. */
-export interface GossipLeaveEvent {
-  type: 'leave';
-  nodeId: string;
-}
-/** A node the failure detector suspected is heard from again. */
-export interface GossipReachableEvent {
-  type: 'reachable';
-  nodeId: string;
-}
-/** The failure detector suspects a node (its heartbeats stopped arriving). */
-export interface GossipUnreachableEvent {
-  type: 'unreachable';
-  nodeId: string;
-}
-/** A remote node set `key` to `value`. */
-export interface GossipUpsertKeyEvent {
-  type: 'upsert-key';
-  nodeId: string;
-  key: string;
-  value: string;
-}
-/** A remote node deleted `key`. */
-export interface GossipDeleteKeyEvent {
-  type: 'delete-key';
-  nodeId: string;
-  key: string;
-}
-/** A left or unreachable node's state was dropped after `nodeExpiry`. */
-export interface GossipExpiredEvent {
-  type: 'expired';
-  nodeId: string;
-}
+import type { GossipEvent, GossipEventOf, GossipEventType, NodeState } from '../engine';
+
+// The event union lives in the engine (lib/engine/events.ts); re-exported so
+// `import { GossipEvent } from 'nestjs-gossip'` keeps working.
+export type {
+  GossipEvent,
+  GossipEventType,
+  GossipEventOf,
+  GossipJoinEvent,
+  GossipLeaveEvent,
+  GossipReachableEvent,
+  GossipUnreachableEvent,
+  GossipUpsertKeyEvent,
+  GossipDeleteKeyEvent,
+  GossipExpiredEvent,
+} from '../engine';
+export { GOSSIP_EVENT_TYPES } from '../engine';
 
 /**
- * What `GossipService.events$` emits and `@OnGossipEvent` handlers receive.
- * Events describe remote nodes: local `upsertLocal`/`deleteLocal` are not echoed.
+ * First emission of `GossipService.snapshotThenEvents$`: every remote node
+ * this node knows (left and unreachable ones included, until they expire),
+ * with its entries, as of the moment of subscription.
  */
-export type GossipEvent =
-  | GossipJoinEvent
-  | GossipLeaveEvent
-  | GossipReachableEvent
-  | GossipUnreachableEvent
-  | GossipUpsertKeyEvent
-  | GossipDeleteKeyEvent
-  | GossipExpiredEvent;
-
-export type GossipEventType = GossipEvent['type'];
-
-/** The event of one type: `GossipEventOf<'upsert-key'>` has `key` and `value`. */
-export type GossipEventOf<T extends GossipEventType> = Extract<GossipEvent, { type: T }>;
-
-export const GOSSIP_EVENT_TYPES: readonly GossipEventType[] = [
-  'join',
-  'leave',
-  'reachable',
-  'unreachable',
-  'upsert-key',
-  'delete-key',
-  'expired',
-];
+export interface GossipSnapshot {
+  type: 'snapshot';
+  nodes: NodeState[];
+}
 
 /**
  * Narrows which events a handler receives: a predicate, or fields that must

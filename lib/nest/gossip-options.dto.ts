@@ -1,236 +1,127 @@
 import { Transform, plainToInstance } from 'class-transformer';
 import {
-  ArrayMaxSize,
-  IsArray,
   IsBoolean,
+  IsIn,
   IsInt,
   IsNumber,
   IsOptional,
   IsPositive,
   IsString,
-  Matches,
   Max,
-  MaxLength,
   Min,
-  MinLength,
+  ValidateBy,
   ValidationError,
   validateSync,
 } from 'class-validator';
-import { GossipConfigError, resolveOptions } from '../engine';
-import type { GossipModuleOptions } from './interfaces';
-
-/** `host:port`, `:port`, `[v6]:port`; port 0 to 65535. */
-const HOST_PORT = /^(?:\[[0-9a-fA-F:.]+\]|[^\s:[\]]*):(?:0|[1-9]\d{0,4})$/;
-/** `host` or `host:port` for seeds. */
-const SEED = /^(?:\[[0-9a-fA-F:.]+\]|[^\s:[\]]+)(?::(?:0|[1-9]\d{0,4}))?$/;
-const MAX_MS = 2 ** 31 - 1;
-
-/** Numeric strings (from env or a config file) become numbers; anything else is left for the rule to refuse. */
-const toNumber = () =>
-  Transform(({ value }) =>
-    typeof value === 'string' && /^-?\d+(\.\d+)?$/.test(value.trim()) ? Number(value) : value,
-  );
-/** `"a:1, b:2"` becomes `["a:1", "b:2"]`. */
-const toList = () =>
-  Transform(({ value }) =>
-    typeof value === 'string'
-      ? value
-          .split(',')
-          .map((s) => s.trim())
-          .filter((s) => s.length > 0)
-      : value,
-  );
-const toBoolean = () =>
-  Transform(({ value }) => (value === 'true' ? true : value === 'false' ? false : value));
+import { GOSSIP_OPTION_RULES, GossipConfigError, resolveOptions } from '../engine';
+import type { OptionProblem, OptionRule } from '../engine/option-rules';
+import type { GossipModuleOptions, ResolvedGossipModuleOptions } from './interfaces';
+import { MODULE_OPTION_RULES } from './module-option-rules';
 
 /**
- * The data options of `GossipModuleOptions`, as class-validator rules. Each
- * message is the rule; `validateGossipOptions` prefixes the option name and
- * appends the value. Hooks (registry, watcher, logger, clock, ...) are
- * objects, not data: the engine's `resolveOptions` checks them.
+ * The data options (engine and module) as class-validator rules, built from
+ * the option tables (`GOSSIP_OPTION_RULES`, `MODULE_OPTION_RULES`): each
+ * option converts an environment string the way its row says, then must
+ * meet its row's rule. Hooks (watcher, logger, ...) and `secretKeys` are not
+ * data to transform: the engine's `resolveOptions` checks them.
  */
 export class GossipOptionsDto {
-  @IsString({ message: 'must be host:port (":port" for all interfaces)' })
-  @Matches(HOST_PORT, { message: 'must be host:port (":port" for all interfaces)' })
-  bindAddr!: string;
-
-  @IsOptional()
-  @IsString({ message: 'must be a non-empty string of at most 256 characters' })
-  @MinLength(1, { message: 'must be a non-empty string of at most 256 characters' })
-  @MaxLength(256, { message: 'must be a non-empty string of at most 256 characters' })
-  nodeId?: string;
-
-  @IsOptional()
-  @IsString({ message: 'must be host:port' })
-  @Matches(HOST_PORT, { message: 'must be host:port' })
-  advertiseAddr?: string;
-
-  @IsOptional()
-  @IsString({ message: 'must be a string of at most 256 characters' })
-  @MaxLength(256, { message: 'must be a string of at most 256 characters' })
-  clusterId?: string;
-
-  @IsOptional()
-  @toNumber()
-  @IsInt({ message: 'must be an integer number of milliseconds from 1 to 3600000' })
-  @Min(1, { message: 'must be an integer number of milliseconds from 1 to 3600000' })
-  @Max(3_600_000, { message: 'must be an integer number of milliseconds from 1 to 3600000' })
-  interval?: number;
-
-  @IsOptional()
-  @toNumber()
-  @IsInt({ message: 'must be an integer from 512 to 65507' })
-  @Min(512, { message: 'must be an integer from 512 to 65507' })
-  @Max(65_507, { message: 'must be an integer from 512 to 65507' })
-  maxPacketSize?: number;
-
-  @IsOptional()
-  @toNumber()
-  @IsInt({ message: 'must be a positive integer number of milliseconds' })
-  @Min(1, { message: 'must be a positive integer number of milliseconds' })
-  nodeExpiry?: number;
-
-  @IsOptional()
-  @toNumber()
-  @IsNumber({ allowNaN: false, allowInfinity: false }, { message: 'must be a positive number' })
-  @IsPositive({ message: 'must be a positive number' })
-  phiThreshold?: number;
-
-  @IsOptional()
-  @toNumber()
-  @IsInt({ message: 'must be an integer number of milliseconds, 0 or more' })
-  @Min(0, { message: 'must be an integer number of milliseconds, 0 or more' })
-  tombstoneGracePeriod?: number;
-
-  @IsOptional()
-  @toNumber()
-  @IsInt({ message: 'must be a positive integer number of milliseconds' })
-  @Min(1, { message: 'must be a positive integer number of milliseconds' })
-  resolveInterval?: number;
-
-  @IsOptional()
-  @IsString({ message: 'must be a valid Prometheus name prefix' })
-  @Matches(/^$|^[a-zA-Z_:][a-zA-Z0-9_:]*$/, { message: 'must be a valid Prometheus name prefix' })
-  metricsPrefix?: string;
-
-  @IsOptional()
-  @toList()
-  @IsArray({ message: 'must be an array of host[:port] strings' })
-  @ArrayMaxSize(1024, { message: 'must hold at most 1024 seeds' })
-  @IsString({ each: true, message: 'must be an array of host[:port] strings' })
-  @Matches(SEED, { each: true, message: 'must be an array of host[:port] strings' })
-  join?: string[];
-
-  @IsOptional()
-  @toNumber()
-  @IsInt({ message: 'must be an integer from 1 to 1000' })
-  @Min(1, { message: 'must be an integer from 1 to 1000' })
-  @Max(1000, { message: 'must be an integer from 1 to 1000' })
-  joinAttempts?: number;
-
-  @IsOptional()
-  @toNumber()
-  @IsInt({ message: `must be an integer number of milliseconds from 1 to ${MAX_MS}` })
-  @Min(1, { message: `must be an integer number of milliseconds from 1 to ${MAX_MS}` })
-  @Max(MAX_MS, { message: `must be an integer number of milliseconds from 1 to ${MAX_MS}` })
-  joinTimeout?: number;
-
-  @IsOptional()
-  @toNumber()
-  @IsInt({ message: `must be an integer number of milliseconds from 1 to ${MAX_MS}` })
-  @Min(1, { message: `must be an integer number of milliseconds from 1 to ${MAX_MS}` })
-  @Max(MAX_MS, { message: `must be an integer number of milliseconds from 1 to ${MAX_MS}` })
-  joinBackoff?: number;
-
-  @IsOptional()
-  @toNumber()
-  @IsInt({ message: `must be an integer number of milliseconds from 1 to ${MAX_MS}` })
-  @Min(1, { message: `must be an integer number of milliseconds from 1 to ${MAX_MS}` })
-  @Max(MAX_MS, { message: `must be an integer number of milliseconds from 1 to ${MAX_MS}` })
-  joinMaxBackoff?: number;
-
-  @IsOptional()
-  @toBoolean()
-  @IsBoolean({ message: 'must be a boolean' })
-  joinFailFast?: boolean;
-
-  @IsOptional()
-  @toNumber()
-  @IsInt({ message: `must be an integer number of milliseconds from 0 to ${MAX_MS}` })
-  @Min(0, { message: `must be an integer number of milliseconds from 0 to ${MAX_MS}` })
-  @Max(MAX_MS, { message: `must be an integer number of milliseconds from 0 to ${MAX_MS}` })
-  leaveTimeout?: number;
+  [option: string]: unknown;
 }
 
-/** Keys the DTO may rewrite (numbers from strings, lists from comma-separated strings). */
-const DATA_KEYS = [
-  'bindAddr',
-  'nodeId',
-  'advertiseAddr',
-  'clusterId',
-  'interval',
-  'maxPacketSize',
-  'nodeExpiry',
-  'phiThreshold',
-  'tombstoneGracePeriod',
-  'resolveInterval',
-  'metricsPrefix',
-  'join',
-  'joinAttempts',
-  'joinTimeout',
-  'joinBackoff',
-  'joinMaxBackoff',
-  'joinFailFast',
-  'leaveTimeout',
-] as const;
+const DATA_RULES: Readonly<Record<string, OptionRule>> = {
+  ...Object.fromEntries(
+    Object.entries(GOSSIP_OPTION_RULES).filter(
+      ([name, rule]) => rule.kind !== 'hook' && name !== 'secretKeys',
+    ),
+  ),
+  ...MODULE_OPTION_RULES,
+};
+
+for (const [name, rule] of Object.entries(DATA_RULES)) {
+  for (const decorate of decoratorsFor(name, rule)) decorate(GossipOptionsDto.prototype, name);
+}
+
+/** class-validator (and class-transformer) decorators equivalent to one table row. */
+function decoratorsFor(name: string, rule: OptionRule): PropertyDecorator[] {
+  const message = rule.message;
+  const out: PropertyDecorator[] = [Transform(({ value }) => rule.coerce(value))];
+  if (!rule.required) out.push(IsOptional());
+  switch (rule.kind) {
+    case 'integer':
+      out.push(IsInt({ message }), Min(rule.min ?? 0, { message }));
+      if (rule.max !== undefined) out.push(Max(rule.max, { message }));
+      return out;
+    case 'number':
+      out.push(
+        IsNumber({ allowNaN: false, allowInfinity: false }, { message }),
+        IsPositive({ message }),
+      );
+      return out;
+    case 'boolean':
+      out.push(IsBoolean({ message }));
+      return out;
+    case 'enum':
+      out.push(IsIn([...(rule.values ?? [])], { message }));
+      return out;
+    case 'string':
+      out.push(IsString({ message }));
+      break;
+  }
+  // Addresses, lists and string bounds: the row's own check, registered with class-validator.
+  out.push(
+    ValidateBy({
+      name: `gossip-${name}`,
+      validator: { validate: (value) => rule.problem(value) === undefined },
+    }),
+  );
+  return out;
+}
 
 /**
- * Transforms and validates module options; throws `GossipConfigError` whose
- * message names the option, the rule and the value (`bindAddr must be
- * host:port (":port" for all interfaces) (got "nope")`), listing every bad
- * option. Then runs the engine's own checks (limits, keys, hooks). Nothing
+ * Converts and validates module options; throws `GossipConfigError` whose
+ * message names the option (and the list entry), the rule and the value
+ * (`join[0] must be host[:port] (an IP or a DNS name), without a scheme:
+ * drop "http://" (got "http://10.0.0.1:7946")`), listing every bad option.
+ * Then runs the engine's own checks (keys, hooks, limits together). Nothing
  * binds before this returns.
  */
-export function validateGossipOptions(options: GossipModuleOptions): GossipModuleOptions {
+export function validateGossipOptions(options: GossipModuleOptions): ResolvedGossipModuleOptions {
   if (options === null || typeof options !== 'object' || Array.isArray(options)) {
     throw new GossipConfigError('options', 'must be an object', options);
   }
-  // Only data keys go through class-transformer: hooks (registry, watcher...) keep their identity.
+  if ((options as { registry?: unknown }).registry !== undefined) {
+    throw new GossipConfigError(
+      'registry',
+      "is not a GossipModule option: choose the registry with the module's `metrics: { registry }`",
+      (options as { registry?: unknown }).registry,
+    );
+  }
+  // Only data keys go through class-transformer: hooks (watcher, logger...) keep their identity.
+  const given = options as Record<string, unknown>;
   const data: Record<string, unknown> = {};
-  for (const key of DATA_KEYS) if (options[key] !== undefined) data[key] = options[key];
+  for (const key of Object.keys(DATA_RULES)) if (given[key] !== undefined) data[key] = given[key];
   const dto = plainToInstance(GossipOptionsDto, data);
-  const problems = flatten(validateSync(dto, { forbidUnknownValues: false }));
-  if (problems.length > 0) {
-    const [first, ...rest] = problems;
-    const error = new GossipConfigError(first.field, first.rule, first.value);
-    if (rest.length > 0) {
-      const more = rest.map((p) => new GossipConfigError(p.field, p.rule, p.value).message);
-      error.message = [error.message, ...more].join('; ');
-    }
-    throw error;
+  const errors = validateSync(dto, { forbidUnknownValues: false }).map((e) => explain(e, dto));
+  if (errors.length > 0) {
+    const [first, ...rest] = errors;
+    if (rest.length > 0) first.message = [first, ...rest].map((e) => e.message).join('; ');
+    throw first;
   }
-  const resolved: GossipModuleOptions = { ...options };
-  for (const key of DATA_KEYS) {
-    if (dto[key] !== undefined) (resolved as unknown as Record<string, unknown>)[key] = dto[key];
+  const resolved: Record<string, unknown> = { ...options };
+  for (const [key, rule] of Object.entries(DATA_RULES)) {
+    resolved[key] = dto[key] !== undefined ? dto[key] : rule.default;
   }
-  resolveOptions(resolved);
-  return resolved;
+  resolveOptions(resolved as unknown as ResolvedGossipModuleOptions);
+  return resolved as unknown as ResolvedGossipModuleOptions;
 }
 
-interface Problem {
-  field: string;
-  rule: string;
-  value: unknown;
-}
-
-function flatten(errors: ValidationError[], prefix = ''): Problem[] {
-  const out: Problem[] = [];
-  for (const e of errors) {
-    const field = prefix + e.property;
-    // One line per option: the distinct rules it broke.
-    const rules = [...new Set(Object.values(e.constraints ?? {}))];
-    if (rules.length > 0) out.push({ field, rule: rules.join(', '), value: e.value });
-    if (e.children?.length) out.push(...flatten(e.children, `${field}.`));
-  }
-  return out;
+/** The table's words for what class-validator refused: option, list entry, rule, value. */
+function explain(error: ValidationError, dto: GossipOptionsDto): GossipConfigError {
+  const rule = DATA_RULES[error.property];
+  const problem: OptionProblem = rule?.problem(dto[error.property]) ?? {
+    rule: rule?.message ?? Object.values(error.constraints ?? {}).join(', '),
+    value: error.value,
+  };
+  return new GossipConfigError(error.property + (problem.field ?? ''), problem.rule, problem.value);
 }

@@ -6,18 +6,20 @@ import {
   OnApplicationBootstrap,
   OnApplicationShutdown,
 } from '@nestjs/common';
-import { GOSSIP_RESOLVED_OPTIONS, LIFECYCLE_DEFAULTS } from './constants';
+import { explainJoinError } from '../engine';
+import { GOSSIP_RESOLVED_OPTIONS } from './constants';
 import { GossipEventBus } from './gossip-event-bus';
 import { GossipService } from './gossip.service';
 import { GossipSubscribersLoader } from './gossip-subscribers.loader';
-import type { GossipModuleOptions } from './interfaces';
+import type { ResolvedGossipModuleOptions } from './interfaces';
 
 /**
  * Start and stop of the node. Bootstrap: bind the `@OnGossipEvent` handlers,
  * release held events, then join the seeds with retry and exponential backoff
- * (in the background after `joinAttempts`, or failing the bootstrap with
- * `joinFailFast`). Shutdown: leave (bounded by `leaveTimeout`), then close the
- * sockets and complete `events$`.
+ * (`joinOnBootstrap: 'wait'`: bootstrap waits for `joinAttempts`, then goes on
+ * in the background or, with `joinFailFast`, fails; `'background'`: all of it
+ * in the background). Shutdown: leave (bounded by `leaveTimeout`), then close
+ * the sockets and complete `events$`.
  */
 @Injectable()
 export class GossipLifecycle
@@ -29,7 +31,7 @@ export class GossipLifecycle
   private lastError = 'no attempt made';
 
   constructor(
-    @Inject(GOSSIP_RESOLVED_OPTIONS) private readonly options: GossipModuleOptions,
+    @Inject(GOSSIP_RESOLVED_OPTIONS) private readonly options: ResolvedGossipModuleOptions,
     private readonly gossip: GossipService,
     private readonly loader: GossipSubscribersLoader,
     private readonly bus: GossipEventBus,
@@ -38,40 +40,48 @@ export class GossipLifecycle
   async onApplicationBootstrap(): Promise<void> {
     this.loader.loadSubscribers();
     this.bus.release();
-    const seeds = this.options.join ?? [];
+    const seeds = this.options.join;
     if (seeds.length === 0) {
-      this.gossip.markJoined();
+      await this.gossip.join([]); // nobody to join: this node founds the cluster
       this.logger.log(
         `node ${this.gossip.nodeId} started at ${this.gossip.localNode().addr}; no seeds, waiting to be joined`,
       );
       return;
     }
-    const attempts = this.options.joinAttempts ?? LIFECYCLE_DEFAULTS.joinAttempts;
+    if (this.options.joinOnBootstrap === 'background') {
+      this.logger.log(
+        `node ${this.gossip.nodeId} at ${this.gossip.localNode().addr} joining ${seeds.join(', ')} in the background`,
+      );
+      this.joinInBackground(seeds, 0);
+      return;
+    }
+    const attempts = this.options.joinAttempts;
     if (await this.tryJoin(seeds, 0, attempts)) return;
     if (this.stopped) return;
+    const failure = `could not join any of ${seeds.join(', ')} in ${attempts} attempts (option join = ${JSON.stringify(seeds)}): ${this.lastError}`;
     if (this.options.joinFailFast) {
       await this.gossip.close();
       this.bus.complete();
-      throw new Error(
-        `GossipModule: could not join any of ${seeds.join(', ')} in ${attempts} attempts (last error: ${this.lastError})`,
-      );
+      throw new Error(`GossipModule: ${failure}`);
     }
-    this.logger.warn(
-      `could not join any of ${seeds.join(', ')} in ${attempts} attempts (last error: ${this.lastError}); retrying in the background`,
-    );
-    // Not awaited: bootstrap goes on; stop() ends the loop at shutdown.
-    this.tryJoin(seeds, attempts, Infinity).catch((err: Error) =>
-      this.logger.error(`background join stopped: ${err.stack ?? err}`),
-    );
+    this.logger.warn(`${failure}; retrying in the background`);
+    this.joinInBackground(seeds, attempts);
   }
 
   async beforeApplicationShutdown(): Promise<void> {
     this.stop();
     const status = this.gossip.status;
     if (status === 'closed' || status === 'left') return;
-    const timeout = this.options.leaveTimeout ?? LIFECYCLE_DEFAULTS.leaveTimeout;
+    const timeout = this.options.leaveTimeout;
+    const peers = this.gossip.livePeers().length;
+    this.logger.log(`node ${this.gossip.nodeId} leaving the cluster (${peers} live peers)`);
     try {
       await withTimeout(this.gossip.leave(), timeout, `leave took longer than ${timeout} ms`);
+      this.logger.log(
+        peers > 0
+          ? `node ${this.gossip.nodeId} left: a peer acknowledged`
+          : `node ${this.gossip.nodeId} left (no live peer to tell)`,
+      );
     } catch (err) {
       this.logger.warn(
         `leave: ${(err as Error).message}; peers will detect the node as unreachable instead`,
@@ -81,18 +91,26 @@ export class GossipLifecycle
 
   async onApplicationShutdown(): Promise<void> {
     this.stop();
+    const wasOpen = this.gossip.status !== 'closed';
     await this.gossip.close();
     this.bus.complete();
+    if (wasOpen) this.logger.log(`node ${this.gossip.nodeId} closed its gossip sockets`);
+  }
+
+  /** Not awaited: bootstrap goes on; stop() ends the loop at shutdown. */
+  private joinInBackground(seeds: string[], from: number): void {
+    this.tryJoin(seeds, from, Infinity).catch((err: Error) =>
+      this.logger.error(`background join stopped: ${err.stack ?? err}`),
+    );
   }
 
   /** Attempts `from` to `to` (exclusive); true once joined, or once a peer reached us. */
   private async tryJoin(seeds: string[], from: number, to: number): Promise<boolean> {
-    const timeout = this.options.joinTimeout ?? LIFECYCLE_DEFAULTS.joinTimeout;
+    const timeout = this.options.joinTimeout;
     for (let attempt = from; attempt < to && !this.stopped; attempt++) {
-      if (attempt > from || from > 0) await this.sleep(this.backoff(attempt));
+      if (attempt > 0) await this.sleep(this.backoff(attempt));
       if (this.stopped) return false;
-      if (attempt > 0 && this.gossip.livePeers().length > 0) {
-        this.gossip.markJoined();
+      if (attempt > 0 && this.gossip.status === 'joined') {
         this.logger.log(`node ${this.gossip.nodeId} joined: a peer reached us first`);
         return true;
       }
@@ -108,8 +126,10 @@ export class GossipLifecycle
         return true;
       } catch (err) {
         if (this.stopped) return false;
-        this.lastError = (err as Error).message;
+        this.lastError = explainJoinError(err);
         this.logger.debug(`join attempt ${attempt + 1} failed: ${this.lastError}`);
+        if (to === Infinity && attempt === 0)
+          this.logger.warn(`join failed: ${this.lastError}; retrying`);
       }
     }
     return false;
@@ -117,9 +137,10 @@ export class GossipLifecycle
 
   /** Exponential from `joinBackoff`, capped at `joinMaxBackoff`, with ±20 % jitter. */
   private backoff(attempt: number): number {
-    const base = this.options.joinBackoff ?? LIFECYCLE_DEFAULTS.joinBackoff;
-    const max = this.options.joinMaxBackoff ?? LIFECYCLE_DEFAULTS.joinMaxBackoff;
-    const delay = Math.min(max, base * 2 ** Math.max(0, attempt - 1));
+    const delay = Math.min(
+      this.options.joinMaxBackoff,
+      this.options.joinBackoff * 2 ** Math.max(0, attempt - 1),
+    );
     return delay * (0.8 + 0.4 * Math.random());
   }
 

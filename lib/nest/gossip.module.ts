@@ -1,4 +1,4 @@
-import { Logger, Module } from '@nestjs/common';
+import { type DynamicModule, Logger, Module } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
 import { register } from 'prom-client';
 import { Gossip, type GossipLogger, type GossipOptions } from '../engine';
@@ -6,23 +6,22 @@ import { GOSSIP_ENGINE, GOSSIP_MODULE_EXTRAS, GOSSIP_RESOLVED_OPTIONS } from './
 import { GossipDiscoveryService } from './gossip-discovery.service';
 import { GossipEventBus } from './gossip-event-bus';
 import { GossipMetadataAccessor } from './gossip-metadata.accessor';
-import { ConfigurableModuleClass, GOSSIP_MODULE_OPTIONS } from './gossip.module-definition';
+import {
+  ConfigurableModuleClass,
+  GOSSIP_MODULE_OPTIONS,
+  type GossipModuleAsyncOptions,
+  type GossipModuleForRootOptions,
+} from './gossip.module-definition';
 import { validateGossipOptions } from './gossip-options.dto';
 import { GossipLifecycle } from './gossip.lifecycle';
 import { GossipService } from './gossip.service';
 import { GossipSubscribersLoader } from './gossip-subscribers.loader';
-import type { GossipModuleExtras, GossipModuleOptions } from './interfaces';
-
-/** Keys of `GossipModuleOptions` that belong to the module, not the engine. */
-const MODULE_KEYS = [
-  'join',
-  'joinAttempts',
-  'joinTimeout',
-  'joinBackoff',
-  'joinMaxBackoff',
-  'joinFailFast',
-  'leaveTimeout',
-] as const;
+import type {
+  GossipModuleExtras,
+  GossipModuleOptions,
+  ResolvedGossipModuleOptions,
+} from './interfaces';
+import { MODULE_OPTION_RULES } from './module-option-rules';
 
 /**
  * One cluster member per application.
@@ -48,7 +47,12 @@ const MODULE_KEYS = [
     {
       provide: GOSSIP_ENGINE,
       inject: [GOSSIP_RESOLVED_OPTIONS, GOSSIP_MODULE_EXTRAS, GossipEventBus],
-      useFactory: (options: GossipModuleOptions, extras: GossipModuleExtras, bus: GossipEventBus) =>
+      useFactory: (
+        options: ResolvedGossipModuleOptions,
+        extras: GossipModuleExtras,
+        bus: GossipEventBus,
+      ) =>
+        // A bind failure is already a GossipBindError naming bindAddr.
         Gossip.create(engineOptions(options, extras, bus)),
     },
     GossipService,
@@ -59,21 +63,61 @@ const MODULE_KEYS = [
   ],
   exports: [GossipService, GossipDiscoveryService],
 })
-export class GossipModule extends ConfigurableModuleClass {}
+export class GossipModule extends ConfigurableModuleClass {
+  /**
+   * The module with options known up front.
+   *
+   * ```ts
+   * GossipModule.forRoot({ bindAddr: '0.0.0.0:7946', join: ['seeds.internal'], controller: true })
+   * ```
+   *
+   * Every engine option (`bindAddr` required), the join/leave options
+   * (`join`, `joinOnBootstrap`, `joinAttempts`, ...), and the module settings
+   * `isGlobal`, `controller` and `metrics`. Invalid options fail the
+   * bootstrap with a `GossipConfigError` naming the option before anything binds.
+   */
+  static override forRoot(options: GossipModuleForRootOptions): DynamicModule {
+    return super.forRoot(options);
+  }
+
+  /**
+   * The module with options from a factory, typically `ConfigService`:
+   *
+   * ```ts
+   * GossipModule.forRootAsync({
+   *   imports: [ConfigModule],
+   *   inject: [ConfigService],
+   *   useFactory: (config: ConfigService) => ({
+   *     bindAddr: config.getOrThrow('GOSSIP_BIND'),
+   *     join: config.get('GOSSIP_SEEDS'),        // "a:7946,b:7946"
+   *     interval: config.get('GOSSIP_INTERVAL'), // "100"
+   *   }),
+   *   controller: true,
+   * })
+   * ```
+   *
+   * Also `useClass` / `useExisting` (a class with `createGossipOptions()`).
+   * `isGlobal`, `controller` and `metrics` sit next to the factory: they
+   * shape the module, so they cannot come from it.
+   */
+  static override forRootAsync(options: GossipModuleAsyncOptions): DynamicModule {
+    return super.forRootAsync(options);
+  }
+}
 
 function engineOptions(
-  options: GossipModuleOptions,
+  options: ResolvedGossipModuleOptions,
   extras: GossipModuleExtras,
   bus: GossipEventBus,
 ): GossipOptions {
-  const engine: GossipOptions & Partial<Record<(typeof MODULE_KEYS)[number], unknown>> = {
-    ...options,
+  const engine: Record<string, unknown> = { ...options };
+  for (const key of Object.keys(MODULE_OPTION_RULES)) delete engine[key];
+  return {
+    ...(engine as unknown as GossipOptions),
+    watcher: bus.watcher(options.watcher),
+    logger: options.logger ?? nestLogger(),
+    registry: metricsRegistry(extras),
   };
-  for (const key of MODULE_KEYS) delete engine[key];
-  engine.watcher = bus.watcher(options.watcher);
-  engine.logger = options.logger ?? nestLogger();
-  engine.registry = options.registry ?? metricsRegistry(extras);
-  return engine;
 }
 
 /** The registry the app serves: explicit, else prom-client's global one (what @willsoto/nestjs-prometheus exposes). */

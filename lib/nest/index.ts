@@ -10,6 +10,11 @@ export { GossipService, type GossipStatus } from './gossip.service';
 export { GossipDiscoveryService, type OwnershipOptions } from './gossip-discovery.service';
 export { GossipController, createGossipController } from './gossip.controller';
 export * from './ui';
-export { OnGossipEvent, type OnGossipEventMetadata } from './on-gossip-event.decorator';
+export {
+  OnGossipEvent,
+  type OnGossipEventMetadata,
+  type GossipEventHandlerDecorator,
+} from './on-gossip-event.decorator';
 export { GossipOptionsDto, validateGossipOptions } from './gossip-options.dto';
+export { MODULE_OPTION_RULES } from './module-option-rules';
 export { GOSSIP_ENGINE, DEFAULT_CONTROLLER_PATH } from './constants';

@@ -1,4 +1,5 @@
 import { Registry } from 'prom-client';
+import { type GossipEventType, eventWatcher } from '../engine/events';
 import { Gossip } from '../engine/gossip';
 import type { GossipOptions } from '../engine/options';
 import type { GossipLogger, NodeMetadata, NodeState, Watcher } from '../engine/types';
@@ -23,8 +24,8 @@ export interface SimulationOptions {
   recordEvents?: boolean;
 }
 
-export type SimEventType =
-  'join' | 'leave' | 'reachable' | 'unreachable' | 'upsert-key' | 'delete-key' | 'expired';
+/** The engine's event types (lib/engine/events.ts). */
+export type SimEventType = GossipEventType;
 
 /** A watcher event, stamped with virtual time. `node` saw it happen to `subject`. */
 export interface SimWatcherEvent {
@@ -507,15 +508,9 @@ export class Simulation {
       if (this.recordEvents) this.events.push(event);
       for (const listener of this.listeners) listener(event);
     };
-    return {
-      onJoin: (id) => emit('join', id),
-      onLeave: (id) => emit('leave', id),
-      onReachable: (id) => emit('reachable', id),
-      onUnreachable: (id) => emit('unreachable', id),
-      onUpsertKey: (id, key, value) => emit('upsert-key', id, key, value),
-      onDeleteKey: (id, key) => emit('delete-key', id, key),
-      onExpired: (id) => emit('expired', id),
-    };
+    return eventWatcher((e) =>
+      emit(e.type, e.nodeId, 'key' in e ? e.key : undefined, 'value' in e ? e.value : undefined),
+    );
   }
 
   private loggerFor(nodeId: string): GossipLogger {

@@ -1,5 +1,12 @@
 import { randomBytes } from 'node:crypto';
-import { Gossip, GossipJoinError, PeerError } from '../../lib/engine';
+import {
+  Gossip,
+  GossipBindError,
+  GossipJoinError,
+  PeerError,
+  explainJoinError,
+  joinHint,
+} from '../../lib/engine';
 import { LoopbackCluster } from '../support/cluster';
 
 jest.setTimeout(30_000);
@@ -34,5 +41,38 @@ describe('typed peer errors', () => {
     await spare.close();
     const lonely = await cluster.start('lonely', { streamTimeout: 1000 });
     expect(await joinFailure(lonely.gossip, dead)).toEqual(['unreachable']);
+  });
+});
+
+describe('errors that say where', () => {
+  const cluster = new LoopbackCluster();
+  afterEach(() => cluster.closeAll());
+
+  it('Gossip.create on a taken port throws GossipBindError naming bindAddr', async () => {
+    const first = await Gossip.create({ bindAddr: '127.0.0.1:0' });
+    const taken = first.localNode().addr;
+    const err = await Gossip.create({ bindAddr: taken }).then(
+      () => undefined,
+      (e: unknown) => e as Error,
+    );
+    await first.close();
+    expect(err).toBeInstanceOf(GossipBindError);
+    expect(err?.message).toMatch(
+      new RegExp(`^bindAddr "${taken}": port \\d+ is already in use .*EADDRINUSE`),
+    );
+  });
+
+  it('explains a join by the PeerError reason of each cause', async () => {
+    const blue = await cluster.start('blue', { clusterId: 'blue' });
+    const red = await cluster.start('red', { clusterId: 'red' });
+    const err = await red.gossip.join([blue.addr]).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(explainJoinError(err)).toBe(
+      `${blue.addr} belongs to another cluster: set the same clusterId on every node (${blue.addr} refused: node blue is in cluster "blue", not "red")`,
+    );
+    expect(joinHint(new PeerError('auth', blue.addr, 'x'))).toMatch(/secretKeys/);
+    expect(joinHint(new PeerError('refused', blue.addr, 'x'))).toBeUndefined();
   });
 });

@@ -1,3 +1,4 @@
+import { createServer } from 'node:net';
 import type { INestApplication, ModuleMetadata } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { GossipModule, GossipService, type GossipModuleForRootOptions } from '../../lib';
@@ -52,4 +53,13 @@ export async function gossipApp(
 /** Sockets (UDP, TCP servers and streams) the process holds right now. */
 export function openSockets(): number {
   return process.getActiveResourcesInfo().filter((r) => /UDP|TCP|Pipe/i.test(r)).length;
+}
+
+/** A loopback port nothing listens on (bound, then released). */
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise((resolve) => server.close(resolve));
+  return port;
 }

@@ -1,19 +1,9 @@
-import { createServer } from 'node:net';
 import { Test } from '@nestjs/testing';
 import { Injectable } from '@nestjs/common';
 import { TerminusModule } from '@nestjs/terminus';
 import { GossipModule, GossipService, OnGossipEvent, type GossipEvent } from '../../lib';
 import { GossipHealthIndicator } from '../../lib/health';
-import { FAST, gossipApp, openSockets, waitFor } from './helpers';
-
-/** A loopback port nothing listens on (bound, then released). */
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
+import { FAST, freePort, gossipApp, openSockets, waitFor } from './helpers';
 
 @Injectable()
 class JoinRecorder {

@@ -1,28 +1,22 @@
-import { GOSSIP_DEFAULTS, Gossip, GossipOptions, Watcher, socketTransport } from '../../lib/engine';
+import {
+  GOSSIP_DEFAULTS,
+  Gossip,
+  GossipEvent,
+  GossipOptions,
+  Watcher,
+  eventWatcher,
+  socketTransport,
+} from '../../lib/engine';
 import type { TransportFactory } from '../../lib/engine';
 import { waitFor } from './wait';
 
 /** One event a watcher saw. */
-export interface SeenEvent {
-  type: 'join' | 'leave' | 'reachable' | 'unreachable' | 'upsert-key' | 'delete-key' | 'expired';
-  nodeId: string;
-  key?: string;
-  value?: string;
-}
+export type SeenEvent = GossipEvent;
 
 /** A watcher that records every event, in order. */
 export function recordingWatcher(): Watcher & { events: SeenEvent[] } {
   const events: SeenEvent[] = [];
-  return {
-    events,
-    onJoin: (nodeId) => events.push({ type: 'join', nodeId }),
-    onLeave: (nodeId) => events.push({ type: 'leave', nodeId }),
-    onReachable: (nodeId) => events.push({ type: 'reachable', nodeId }),
-    onUnreachable: (nodeId) => events.push({ type: 'unreachable', nodeId }),
-    onUpsertKey: (nodeId, key, value) => events.push({ type: 'upsert-key', nodeId, key, value }),
-    onDeleteKey: (nodeId, key) => events.push({ type: 'delete-key', nodeId, key }),
-    onExpired: (nodeId) => events.push({ type: 'expired', nodeId }),
-  };
+  return { events, ...eventWatcher((e) => events.push(e)) };
 }
 
 export interface TestNode {

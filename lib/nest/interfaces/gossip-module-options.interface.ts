@@ -1,16 +1,25 @@
 import type { Registry } from 'prom-client';
-import type { GossipOptions } from '../../engine';
+import type { FromEnvironment, GossipOptions, GossipTestHook } from '../../engine';
 
-/**
- * Options of `GossipModule.forRoot` / the value `forRootAsync` resolves to:
- * every engine option (`bindAddr` is required) plus how the module joins and leaves.
- */
-export interface GossipModuleOptions extends GossipOptions {
+/** How bootstrap treats the join: see `GossipModuleOwnOptions.joinOnBootstrap`. */
+export type GossipJoinOnBootstrap = 'wait' | 'background';
+
+/** How the module joins and leaves (the options the engine does not have). */
+export interface GossipModuleOwnOptions {
   /**
-   * Seeds (`host[:port]`, IPs or DNS names) joined on `onApplicationBootstrap`.
-   * Empty or absent: this node starts a cluster of its own and waits to be joined.
+   * Seeds (`host[:port]`, IPs or DNS names; port defaults to ours) joined on
+   * `onApplicationBootstrap`. Empty or absent: this node founds a cluster and
+   * waits to be joined. From the environment: `"a:7946,b:7946"`.
    */
   join?: string[];
+  /**
+   * `wait` (default, as `TypeOrmModule` waits for its database): bootstrap,
+   * and so `app.listen()`, waits until the node joined or `joinAttempts`
+   * failed. `background`: bootstrap returns at once and the node joins
+   * meanwhile; `GossipService.status` and the health indicator say
+   * `joining` until it has (use it as a startup or readiness probe).
+   */
+  joinOnBootstrap?: GossipJoinOnBootstrap;
   /** Join attempts made during bootstrap before giving up (or going to the background). Default 5. */
   joinAttempts?: number;
   /** Time one join attempt may take, in ms. Default 5000. */
@@ -28,6 +37,21 @@ export interface GossipModuleOptions extends GossipOptions {
   /** How long shutdown waits for peers to acknowledge the leave, in ms. Default 3000. */
   leaveTimeout?: number;
 }
+
+/**
+ * Options of `GossipModule.forRoot` / the value a `forRootAsync` factory
+ * returns: every engine option (`bindAddr` is required) plus how the module
+ * joins and leaves. Values may come straight from the environment: numbers
+ * as numeric strings (`interval: '100'`), lists as comma-separated strings
+ * (`join: 'a:7946,b:7946'`), booleans as `'true'`/`'false'`. The metrics
+ * registry is chosen with the module's `metrics` setting, not here.
+ */
+export type GossipModuleOptions = FromEnvironment<
+  Omit<GossipOptions, GossipTestHook | 'registry'> & GossipModuleOwnOptions
+>;
+
+/** The options after validation: converted, with the module's defaults filled in. */
+export type ResolvedGossipModuleOptions = GossipOptions & Required<GossipModuleOwnOptions>;
 
 /** Where to mount `GossipController`. */
 export interface GossipControllerOptions {
@@ -53,9 +77,10 @@ export interface GossipModuleExtras {
   /** Mount `GossipController` (`true` for path `gossip`). Default false. */
   controller?: boolean | GossipControllerOptions;
   /**
-   * `true` (default): metrics go to `options.registry` when given, else to
-   * prom-client's global `register`, which `@willsoto/nestjs-prometheus` serves
-   * on `/metrics`. `false`: a private registry (still at `GossipService.metrics`).
+   * The one place to choose the metrics registry. `true` (default):
+   * prom-client's global `register`, which `@willsoto/nestjs-prometheus`
+   * serves on `/metrics`. `{ registry }`: that registry. `false`: a private
+   * registry (still at `GossipService.metrics`).
    */
   metrics?: boolean | GossipMetricsOptions;
 }

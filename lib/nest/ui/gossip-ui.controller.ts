@@ -13,7 +13,7 @@ import { Observable, Subject, takeUntil } from 'rxjs';
 import { GOSSIP_DEFAULTS } from '../../engine';
 import { DEFAULT_CONTROLLER_PATH, GOSSIP_RESOLVED_OPTIONS } from '../constants';
 import { GossipService } from '../gossip.service';
-import type { GossipModuleOptions } from '../interfaces';
+import type { ResolvedGossipModuleOptions } from '../interfaces';
 import { ClusterActivity } from './cluster-activity';
 import { clusterFeed } from './cluster-feed';
 import { CLUSTER_PAGE_CSP, CLUSTER_PAGE_HTML } from './cluster-page';
@@ -32,7 +32,7 @@ export class GossipUiController implements OnModuleInit, OnModuleDestroy {
 
   constructor(
     private readonly gossip: GossipService,
-    @Inject(GOSSIP_RESOLVED_OPTIONS) options: GossipModuleOptions,
+    @Inject(GOSSIP_RESOLVED_OPTIONS) options: ResolvedGossipModuleOptions,
   ) {
     this.activity = new ClusterActivity(gossip, {
       metricsPrefix: options.metricsPrefix ?? GOSSIP_DEFAULTS.metricsPrefix,

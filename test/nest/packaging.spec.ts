@@ -1,0 +1,282 @@
+import { execFile } from 'node:child_process';
+import {
+  cpSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+
+/**
+ * What a user installs: the tarball `npm pack` makes, compiled against by a
+ * tiny Nest app under every `moduleResolution` a Nest app uses, and the
+ * engine loaded in a project that has no @nestjs package at all.
+ */
+const run = promisify(execFile);
+const root = join(__dirname, '../..');
+const tsc = join(root, 'node_modules/typescript/bin/tsc');
+
+/** A Nest app as `nest new` would hold it, using the four entry points and env-typed options. */
+const NEST_APP = `
+import 'reflect-metadata';
+import { Injectable, Module } from '@nestjs/common';
+import { GossipModule, GossipService, OnGossipEvent, type GossipEventOf } from 'nestjs-gossip';
+import { GossipHealthIndicator } from 'nestjs-gossip/health';
+import { Gossip, type GossipOptions } from 'nestjs-gossip/engine';
+import { provideGossipClients, type GossipClientsOptions } from 'nestjs-gossip/microservices';
+
+@Injectable()
+export class Registry {
+  constructor(readonly gossip: GossipService, readonly health: GossipHealthIndicator) {}
+
+  @OnGossipEvent('upsert-key', { key: 'http' })
+  onAddress(event: GossipEventOf<'upsert-key'>): void {
+    console.log(event.nodeId, event.value, this.gossip.members().length);
+  }
+
+  // @ts-expect-error a join handler cannot take an upsert-key event
+  @OnGossipEvent('join')
+  wrong(event: GossipEventOf<'upsert-key'>): void {
+    console.log(event.key);
+  }
+}
+
+@Module({
+  imports: [
+    GossipModule.forRootAsync({
+      useFactory: () => ({
+        bindAddr: process.env.GOSSIP_BIND ?? ':7946',
+        join: process.env.GOSSIP_SEEDS ?? '',
+        interval: process.env.GOSSIP_INTERVAL ?? '100',
+        maxNodes: process.env.GOSSIP_MAX_NODES ?? 500,
+        joinOnBootstrap: 'background' as const,
+      }),
+    }),
+  ],
+  providers: [Registry, GossipHealthIndicator, ...provideGossipClients({ addressKey: 'rpc' })],
+})
+export class AppModule {}
+
+export const clientsOptions: GossipClientsOptions = { timeout: 1000 };
+
+export const engineOptions: GossipOptions = { bindAddr: ':0' };
+export const create: typeof Gossip.create = Gossip.create;
+`;
+
+/** The engine alone: no @nestjs, rxjs or class-validator installed. */
+const ENGINE_APP = `
+import { Gossip, eventWatcher, type GossipEvent } from 'nestjs-gossip/engine';
+
+export async function main(): Promise<void> {
+  const seen: GossipEvent[] = [];
+  const gossip = await Gossip.create({ bindAddr: '127.0.0.1:0', watcher: eventWatcher((e) => seen.push(e)) });
+  console.log(gossip.status, seen.length);
+  await gossip.close();
+}
+`;
+
+const BASE = {
+  strict: true,
+  noEmit: true,
+  target: 'ES2022',
+  experimentalDecorators: true,
+  emitDecoratorMetadata: true,
+  skipLibCheck: true,
+  types: ['node'],
+};
+
+/** The settings Nest apps use: `nest new` (node10), Node's own modes, and bundlers. */
+const SETTINGS: Record<string, { type?: 'module'; compilerOptions: object }> = {
+  node10: {
+    compilerOptions: { module: 'commonjs', moduleResolution: 'node10', ignoreDeprecations: '6.0' },
+  },
+  node16: { compilerOptions: { module: 'node16', moduleResolution: 'node16' } },
+  nodenext: { compilerOptions: { module: 'nodenext', moduleResolution: 'nodenext' } },
+  'nodenext-esm': {
+    type: 'module',
+    compilerOptions: { module: 'nodenext', moduleResolution: 'nodenext' },
+  },
+  bundler: { compilerOptions: { module: 'esnext', moduleResolution: 'bundler' } },
+};
+
+function link(project: string, names: string[]): void {
+  for (const name of names) {
+    const target = join(project, 'node_modules', name);
+    mkdirSync(join(target, '..'), { recursive: true });
+    symlinkSync(join(root, 'node_modules', name), target, 'dir');
+  }
+}
+
+/** What `npm install <tarball>` puts in node_modules (the tarball holds one folder, `package/`). */
+async function install(tarball: string, project: string): Promise<void> {
+  mkdirSync(join(project, 'node_modules'), { recursive: true });
+  const unpack = join(project, 'unpack');
+  mkdirSync(unpack);
+  await run('tar', ['-xzf', tarball, '-C', unpack]);
+  renameSync(join(unpack, 'package'), join(project, 'node_modules/nestjs-gossip'));
+}
+
+async function typecheck(dir: string): Promise<{ ok: boolean; output: string }> {
+  try {
+    await run(process.execPath, [tsc, '-p', dir], { cwd: dir });
+    return { ok: true, output: '' };
+  } catch (err) {
+    const e = err as { stdout?: string; stderr?: string; message: string };
+    return { ok: false, output: `${e.stdout ?? ''}${e.stderr ?? ''}` || e.message };
+  }
+}
+
+describe('the packed tarball', () => {
+  let work: string;
+  let tarball: string;
+  let files: string[];
+
+  beforeAll(async () => {
+    work = mkdtempSync(join(tmpdir(), 'gossip-pack-'));
+    const pkg = join(work, 'pkg');
+    mkdirSync(pkg);
+    for (const file of ['package.json', 'README.md', 'LICENSE']) {
+      cpSync(join(root, file), join(pkg, file));
+    }
+    // Build from the sources into the copy, so the test never packs a stale dist.
+    await run(process.execPath, [
+      tsc,
+      '-p',
+      join(root, 'tsconfig.build.json'),
+      '--outDir',
+      join(pkg, 'dist'),
+    ]);
+    const { stdout } = await run(
+      'npm',
+      ['pack', pkg, '--json', '--ignore-scripts', '--pack-destination', work],
+      {
+        cwd: work,
+      },
+    );
+    const [packed] = JSON.parse(stdout) as Array<{
+      filename: string;
+      files: Array<{ path: string }>;
+    }>;
+    tarball = join(work, packed.filename);
+    files = packed.files.map((f) => f.path);
+  }, 120_000);
+
+  afterAll(() => {
+    if (work) rmSync(work, { recursive: true, force: true });
+  });
+
+  it('ships the licence, the four entry points, no source maps and no simulator', () => {
+    expect(files).toEqual(
+      expect.arrayContaining([
+        'LICENSE',
+        'README.md',
+        'package.json',
+        'dist/index.js',
+        'dist/index.d.ts',
+        'dist/engine/index.d.ts',
+        'dist/health/index.d.ts',
+        'dist/nest/microservices/index.d.ts',
+      ]),
+    );
+    expect(files.filter((f) => f.endsWith('.map'))).toEqual([]);
+    expect(files.filter((f) => f.startsWith('dist/sim/'))).toEqual([]);
+  });
+
+  it('type-checks a Nest app under node10, node16, nodenext (CJS and ESM) and bundler', async () => {
+    const results = await Promise.all(
+      Object.entries(SETTINGS).map(async ([name, setting]) => {
+        const dir = join(work, `app-${name}`);
+        mkdirSync(join(dir, 'src'), { recursive: true });
+        await install(tarball, dir);
+        link(dir, [
+          '@nestjs/common',
+          '@nestjs/core',
+          '@nestjs/terminus',
+          '@nestjs/microservices',
+          'reflect-metadata',
+          'rxjs',
+          'prom-client',
+          '@types/node',
+        ]);
+        writeFileSync(join(dir, 'src/app.ts'), NEST_APP);
+        writeFileSync(
+          join(dir, 'package.json'),
+          JSON.stringify({ name: `app-${name}`, private: true, type: setting.type ?? 'commonjs' }),
+        );
+        writeFileSync(
+          join(dir, 'tsconfig.json'),
+          JSON.stringify({
+            compilerOptions: { ...BASE, ...setting.compilerOptions },
+            include: ['src'],
+          }),
+        );
+        return { name, ...(await typecheck(dir)) };
+      }),
+    );
+    for (const result of results) {
+      expect(`${result.name}: ${result.ok ? 'ok' : result.output}`).toBe(`${result.name}: ok`);
+    }
+
+    // At run time the main entry loads Nest but never the optional peers (terminus, prometheus)
+    // nor our microservices entry (@nestjs/core itself loads @nestjs/microservices when installed).
+    const dir = join(work, 'app-node10');
+    link(dir, ['@msgpack/msgpack', 'class-validator', 'class-transformer']);
+    const { stdout } = await run(
+      process.execPath,
+      [
+        '-e',
+        `require('reflect-metadata');
+         const { GossipModule } = require('nestjs-gossip');
+         const optional = Object.keys(require.cache).filter((k) => /terminus|nestjs-prometheus|nestjs-gossip\\/dist\\/nest\\/microservices/.test(k));
+         console.log(typeof GossipModule.forRoot, optional.length);`,
+      ],
+      { cwd: dir },
+    );
+    expect(stdout.trim()).toBe('function 0');
+  }, 60_000);
+
+  it('runs and type-checks the engine in a project without any @nestjs package', async () => {
+    const dir = join(work, 'engine-only');
+    mkdirSync(join(dir, 'src'), { recursive: true });
+    await install(tarball, dir);
+    link(dir, ['@msgpack/msgpack', 'prom-client', '@types/node']);
+    writeFileSync(join(dir, 'src/main.ts'), ENGINE_APP);
+    writeFileSync(
+      join(dir, 'package.json'),
+      JSON.stringify({ name: 'engine-only', private: true }),
+    );
+    writeFileSync(
+      join(dir, 'tsconfig.json'),
+      JSON.stringify({
+        compilerOptions: { ...BASE, ...SETTINGS.node10.compilerOptions },
+        include: ['src'],
+      }),
+    );
+    expect(await typecheck(dir)).toEqual({ ok: true, output: '' });
+
+    const script = `
+      const { Gossip, eventWatcher } = require('nestjs-gossip/engine');
+      Gossip.create({ bindAddr: '127.0.0.1:0', watcher: eventWatcher(() => {}) })
+        .then(async (g) => { console.log(g.status, g.localNode().addr); await g.close(); })
+        .then(() => import('nestjs-gossip/engine'))
+        .then((m) => console.log('esm', typeof m.Gossip.create));`;
+    const { stdout } = await run(process.execPath, ['-e', script], { cwd: dir });
+    expect(stdout).toMatch(/^joining 127\.0\.0\.1:\d+\nesm function\n$/);
+    // The main entry is the Nest module: without @nestjs it cannot load, hence the subpath.
+    await expect(
+      run(process.execPath, ['-e', "require('nestjs-gossip')"], { cwd: dir }),
+    ).rejects.toThrow(/Cannot find module '@nestjs\/common'/);
+    expect(
+      JSON.parse(readFileSync(join(dir, 'node_modules/nestjs-gossip/package.json'), 'utf8'))
+        .engines,
+    ).toEqual({
+      node: '>=20.19',
+    });
+  }, 30_000);
+});
