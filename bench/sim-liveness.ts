@@ -232,6 +232,7 @@ interface CrashRow {
   droppedMaxMs: number;
   backToLive: number;
   falseUnreachable: number;
+  loneAccusations: number;
   packetsPerNodeSecond: number;
   bytesPerNodeSecond: number;
   streamBytesPerNodeSecond: number;
@@ -250,7 +251,7 @@ async function crashCurve(): Promise<void> {
     `\n1. Crash detection vs N: interval ${INTERVAL} ms, ${values.crash} crashed after ${warmup / 1000} s of loss, nodeExpiry ${expiry / 1000} s`,
   );
   console.log(
-    'nodes  loss seed | median  all:med  all:max undet | dropped-max | back-live false | dgram/s  B/s  streamB/s  maxnodeB/s | wall start/total (s)',
+    'nodes  loss seed | median  all:med  all:max undet | dropped-max | back-live false accus | dgram/s  B/s  streamB/s  maxnodeB/s | wall start/total (s)',
   );
   for (const nodes of sizes) {
     for (const loss of [0, 0.1]) {
@@ -266,7 +267,11 @@ async function crashCurve(): Promise<void> {
         const wallStart = (Date.now() - wall) / 1000;
         sim.faults({ loss });
         const alarms = watchFalseAlarms(sim);
-        await sim.runFor(warmup);
+        const accusations = accusationSampler(sim);
+        for (let r = 0; r < warmup / INTERVAL; r++) {
+          await sim.runRounds(1);
+          accusations.sample();
+        }
         const end = sim.round;
         // Steady state: the last 10 s before the crash.
         const traffic = trafficPerNodePerSecond(sim, all, end - 10_000 / INTERVAL, end);
@@ -293,6 +298,7 @@ async function crashCurve(): Promise<void> {
           droppedMaxMs: Math.max(...d.allDropped),
           backToLive: d.backToLive.length,
           falseUnreachable: alarms.events.length,
+          loneAccusations: accusations.count,
           packetsPerNodeSecond: traffic.packets,
           bytesPerNodeSecond: traffic.bytes,
           streamBytesPerNodeSecond: traffic.streamBytes,
@@ -316,6 +322,7 @@ async function crashCurve(): Promise<void> {
             '|',
             String(row.backToLive).padStart(9),
             String(row.falseUnreachable).padStart(5),
+            String(row.loneAccusations).padStart(5),
             '|',
             row.packetsPerNodeSecond.toFixed(1).padStart(7),
             row.bytesPerNodeSecond.toFixed(0).padStart(5),
@@ -348,6 +355,7 @@ function writeCrash(rows: CrashRow[]): void {
       'all_dropped_max_ms',
       'victim_seen_live_again',
       'false_unreachable_before_crash',
+      'lone_accusations_before_crash',
       'datagrams_per_node_s',
       'datagram_bytes_per_node_s',
       'stream_bytes_per_node_s',
@@ -368,6 +376,7 @@ function writeCrash(rows: CrashRow[]): void {
       ms(r.droppedMaxMs),
       r.backToLive,
       r.falseUnreachable,
+      r.loneAccusations,
       r.packetsPerNodeSecond.toFixed(2),
       r.bytesPerNodeSecond.toFixed(0),
       r.streamBytesPerNodeSecond.toFixed(0),
