@@ -16,6 +16,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { runExperiment } from '../lib/sim';
+import { plot } from './plot';
 
 const { values } = parseArgs({
   options: {
@@ -175,64 +176,6 @@ function writePlots(rows: Row[], sizes: number[]): void {
 /** Rounds push-pull gossip needs to reach N nodes: log3(N) + O(ln ln N). */
 function pushPullBound(n: number): number {
   return Math.log(n) / Math.log(3) + Math.log(Math.max(Math.log(n), 1));
-}
-
-interface Series {
-  name: string;
-  color: string;
-  dashed?: boolean;
-  points: { x: number; y: number }[];
-}
-
-/** A line chart with a logarithmic x axis (N) and a linear y axis. */
-function plot(title: string, yLabel: string, series: Series[]): string {
-  const [w, h, left, right, top, bottom] = [760, 420, 70, 250, 40, 50];
-  const xs = series.flatMap((s) => s.points.map((p) => p.x));
-  const ys = series.flatMap((s) => s.points.map((p) => p.y)).filter(Number.isFinite);
-  const [x0, x1] = [Math.log10(Math.min(...xs)), Math.log10(Math.max(...xs))];
-  const yMax = niceCeil(Math.max(...ys, 1));
-  const px = (x: number) =>
-    left + ((Math.log10(x) - x0) / Math.max(x1 - x0, 1e-9)) * (w - left - right);
-  const py = (y: number) => h - bottom - (y / yMax) * (h - top - bottom);
-  const out: string[] = [
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${w}" height="${h}" font-family="sans-serif" font-size="12">`,
-    `<rect width="${w}" height="${h}" fill="white"/>`,
-    `<text x="${left}" y="22" font-size="14">${title}</text>`,
-    `<line x1="${left}" y1="${h - bottom}" x2="${w - right}" y2="${h - bottom}" stroke="black"/>`,
-    `<line x1="${left}" y1="${top}" x2="${left}" y2="${h - bottom}" stroke="black"/>`,
-    `<text x="${(left + w - right) / 2}" y="${h - 12}" text-anchor="middle">nodes (N, log scale)</text>`,
-    `<text x="16" y="${(top + h - bottom) / 2}" transform="rotate(-90 16 ${(top + h - bottom) / 2})" text-anchor="middle">${yLabel}</text>`,
-  ];
-  for (const x of [...new Set(xs)]) {
-    out.push(`<text x="${px(x)}" y="${h - bottom + 16}" text-anchor="middle">${x}</text>`);
-  }
-  for (let i = 0; i <= 5; i++) {
-    const y = (yMax * i) / 5;
-    out.push(`<line x1="${left}" y1="${py(y)}" x2="${w - right}" y2="${py(y)}" stroke="#eee"/>`);
-    out.push(`<text x="${left - 6}" y="${py(y) + 4}" text-anchor="end">${+y.toFixed(1)}</text>`);
-  }
-  series.forEach((s, i) => {
-    const pts = s.points.filter((p) => Number.isFinite(p.y));
-    const dash = s.dashed ? ' stroke-dasharray="6 4"' : '';
-    out.push(
-      `<polyline fill="none" stroke="${s.color}" stroke-width="2"${dash} points="${pts.map((p) => `${px(p.x).toFixed(1)},${py(p.y).toFixed(1)}`).join(' ')}"/>`,
-    );
-    for (const p of s.dashed ? [] : pts)
-      out.push(`<circle cx="${px(p.x)}" cy="${py(p.y)}" r="3" fill="${s.color}"/>`);
-    const ly = top + 10 + i * 20;
-    out.push(
-      `<line x1="${w - right + 15}" y1="${ly}" x2="${w - right + 40}" y2="${ly}" stroke="${s.color}" stroke-width="2"${dash}/>`,
-    );
-    out.push(`<text x="${w - right + 45}" y="${ly + 4}">${s.name}</text>`);
-  });
-  out.push('</svg>');
-  return out.join('\n') + '\n';
-}
-
-function niceCeil(v: number): number {
-  const p = 10 ** Math.floor(Math.log10(v));
-  for (const m of [1, 2, 2.5, 5, 10]) if (m * p >= v) return m * p;
-  return 10 * p;
 }
 
 main().catch((err) => {
