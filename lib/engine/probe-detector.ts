@@ -83,6 +83,8 @@ export class ProbeDetector {
   private readonly recent: number[] = [];
   private awaiting = false;
   private missRun = 0;
+  /** The misses to suspect and to be certain, fixed for the current run. */
+  private bar: { suspect: number; certain: number } | undefined;
   private readonly link: MissRate;
 
   /** `node`: this observer's estimate over all its links, shared by its detectors. */
@@ -102,7 +104,11 @@ export class ProbeDetector {
   tick(onTime: boolean): void {
     if (!this.awaiting) return;
     this.awaiting = false;
-    if (onTime) this.missRun++;
+    if (!onTime) return;
+    // The bar is fixed when a run begins: what other links teach us meanwhile
+    // must not take back a suspicion this run already earned.
+    if (this.missRun === 0) this.bar = this.bars();
+    this.missRun++;
   }
 
   /**
@@ -111,7 +117,9 @@ export class ProbeDetector {
    * for its life before its own pings had a chance. The first ack ends it.
    */
   presumeSilent(): void {
-    this.missRun = Math.max(this.missRun, this.missesToSuspect());
+    const bar = this.bar ?? this.bars();
+    this.bar = bar;
+    this.missRun = Math.max(this.missRun, bar.suspect);
   }
 
   /** A ping with sequence number `seq` was sent. */
@@ -132,12 +140,13 @@ export class ProbeDetector {
     this.learn(0);
     this.awaiting = false;
     this.missRun = 0;
+    this.bar = undefined;
     return true;
   }
 
   /** True when the current run of misses is too long for a live subject: enough to accuse it. */
   get suspects(): boolean {
-    return this.missRun >= this.missesToSuspect();
+    return this.missRun > 0 && this.missRun >= (this.bar ?? this.bars()).suspect;
   }
 
   /**
@@ -145,7 +154,19 @@ export class ProbeDetector {
    * observer to agree, this observer is as sure as two agreeing ones.
    */
   get certain(): boolean {
-    return this.missRun >= this.missesToSuspect(2 * this.tuning.level);
+    return this.missRun > 0 && this.missRun >= (this.bar ?? this.bars()).certain;
+  }
+
+  /** The misses that make this run certain (for the isolation rule in prober.ts). */
+  get certainBar(): number {
+    return (this.bar ?? this.bars()).certain;
+  }
+
+  private bars(): { suspect: number; certain: number } {
+    return {
+      suspect: this.missesToSuspect(),
+      certain: this.missesToSuspect(2 * this.tuning.level),
+    };
   }
 
   get misses(): number {

@@ -21,6 +21,17 @@ const PING_MEMORY_TICKS = 8;
 /** Ticks a detector is kept after its subject left our watch: the ring moves back and forth during churn. */
 const DETECTOR_MEMORY_TICKS = 100;
 
+/** What we keep per watched link. */
+interface Link {
+  detector: ProbeDetector;
+  lastWatched: number;
+  /** Whether we held the subject alive when we last pinged it. */
+  alive: boolean;
+  /** The tick the current run of misses began, and the tick of the last miss. */
+  runStart: number;
+  lastMiss: number;
+}
+
 /** The 16-bit tag of a node id, carried in pings (enough to tell a new process on an old address). */
 export function idTag(id: string): number {
   return hash64(id).lo & 0xffff;
@@ -35,7 +46,7 @@ export function idTag(id: string): number {
  */
 export class Prober {
   /** Every detector we keep, watched now or lately, and the tick each was last watched. */
-  private readonly detectors = new Map<string, { detector: ProbeDetector; lastWatched: number }>();
+  private readonly detectors = new Map<string, Link>();
   private readonly watchedNow = new Map<string, ProbeDetector>();
   private readonly outstanding = new Map<number, { id: string; addr: string; tick: number }>();
   private readonly nodeRate: MissRate;
@@ -71,17 +82,29 @@ export class Prober {
     for (const s of subjects) {
       let kept = this.detectors.get(s.id);
       if (!kept) {
-        kept = { detector: new ProbeDetector(this.tuning, this.nodeRate), lastWatched: 0 };
+        kept = {
+          detector: new ProbeDetector(this.tuning, this.nodeRate),
+          lastWatched: 0,
+          alive: true,
+          runStart: 0,
+          lastMiss: -Infinity,
+        };
         if (s.alive === false) kept.detector.presumeSilent();
         this.detectors.set(s.id, kept);
       }
       kept.lastWatched = this.tickCount;
+      kept.alive = s.alive !== false;
       const detector = kept.detector;
       this.watchedNow.set(s.id, detector);
       // Between regular ticks, only a subject already missing pings is pinged
       // again: a crash is confirmed at the round rate, a quiet cluster pays the slower one.
       if (!regular && detector.misses === 0) continue;
+      const before = detector.misses;
       detector.tick(onTime);
+      if (detector.misses > before) {
+        kept.lastMiss = this.tickCount;
+        if (before === 0) kept.runStart = this.tickCount;
+      }
       pings.push(this.ping(s, detector));
     }
     // A subject the ring took from us keeps its evidence for a while, in case it comes back.
@@ -108,7 +131,20 @@ export class Prober {
 
   /** True when the silence of `id` passed the whole threshold: this node alone is sure. */
   certain(id: string): boolean {
-    return this.watchedNow.get(id)?.certain ?? false;
+    const link = this.detectors.get(id);
+    if (!link || !this.watchedNow.has(id) || !link.detector.certain) return false;
+    // Local health: if another node we hold alive also missed pings since
+    // this run began, the trouble may be our own network (loss that just
+    // started everywhere): leave the verdict to the quorum. Unless every such
+    // link has gone silent for good: then we are cut off, and alone we judge.
+    const others: Link[] = [];
+    for (const [other, kept] of this.detectors)
+      if (other !== id && kept.alive && this.watchedNow.has(other)) others.push(kept);
+    if (others.every((o) => o.lastMiss < link.runStart)) return true;
+    return (
+      others.every((o) => o.detector.misses >= o.detector.certainBar) &&
+      link.detector.misses >= 2 * link.detector.certainBar
+    );
   }
 
   /** The node is gone from our state (expired, or a new incarnation): its evidence with it. */
