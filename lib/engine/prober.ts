@@ -137,14 +137,22 @@ export class Prober {
     // this run began, the trouble may be our own network (loss that just
     // started everywhere): leave the verdict to the quorum. Unless every such
     // link has gone silent for good: then we are cut off, and alone we judge.
+    const others = this.otherLiveLinks(id);
+    if (others.every((o) => o.lastMiss < link.runStart)) return true;
+    return this.cutOff(others) && link.detector.misses >= 2 * link.detector.certainBar;
+  }
+
+  /** The links to the other nodes we watch and hold alive. */
+  private otherLiveLinks(id: string): Link[] {
     const others: Link[] = [];
     for (const [other, kept] of this.detectors)
       if (other !== id && kept.alive && this.watchedNow.has(other)) others.push(kept);
-    if (others.every((o) => o.lastMiss < link.runStart)) return true;
-    return (
-      others.every((o) => o.detector.misses >= o.detector.certainBar) &&
-      link.detector.misses >= 2 * link.detector.certainBar
-    );
+    return others;
+  }
+
+  /** Every other live link is deep in silence too: we are the one cut off. */
+  private cutOff(others: Link[]): boolean {
+    return others.length > 0 && others.every((o) => o.detector.misses >= o.detector.certainBar);
   }
 
   /** The node is gone from our state (expired, or a new incarnation): its evidence with it. */
