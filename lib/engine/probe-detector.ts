@@ -83,7 +83,7 @@ export class ProbeDetector {
   private readonly recent: number[] = [];
   private awaiting = false;
   private missRun = 0;
-  /** The misses to suspect and to be certain, fixed for the current run. */
+  /** The misses to suspect and to be certain, fixed once the current run earned a suspicion. */
   private bar: { suspect: number; certain: number } | undefined;
   private readonly link: MissRate;
 
@@ -105,10 +105,14 @@ export class ProbeDetector {
     if (!this.awaiting) return;
     this.awaiting = false;
     if (!onTime) return;
-    // The bar is fixed when a run begins: what other links teach us meanwhile
-    // must not take back a suspicion this run already earned.
-    if (this.missRun === 0) this.bar = this.bars();
     this.missRun++;
+    // Until the run earns a suspicion, what other links teach us may still
+    // raise its bar (loss starting everywhere); from then on the bar is
+    // fixed, so a suspicion is never taken back while the node stays silent.
+    if (!this.bar) {
+      const bars = this.bars();
+      if (this.missRun >= bars.suspect) this.bar = bars;
+    }
   }
 
   /**
