@@ -41,7 +41,7 @@ export interface GossipOptions {
   maxPacketSize?: number;
   /** How long a left or unreachable node is kept before it is dropped, ms. Default 60000. */
   nodeExpiry?: number;
-  /** Phi accrual threshold above which a node is unreachable. Default 8. */
+  /** -log10 of the chance a live node is called unreachable: two observers accuse at half of it each, one alone needs all of it (see docs/protocol.md). Default 8. */
   phiThreshold?: number;
   /** How long a tombstone is kept before garbage collection, ms. Default 60000. */
   tombstoneGracePeriod?: number;
