@@ -23,30 +23,44 @@ export class ChangingDns {
   ) {}
 
   static async start(): Promise<ChangingDns> {
-    const dir = mkdtempSync(join(tmpdir(), 'gossip-dns-'));
-    const port = 20000 + Math.floor(Math.random() * 20000);
-    writeFileSync(join(dir, 'hosts'), `127.0.0.1 ${SENTINEL}\n`);
-    const child = spawn(
-      'dnsmasq',
-      [
-        '--keep-in-foreground',
-        `--port=${port}`,
-        '--listen-address=127.0.0.1',
-        '--bind-interfaces',
-        '--no-resolv',
-        '--no-hosts',
-        `--addn-hosts=${join(dir, 'hosts')}`,
-        '--local-ttl=0',
-        '--no-poll',
-        '--conf-file=/dev/null',
-        '--pid-file=',
-        '--user=root',
-      ],
-      { stdio: ['ignore', 'ignore', 'pipe'] },
-    );
-    const dns = new ChangingDns(child, dir, port);
-    await dns.until((ips) => ips.includes('127.0.0.1'), SENTINEL);
-    return dns;
+    // A random port can be taken, or a start can stall on a busy machine: try a few.
+    const problems: string[] = [];
+    for (let attempt = 1; attempt <= 3; attempt++) {
+      const dir = mkdtempSync(join(tmpdir(), 'gossip-dns-'));
+      const port = 20000 + Math.floor(Math.random() * 20000);
+      writeFileSync(join(dir, 'hosts'), `127.0.0.1 ${SENTINEL}\n`);
+      const child = spawn(
+        'dnsmasq',
+        [
+          '--keep-in-foreground',
+          `--port=${port}`,
+          '--listen-address=127.0.0.1',
+          '--bind-interfaces',
+          '--no-resolv',
+          '--no-hosts',
+          `--addn-hosts=${join(dir, 'hosts')}`,
+          '--local-ttl=0',
+          '--no-poll',
+          '--conf-file=/dev/null',
+          '--pid-file=',
+          '--user=root',
+        ],
+        { stdio: ['ignore', 'ignore', 'pipe'] },
+      );
+      let stderr = '';
+      child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+      const dns = new ChangingDns(child, dir, port);
+      try {
+        await dns.until((ips) => ips.includes('127.0.0.1'), SENTINEL);
+        return dns;
+      } catch (err) {
+        dns.stop();
+        problems.push(
+          `port ${port}: ${(err as Error).message}${stderr ? ` (${stderr.trim()})` : ''}`,
+        );
+      }
+    }
+    throw new Error(`dnsmasq would not start: ${problems.join('; ')}`);
   }
 
   /** A resolver asking only this server, for `GossipOptions.resolver`. */
