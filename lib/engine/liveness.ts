@@ -164,7 +164,14 @@ export class Liveness {
       const record = this.state.records.get(id);
       if (!record) continue;
       watched.push(record);
-      targets.push({ id, addr: record.addr, alive: record.vitals.status === 'alive' });
+      const status = record.vitals.status;
+      // Not pending ones: a joiner's new subjects are mostly that, and they answer within a round.
+      targets.push({
+        id,
+        addr: record.addr,
+        alive: status === 'alive',
+        convicted: status === 'unreachable',
+      });
     }
     const pings = this.prober.tick(onTime, targets, regular ? this.unproven() : [], regular);
     this.toProve.length = 0;

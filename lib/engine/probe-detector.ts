@@ -116,7 +116,7 @@ export class ProbeDetector {
   }
 
   /**
-   * Starts a new link to a subject we do not hold alive as already
+   * Starts a new link to a subject we hold unreachable as already
    * suspecting it: an observer new to a dead node must not count as a vote
    * for its life before its own pings had a chance. The first ack ends it.
    */

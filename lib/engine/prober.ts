@@ -5,8 +5,10 @@ import { MissRate, ProbeDetector, ProbeTuning } from './probe-detector';
 export interface ProbeTarget {
   id: string;
   addr: string;
-  /** Held alive by us now (a new detector for a node we do not hold alive starts suspecting it). */
+  /** Held alive by us now (only links to live nodes count for local health). */
   alive?: boolean;
+  /** Held unreachable by us now: a new detector for it starts suspecting it. */
+  convicted?: boolean;
 }
 
 /** A ping to send: `target` is the 16-bit tag of the id the pinged node must have to answer. */
@@ -89,7 +91,7 @@ export class Prober {
           runStart: 0,
           lastMiss: -Infinity,
         };
-        if (s.alive === false) kept.detector.presumeSilent();
+        if (s.convicted) kept.detector.presumeSilent();
         this.detectors.set(s.id, kept);
       }
       kept.lastWatched = this.tickCount;
