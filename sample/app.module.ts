@@ -2,7 +2,7 @@ import { type DynamicModule, Module } from '@nestjs/common';
 import { TerminusModule } from '@nestjs/terminus';
 import { Registry } from 'prom-client';
 import { GossipModule } from '../lib';
-import { GossipHealthIndicator } from '../lib/health';
+import { GossipHealthIndicator } from '../lib/nest/health';
 import { provideGossipClients } from '../lib/nest/microservices';
 import { ForwardingController } from './forwarding.controller';
 import { HealthController } from './health.controller';

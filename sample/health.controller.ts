@@ -1,6 +1,6 @@
 import { Controller, Get } from '@nestjs/common';
 import { HealthCheck, HealthCheckService } from '@nestjs/terminus';
-import { GossipHealthIndicator } from '../lib/health';
+import { GossipHealthIndicator } from '../lib/nest/health';
 
 /** `GET /health`: 200 once the node has joined, 503 while joining or after it left (a readiness probe). */
 @Controller('health')

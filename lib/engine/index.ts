@@ -1,22 +1,22 @@
 export { Gossip } from './gossip';
 export type { GossipNodeStatus } from './gossip';
-export type { GossipOptions } from './options';
-export { DEFAULTS as GOSSIP_DEFAULTS, resolveOptions } from './options';
-export type { Entry, NodeMetadata, NodeState, Watcher, GossipLogger } from './types';
-export { GossipConfigError, GossipJoinError, PeerError } from './errors';
-export type { PeerErrorReason } from './errors';
-export type { RejectReason } from './reject-reason';
-export { REJECT_REASONS } from './reject-reason';
-export { GossipMetrics, LOCAL_LABEL } from './metrics';
-export type { Clock, Timer } from './clock';
-export { systemClock } from './clock';
-export type { Transport, TransportFactory, TransportHandler } from './transport';
-export { socketTransport } from './socket-transport';
-export type { Resolver } from './resolver';
-export { systemResolver } from './resolver';
-export type { UpsertOptions } from './entry-ttl';
-export { MAX_TTL } from './entry-ttl';
-export type { ClusterView, MemberFilter, HolderMap, PrefixHolderMap } from './discovery';
+export type { GossipOptions } from './config/options';
+export { DEFAULTS as GOSSIP_DEFAULTS, resolveOptions } from './config/options';
+export type { Entry, NodeMetadata, NodeState, Watcher, GossipLogger } from './vocabulary/types';
+export { GossipConfigError, GossipJoinError, PeerError } from './vocabulary/errors';
+export type { PeerErrorReason } from './vocabulary/errors';
+export type { RejectReason } from './vocabulary/reject-reason';
+export { REJECT_REASONS } from './vocabulary/reject-reason';
+export { GossipMetrics, LOCAL_LABEL } from './io/metrics';
+export type { Clock, Timer } from './vocabulary/clock';
+export { systemClock } from './io/system-clock';
+export type { Transport, TransportFactory, TransportHandler } from './vocabulary/transport';
+export { socketTransport } from './io/socket-transport';
+export type { Resolver } from './io/resolver';
+export { systemResolver } from './io/resolver';
+export type { UpsertOptions } from './state/entry-ttl';
+export { MAX_TTL } from './state/entry-ttl';
+export type { ClusterView, MemberFilter, HolderMap, PrefixHolderMap } from './discovery/discovery';
 export {
   holdersOf,
   holdersOfPrefix,
@@ -25,11 +25,11 @@ export {
   ownerOf,
   ownersOf,
   sameHolders,
-} from './discovery';
-export type { OwnerChange } from './ownership';
-export { owner, owners, ownerChanges, rendezvousScore } from './ownership';
-export { StreamBudget, inboundStreamBudget } from './stream-budget';
-export type { StreamReservation, BudgetRefusal } from './stream-budget';
+} from './discovery/discovery';
+export type { OwnerChange } from './discovery/ownership';
+export { owner, owners, ownerChanges, rendezvousScore } from './discovery/ownership';
+export { StreamBudget, inboundStreamBudget } from './io/stream-budget';
+export type { StreamReservation, BudgetRefusal } from './io/stream-budget';
 export type {
   GossipEvent,
   GossipEventType,
@@ -41,10 +41,10 @@ export type {
   GossipUpsertKeyEvent,
   GossipDeleteKeyEvent,
   GossipExpiredEvent,
-} from './events';
-export { GOSSIP_EVENT_TYPES, eventWatcher, notifyWatcher } from './events';
-export type { GossipTestHook } from './options';
-export { GOSSIP_OPTION_RULES, checkOption } from './options';
+} from './vocabulary/events';
+export { GOSSIP_EVENT_TYPES, eventWatcher, notifyWatcher } from './vocabulary/events';
+export type { GossipTestHook } from './config/options';
+export { GOSSIP_OPTION_RULES, checkOption } from './config/options';
 export type {
   FromEnvironment,
   NumberLike,
@@ -52,5 +52,5 @@ export type {
   BooleanLike,
   OptionRule,
   OptionProblem,
-} from './option-rules';
-export { GossipBindError, bindError, explainJoinError, joinHint } from './errors';
+} from './config/option-rules';
+export { GossipBindError, bindError, explainJoinError, joinHint } from './vocabulary/errors';

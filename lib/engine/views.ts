@@ -1,8 +1,8 @@
-import type { ClusterState } from './cluster-state';
-import type { MetricsSource } from './metrics';
-import type { NodeRecord } from './node-record';
-import type { Prober } from './prober';
-import type { NodeMetadata, NodeState } from './types';
+import type { ClusterState } from './state/cluster-state';
+import type { MetricsSource } from './io/metrics';
+import type { NodeRecord } from './state/node-record';
+import type { Prober } from './liveness/prober';
+import type { NodeMetadata, NodeState } from './vocabulary/types';
 
 /** What users see of a record: plain, JSON-serialisable data. */
 export function metadata(record: NodeRecord): NodeMetadata {

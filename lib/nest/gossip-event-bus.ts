@@ -1,7 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { Observable, Subject, filter, map } from 'rxjs';
 import { type GossipEvent, type Watcher, eventWatcher, notifyWatcher } from '../engine';
-import { watcherCallback } from '../engine/events';
+import { watcherCallback } from '../engine/vocabulary/events';
 
 /** Events held before the subscribers are loaded; past this the oldest are dropped. */
 const MAX_HELD = 10_000;

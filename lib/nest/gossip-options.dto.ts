@@ -14,7 +14,7 @@ import {
   validateSync,
 } from 'class-validator';
 import { GOSSIP_OPTION_RULES, GossipConfigError, resolveOptions } from '../engine';
-import type { OptionProblem, OptionRule } from '../engine/option-rules';
+import type { OptionProblem, OptionRule } from '../engine/config/option-rules';
 import type { GossipModuleOptions, ResolvedGossipModuleOptions } from './interfaces';
 import { MODULE_OPTION_RULES } from './module-option-rules';
 

@@ -13,7 +13,7 @@ import {
   type NodeState,
   type UpsertOptions,
 } from '../engine';
-import { MEMBERSHIP_EVENT_TYPES } from '../engine/events';
+import { MEMBERSHIP_EVENT_TYPES } from '../engine/vocabulary/events';
 import { GOSSIP_ENGINE } from './constants';
 import type { GossipEvent, GossipEventOf, GossipEventType, GossipSnapshot } from './gossip-event';
 import { GossipEventBus } from './gossip-event-bus';

@@ -4,7 +4,7 @@ import {
   enumRule,
   integerRule,
   seedListRule,
-} from '../engine/option-rules';
+} from '../engine/config/option-rules';
 import type { GossipModuleOwnOptions } from './interfaces';
 
 const MAX_MS = 2 ** 31 - 1;

@@ -1,4 +1,4 @@
-import type { Transport, TransportFactory, TransportHandler } from '../engine/transport';
+import type { Transport, TransportFactory, TransportHandler } from '../engine/vocabulary/transport';
 import type { Rng } from './rng';
 import type { NodeClock, VirtualClock } from './virtual-clock';
 

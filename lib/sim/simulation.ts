@@ -1,8 +1,8 @@
 import { Registry } from 'prom-client';
-import { type GossipEventType, eventWatcher } from '../engine/events';
+import { type GossipEventType, eventWatcher } from '../engine/vocabulary/events';
 import { Gossip } from '../engine/gossip';
-import type { GossipOptions } from '../engine/options';
-import type { GossipLogger, NodeMetadata, NodeState, Watcher } from '../engine/types';
+import type { GossipOptions } from '../engine/config/options';
+import type { GossipLogger, NodeMetadata, NodeState, Watcher } from '../engine/vocabulary/types';
 import { DEFAULT_LINK, LinkConfig, SimNetwork, TrafficCounters, emptyCounters } from './network';
 import { Rng } from './rng';
 import { NodeClock, VirtualClock } from './virtual-clock';

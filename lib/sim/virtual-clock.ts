@@ -1,4 +1,4 @@
-import type { Clock, Timer } from '../engine/clock';
+import type { Clock, Timer } from '../engine/vocabulary/clock';
 
 /** One scheduled callback. Equal times run in scheduling order (`seq`). */
 interface SimEvent {

@@ -1,5 +1,5 @@
-import { ClusterState } from '../../lib/engine/cluster-state';
-import { NodeRecord } from '../../lib/engine/node-record';
+import { ClusterState } from '../../lib/engine/state/cluster-state';
+import { NodeRecord } from '../../lib/engine/state/node-record';
 
 function record(id: string, generation = 1, heartbeat = 0): NodeRecord {
   return new NodeRecord(id, '127.0.0.1:1', generation, heartbeat);

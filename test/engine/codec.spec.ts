@@ -9,8 +9,8 @@ import {
   decodeMessage,
   encodeMessage,
 } from '../../lib/engine/codec';
-import { ClusterState } from '../../lib/engine/cluster-state';
-import { NodeRecord } from '../../lib/engine/node-record';
+import { ClusterState } from '../../lib/engine/state/cluster-state';
+import { NodeRecord } from '../../lib/engine/state/node-record';
 
 const LIMITS = { maxKeySize: 512, maxValueSize: 1 << 20, maxArrayLength: 100_000 };
 

@@ -1,5 +1,5 @@
-import { MonitoringRing, RingMember } from '../../lib/engine/monitoring-ring';
-import { judge, quorum } from '../../lib/engine/reachability';
+import { MonitoringRing, RingMember } from '../../lib/engine/liveness/monitoring-ring';
+import { judge, quorum } from '../../lib/engine/liveness/reachability';
 
 const members = (n: number, unreachable: string[] = []): RingMember[] =>
   Array.from({ length: n }, (_, i) => ({ id: `n${i}`, reachable: !unreachable.includes(`n${i}`) }));

@@ -1,5 +1,5 @@
 import type { NodeDelta, WireEntry } from '../../lib/engine/codec';
-import { NodeRecord, applyNodeDelta } from '../../lib/engine/node-record';
+import { NodeRecord, applyNodeDelta } from '../../lib/engine/state/node-record';
 
 const MAX = 1000;
 

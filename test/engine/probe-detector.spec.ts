@@ -1,4 +1,5 @@
-import { DEFAULT_PROBE_TUNING, ProbeDetector } from '../../lib/engine/probe-detector';
+import { ProbeDetector } from '../../lib/engine/liveness/probe-detector';
+import { DEFAULT_PROBE_TUNING } from '../../lib/engine/vocabulary/tuning';
 
 /** Pings `count` times; `answered(i)` says whether ping i is acked before the next tick. */
 function run(d: ProbeDetector, count: number, answered: (i: number) => boolean, seq0 = 0): void {

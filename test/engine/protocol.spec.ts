@@ -5,11 +5,11 @@ import {
   decodeMessage,
   encodeMessage,
 } from '../../lib/engine/codec';
-import { NodeRecord } from '../../lib/engine/node-record';
-import { resolveOptions } from '../../lib/engine/options';
-import { GossipEvent, Outcome } from '../../lib/engine/outcome';
-import { ProtocolCore } from '../../lib/engine/protocol';
-import { deriveTuning } from '../../lib/engine/tuning';
+import { NodeRecord } from '../../lib/engine/state/node-record';
+import { resolveOptions } from '../../lib/engine/config/options';
+import { GossipEvent, Outcome } from '../../lib/engine/state/outcome';
+import { ProtocolCore } from '../../lib/engine/core/protocol';
+import { deriveTuning } from '../../lib/engine/vocabulary/tuning';
 
 /** Protocol cores talking with no network: each message is encoded and decoded, nothing else. */
 const LIMITS = { maxKeySize: 512, maxValueSize: 1 << 20, maxArrayLength: 10_016 };

@@ -1,6 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { TerminusModule } from '@nestjs/terminus';
-import { GossipHealthIndicator } from '../../lib/health';
+import { GossipHealthIndicator } from '../../lib/nest/health';
 import { freePort, gossipApp, waitFor } from './helpers';
 
 describe("joinOnBootstrap: 'background'", () => {

@@ -3,7 +3,7 @@ import { HealthCheck, HealthCheckService, TerminusModule } from '@nestjs/terminu
 import { PrometheusModule } from '@willsoto/nestjs-prometheus';
 import request from 'supertest';
 import { OnGossipEvent, type GossipEvent, type GossipService } from '../../lib';
-import { GossipHealthIndicator } from '../../lib/health';
+import { GossipHealthIndicator } from '../../lib/nest/health';
 import { gossipApp, waitFor } from './helpers';
 
 @Controller('health')

@@ -2,7 +2,7 @@ import { Test } from '@nestjs/testing';
 import { Injectable } from '@nestjs/common';
 import { TerminusModule } from '@nestjs/terminus';
 import { GossipModule, GossipService, OnGossipEvent, type GossipEvent } from '../../lib';
-import { GossipHealthIndicator } from '../../lib/health';
+import { GossipHealthIndicator } from '../../lib/nest/health';
 import { FAST, freePort, gossipApp, openSockets, waitFor } from './helpers';
 
 @Injectable()

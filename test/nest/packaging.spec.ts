@@ -180,7 +180,7 @@ describe('the packed tarball', () => {
         'dist/index.js',
         'dist/index.d.ts',
         'dist/engine/index.d.ts',
-        'dist/health/index.d.ts',
+        'dist/nest/health/index.d.ts',
         'dist/nest/microservices/index.d.ts',
       ]),
     );

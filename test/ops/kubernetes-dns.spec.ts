@@ -10,7 +10,7 @@ import type { Container } from 'kubernetes-types/core/v1';
 import request from 'supertest';
 import { GossipModule, type GossipModuleOptions, GossipService } from '../../lib';
 import type { Resolver } from '../../lib/engine';
-import { GossipHealthIndicator } from '../../lib/health';
+import { GossipHealthIndicator } from '../../lib/nest/health';
 import { gossipOptionsFromEnv } from '../../sample/gossip-env';
 import { HealthController } from '../../sample/health.controller';
 import { ChangingDns } from './support/changing-dns';

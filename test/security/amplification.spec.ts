@@ -1,6 +1,6 @@
 import { createSocket } from 'node:dgram';
 import { MessageType, encodeMessage } from '../../lib/engine/codec';
-import { idTag } from '../../lib/engine/prober';
+import { idTag } from '../../lib/engine/liveness/prober';
 import { Nodes, addrOf, sleep, waitFor } from './support';
 
 jest.setTimeout(30_000);

@@ -7,8 +7,8 @@ import {
   encodeMessage,
   PROTOCOL_VERSION,
 } from '../../lib/engine/codec';
-import { Keyring } from '../../lib/engine/keyring';
-import { Wire } from '../../lib/engine/wire';
+import { Keyring } from '../../lib/engine/codec/keyring';
+import { Wire } from '../../lib/engine/codec/wire';
 import { arbitraryBytes, mutatedMessage, validMessage } from './fuzz-inputs';
 
 const limits: DecodeLimits = { maxKeySize: 512, maxValueSize: 1024 * 1024, maxArrayLength: 10_016 };

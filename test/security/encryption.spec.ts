@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { Gossip, GossipOptions } from '../../lib/engine';
 import { MessageType, Outgoing } from '../../lib/engine/codec';
-import { Keyring } from '../../lib/engine/keyring';
-import { Wire } from '../../lib/engine/wire';
+import { Keyring } from '../../lib/engine/codec/keyring';
+import { Wire } from '../../lib/engine/codec/wire';
 import {
   Nodes,
   addrOf,

@@ -1,7 +1,7 @@
 import { Gossip } from '../../lib/engine';
 import { MessageType, PROTOCOL_VERSION, encodeMessage } from '../../lib/engine/codec';
-import { Keyring } from '../../lib/engine/keyring';
-import { Wire } from '../../lib/engine/wire';
+import { Keyring } from '../../lib/engine/codec/keyring';
+import { Wire } from '../../lib/engine/codec/wire';
 import { draw, hostileInput } from './fuzz-inputs';
 import {
   ALL_REASONS,

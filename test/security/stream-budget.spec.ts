@@ -1,7 +1,7 @@
 import { Socket, connect } from 'node:net';
 import { Gossip, GossipConfigError, StreamBudget, inboundStreamBudget } from '../../lib/engine';
 import { MessageType, PROTOCOL_VERSION } from '../../lib/engine/codec';
-import { parseHostPort } from '../../lib/engine/address';
+import { parseHostPort } from '../../lib/engine/vocabulary/address';
 import { Nodes, addrOf, collectGarbage, frame, rejections, sleep, waitFor } from './support';
 
 jest.setTimeout(30_000);

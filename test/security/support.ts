@@ -1,7 +1,7 @@
 import { createSocket } from 'node:dgram';
 import { connect } from 'node:net';
 import { Gossip, GossipOptions, REJECT_REASONS } from '../../lib/engine';
-import { parseHostPort } from '../../lib/engine/address';
+import { parseHostPort } from '../../lib/engine/vocabulary/address';
 import { LoopbackCluster } from '../support/cluster';
 
 export { sleep, waitFor } from '../support/wait';

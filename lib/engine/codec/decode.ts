@@ -1,5 +1,5 @@
 import { Decoder } from '@msgpack/msgpack';
-import { parseHostPort } from '../address';
+import { parseHostPort } from '../vocabulary/address';
 import { DecodeError, DecodeLimits, maxStrLength } from './limits';
 import {
   DigestEntry,

@@ -3,4 +3,4 @@ export * from './encode';
 export * from './decode';
 export { DecodeError, type DecodeLimits } from './limits';
 export { checkShape } from './shape-guard';
-export type { RejectReason } from '../reject-reason';
+export type { RejectReason } from '../vocabulary/reject-reason';

@@ -1,4 +1,4 @@
-import type { RejectReason } from '../reject-reason';
+import type { RejectReason } from '../vocabulary/reject-reason';
 
 /** A message refused while decoding, with the reason it is counted under. */
 export class DecodeError extends Error {

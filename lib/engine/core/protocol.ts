@@ -1,0 +1,385 @@
+import { ClusterState } from '../state/cluster-state';
+import { DigestEntry, Message, MessageType, Probe } from '../codec';
+import { Hash64, sameHash } from '../vocabulary/hash';
+import { Liveness } from '../liveness/liveness';
+import { Merger } from './merge';
+import type { NodeRecord } from '../state/node-record';
+import { Outcome } from '../state/outcome';
+import { StreamSync } from './stream-sync';
+import type { Tuning } from '../vocabulary/tuning';
+
+export interface CoreConfig {
+  clusterId: string;
+  random: () => number;
+  tuning: Tuning;
+  maxPacketSize: number;
+  maxStreamSize: number;
+  maxNodes: number;
+  maxEntriesPerNode: number;
+  phiThreshold: number;
+  nodeExpiry: number;
+  tombstoneGracePeriod: number;
+  /** Bytes sealing adds to every message (0 without secret keys). */
+  sealOverhead: number;
+}
+
+/**
+ * The protocol without I/O: given a decoded message, its sender and the
+ * time, it updates the cluster state and returns what to send and which
+ * events happened (an Outcome). No sockets, timers or metrics: the facade
+ * (gossip.ts) feeds it and carries out what it returns. See docs/protocol.md.
+ */
+export class ProtocolCore {
+  readonly state: ClusterState;
+  readonly liveness: Liveness;
+  readonly merge: Merger;
+  readonly streams: StreamSync;
+  /** Peers given an immediate follow-up exchange this round. */
+  private readonly followedUp = new Set<string>();
+  private lastGc: number;
+  private rounds = 0;
+  /** How late the last few rounds ran (as many as a ping may wait for its answer). */
+  private readonly recentLateness: number[] = [];
+  /** When our summary last changed (a write here, or news from a peer), as seen at a round. */
+  private lastNews = -Infinity;
+  private lastSummary: Hash64 = { hi: 0, lo: 0 };
+  /** When we last opened an exchange with a node whose ping showed our states differ. */
+  private readonly lastMismatch = new Map<string, number>();
+
+  constructor(
+    readonly self: NodeRecord,
+    private readonly config: CoreConfig,
+    now: number,
+    /** Reads the time for hot digests; the facade passes its clock. */
+    clock: () => number,
+  ) {
+    this.state = new ClusterState(self, clock);
+    this.state.hotWindow = config.tuning.hotWindow;
+    this.liveness = new Liveness(this.state, config.tuning, config, config.random);
+    this.merge = new Merger(this.state, this.liveness, config, config.tuning.wantLifetime);
+    this.streams = new StreamSync(this.state, this.merge, this.liveness, {
+      clusterId: config.clusterId,
+      random: config.random,
+      budget: config.maxStreamSize - config.sealOverhead - config.tuning.streamSlack,
+      maxSyncs: config.tuning.maxSyncs,
+    });
+    this.lastGc = now;
+  }
+
+  // ------------------------------------------------------------------ rounds
+
+  /**
+   * One gossip round, `late` ms after it was due: beat our heart, ping the
+   * nodes we watch (liveness), collect garbage now and then, and, while
+   * there is fresh news (or every `antiEntropyEvery` rounds when quiet),
+   * open an exchange with one random live peer and one random unreachable
+   * one (so two healthy nodes that suspect each other recover).
+   */
+  round(now: number, late: number): Outcome {
+    const out = new Outcome();
+    this.self.heartbeat++;
+    this.rounds++;
+    this.followedUp.clear();
+    // A round that runs late means this process was not running (a busy
+    // event loop, a GC pause, a suspended VM): answers to our pings waited
+    // in our socket, so this round judges none of them.
+    const t = this.config.tuning;
+    // A ping may have waited up to `probeEvery` rounds for its answer: any of them running late voids it.
+    this.recentLateness.push(late);
+    if (this.recentLateness.length > t.probeEvery) this.recentLateness.shift();
+    const onTime = Math.max(...this.recentLateness) <= t.maxLateness;
+    this.liveness.tick(now, onTime, this.rounds % t.probeEvery === 0, out);
+    this.liveness.expire(now, out);
+    if (now - this.lastGc >= this.config.tuning.gcEvery) {
+      this.lastGc = now;
+      const before = now - this.config.tombstoneGracePeriod;
+      for (const record of this.state.records.values()) record.collectTombstones(before);
+      this.liveness.sweep(now);
+      this.state.sweep(now);
+      for (const [addr, at] of this.lastMismatch)
+        if (now - at >= this.config.tuning.hotWindow) this.lastMismatch.delete(addr);
+    }
+    const summary = this.state.summary();
+    if (!sameHash(summary, this.lastSummary)) {
+      this.lastSummary = summary;
+      this.lastNews = now;
+    }
+    if (now - this.lastNews >= t.hotWindow && this.rounds % t.antiEntropyEvery !== 0) return out;
+    const live: NodeRecord[] = [];
+    const unreachable: NodeRecord[] = [];
+    for (const r of this.state.records.values()) {
+      if (r === this.self || r.left) continue;
+      (r.vitals.status === 'alive' ? live : unreachable).push(r);
+    }
+    const random = this.config.random;
+    if (live.length > 0) this.syn(live[Math.floor(random() * live.length)], false, out);
+    if (unreachable.length > 0)
+      this.syn(unreachable[Math.floor(random() * unreachable.length)], false, out);
+    return out;
+  }
+
+  /**
+   * Something new arrived (a write, a node, a leave): push it to a couple of
+   * peers now instead of waiting for the next round, as rumor mongering
+   * does on top of anti-entropy.
+   */
+  news(): Outcome {
+    const out = new Outcome();
+    const peers = shuffle(this.livePeers(), this.config.random);
+    for (let i = 0; i < peers.length && i < this.config.tuning.newsFanout; i++)
+      this.syn(peers[i], false, out);
+    return out;
+  }
+
+  /** Remote nodes neither left nor unreachable. */
+  livePeers(): NodeRecord[] {
+    const out: NodeRecord[] = [];
+    for (const r of this.state.records.values())
+      if (r !== this.self && r.vitals.status === 'alive') out.push(r);
+    return out;
+  }
+
+  // ------------------------------------------------------------- datagrams
+
+  /** Handles a datagram: Ping, PingAck, Syn, SynAck or Ack. */
+  receive(message: Message, from: string, now: number, size = this.config.maxPacketSize): Outcome {
+    const out = new Outcome();
+    if (message.type === MessageType.Ping || message.type === MessageType.PingAck) {
+      this.probe(message, from, now, out);
+      return out;
+    }
+    if (message.type === MessageType.StreamError) {
+      out.reject('type', from, `stream message type ${message.type} in a datagram`);
+      return out;
+    }
+    if (!this.admit(message, from, out)) return out;
+    this.exchange(message, from, now, size, out);
+    this.liveness.flush(now, out);
+    return out;
+  }
+
+  /**
+   * A Ping is answered at once (an ack no larger than the ping, whoever
+   * sent it); from a known node it is also proof of its life, and, when its
+   * summary differs from ours, a reason to open an exchange. A PingAck is
+   * the liveness module's.
+   */
+  private probe(message: Probe, from: string, now: number, out: Outcome): void {
+    if (message.type === MessageType.PingAck) {
+      this.liveness.acked(from, message.seq, now, out);
+      return;
+    }
+    if (message.target !== this.liveness.selfTag) {
+      // Meant for a node that used to live at this address: its observers must not hear us answer.
+      out.reject('target', from, 'a ping for another node id');
+      return;
+    }
+    out.packet(from, { type: MessageType.PingAck, seq: message.seq }, 0, 0);
+    const record = this.liveness.recordAt(from);
+    if (!record) return;
+    this.liveness.proofOfLife(record);
+    const last = this.lastMismatch.get(from) ?? -Infinity;
+    if (
+      message.summary &&
+      !sameHash(message.summary, this.state.summary()) &&
+      now - last >= this.config.tuning.newsCoalesce
+    ) {
+      this.lastMismatch.set(from, now);
+      this.syn(record, false, out);
+    }
+    this.liveness.flush(now, out);
+  }
+
+  /**
+   * The sender's id when the message came from its own address: then it
+   * is proof of its life, and what it says of itself is first hand. A node
+   * we do not know yet (joining, or back after we expired it) also speaks
+   * for itself; its address is checked when we learn its record.
+   */
+  private directSender(id: string, from: string): string | undefined {
+    const record = this.state.records.get(id);
+    if (!record) return this.liveness.recordAt(from) === undefined ? id : undefined;
+    if (record.addr !== from) return undefined;
+    this.liveness.proofOfLife(record);
+    return id;
+  }
+
+  /** Syn, SynAck and Ack: the Scuttlebutt exchange. */
+  private exchange(
+    message: Exclude<Message, Probe | { type: 15 }>,
+    from: string,
+    now: number,
+    size: number,
+    out: Outcome,
+  ): void {
+    switch (message.type) {
+      case MessageType.Syn: {
+        out.digestEntriesIn += message.digest.length;
+        const sender = this.directSender(message.from, from);
+        this.merge.digest(message.digest, now, out, sender);
+        const summary = this.state.summary();
+        // An address we do not know (its source may be spoofed) gets at most
+        // twice what it sent, and is told to sync over TCP, which a spoofer cannot.
+        const known = this.liveness.recordAt(from) !== undefined;
+        const full = this.packetBudget();
+        const budget = known
+          ? full
+          : Math.max(0, Math.min(full, 2 * size - (this.config.maxPacketSize - full)));
+        const delta = this.state.buildDelta(
+          message.digest,
+          message.partial,
+          Math.floor(budget / 2),
+          this.config.random,
+        );
+        // Same summary: nothing is owed either way, so no digest is needed.
+        const digest = sameHash(message.summary, summary)
+          ? undefined
+          : this.state.buildDigest(budget - delta.size, this.config.random, {
+              first: message.digest.map((e) => e.id),
+              // A Syn naming its news gets our side of that news; a bare one,
+              // whose difference we cannot place, gets a whole (or random) digest.
+              hotOnly: message.partial && message.digest.length > 0,
+            });
+        out.packet(
+          from,
+          {
+            type: MessageType.SynAck,
+            clusterId: this.config.clusterId,
+            from: this.self.id,
+            partial: digest?.partial ?? true,
+            digest: digest?.entries ?? [],
+            delta: delta.nodes,
+            truncated: delta.truncated || (!known && digest !== undefined),
+            summary,
+          },
+          digest?.entries.length ?? 0,
+          delta.entryCount,
+        );
+        break;
+      }
+      case MessageType.SynAck: {
+        out.digestEntriesIn += message.digest.length;
+        const sender = this.directSender(message.from, from);
+        this.merge.delta(message.delta, now, out, sender);
+        this.merge.digest(message.digest, now, out, sender);
+        if (message.truncated) this.startSync(from, out);
+        this.followUp(message.from, message.delta.length, message.digest, out);
+        const delta = this.state.buildDelta(
+          message.digest,
+          message.partial,
+          this.packetBudget(),
+          this.config.random,
+        );
+        if (delta.nodes.length > 0 || delta.truncated) {
+          out.packet(
+            from,
+            {
+              type: MessageType.Ack,
+              clusterId: this.config.clusterId,
+              from: this.self.id,
+              delta: delta.nodes,
+              truncated: delta.truncated,
+            },
+            0,
+            delta.entryCount,
+          );
+        }
+        break;
+      }
+      case MessageType.Ack:
+        this.merge.delta(message.delta, now, out, this.directSender(message.from, from));
+        if (message.truncated) this.startSync(from, out);
+        break;
+      default:
+        out.reject('type', from, `stream message type ${message.type} in a datagram`);
+    }
+  }
+
+  /** Our cluster, and not in our name. */
+  private admit(
+    message: Exclude<Message, Probe | { type: 15 }>,
+    from: string,
+    out: Outcome,
+  ): boolean {
+    if (message.clusterId !== this.config.clusterId) {
+      out.reject('cluster', from, `cluster ${JSON.stringify(message.clusterId)}`);
+      return false;
+    }
+    if (message.from === this.self.id && message.type !== MessageType.StreamAck) {
+      out.reject('self', from, 'a message claiming to come from this node');
+      return false;
+    }
+    return true;
+  }
+
+  /**
+   * Opens an exchange with `peer`. A round's Syn carries our summary,
+   * liveness news and the digest entries of nodes that changed lately (none
+   * in a quiet cluster, where summaries agree and nothing more is sent).
+   * When they differ the peer answers with its digest; we push what it
+   * lacks and, if we lack something, follow up with a Syn that carries our
+   * digest (`full`).
+   */
+  syn(peer: NodeRecord, full: boolean, out: Outcome): void {
+    const summary = this.state.summary();
+    const digest = this.state.buildDigest(this.packetBudget(), this.config.random, {
+      hotOnly: !full,
+    });
+    out.packet(
+      peer.addr,
+      {
+        type: MessageType.Syn,
+        clusterId: this.config.clusterId,
+        from: this.self.id,
+        partial: digest.partial,
+        digest: digest.entries,
+        summary,
+      },
+      digest.entries.length,
+      0,
+    );
+  }
+
+  /**
+   * A reply to a digest-less Syn carries the peer's digest but no delta (it
+   * could not know what we lack). When that digest shows we lack something,
+   * open a full exchange at once rather than wait for a later round; once
+   * per peer per round, so partial digests cannot make it loop.
+   */
+  private followUp(peerId: string, deltaNodes: number, digest: DigestEntry[], out: Outcome): void {
+    if (deltaNodes > 0 || digest.length === 0 || this.followedUp.has(peerId)) return;
+    const peer = this.state.records.get(peerId);
+    if (!peer || peer === this.self) return;
+    if (!this.merge.lacks(digest)) return;
+    this.followedUp.add(peerId);
+    this.syn(peer, true, out);
+  }
+
+  /** A background push-pull with `addr`, when a slot is free: its Sync is built now. */
+  startSync(addr: string, out: Outcome): void {
+    if (!this.streams.begin(addr)) return;
+    const message = this.streams.request();
+    out.sends.push({ kind: 'sync', to: addr, message, digestEntries: 0, deltaEntries: 0 });
+  }
+
+  /** Bytes left for digest and delta in one datagram. */
+  private packetBudget(): number {
+    const fixed =
+      2 +
+      5 +
+      Buffer.byteLength(this.config.clusterId) +
+      Buffer.byteLength(this.self.id) +
+      this.config.tuning.fixedFieldsSlack;
+    return this.config.maxPacketSize - this.config.sealOverhead - fixed;
+  }
+}
+
+/** Fisher-Yates on a copy. */
+export function shuffle<T>(items: T[], random: () => number): T[] {
+  const out = [...items];
+  for (let i = out.length - 1; i > 0; i--) {
+    const j = Math.floor(random() * (i + 1));
+    [out[i], out[j]] = [out[j], out[i]];
+  }
+  return out;
+}

@@ -1,0 +1,228 @@
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { RejectReason } from '../vocabulary/reject-reason';
+
+/** Label that keeps two nodes in one process apart in a shared registry. */
+export const LOCAL_LABEL = 'local_node_id';
+
+/** What a node reports when the gauges are scraped. */
+export interface MetricsSource {
+  localId: string;
+  /** Entry counts per owner node. */
+  entryCounts(): Iterable<{
+    nodeId: string;
+    live: number;
+    deleted: number;
+    internalLive: number;
+    internalDeleted: number;
+  }>;
+  nodeCounts(): { live: number; unreachable: number; left: number };
+  phiValues(): Iterable<{ nodeId: string; phi: number }>;
+}
+
+type Labels = Record<string, string>;
+
+/** The metric objects of one registry, shared by every node that reports to it. */
+class MetricSet {
+  readonly sources = new Set<MetricsSource>();
+  readonly counters: Record<CounterName, Counter<string>>;
+  readonly rejected: Counter<string>;
+  readonly roundDuration: Histogram<string>;
+  readonly entries: Gauge<string>;
+  readonly nodes: Gauge<string>;
+  readonly phi: Gauge<string>;
+
+  constructor(registry: Registry, prefix: string) {
+    const sources = this.sources;
+    const counter = (name: string, help: string, labelNames: string[] = []): Counter<string> =>
+      new Counter({
+        name: prefix + name,
+        help,
+        labelNames: [LOCAL_LABEL, ...labelNames],
+        registers: [registry],
+      });
+    this.counters = {} as Record<CounterName, Counter<string>>;
+    for (const [key, [name, help]] of Object.entries(COUNTERS) as [
+      CounterName,
+      [string, string],
+    ][]) {
+      this.counters[key] = counter(name, help);
+    }
+    this.rejected = counter('rejected_total', 'Messages and entries refused, by reason.', [
+      'reason',
+    ]);
+    this.roundDuration = new Histogram({
+      name: prefix + 'round_duration_seconds',
+      help: 'Time spent building and sending one gossip round.',
+      labelNames: [LOCAL_LABEL],
+      buckets: [0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05],
+      registers: [registry],
+    });
+    this.entries = new Gauge({
+      name: prefix + 'entries',
+      help: 'Entries held, by owner node.',
+      labelNames: [LOCAL_LABEL, 'node_id', 'deleted', 'internal'],
+      registers: [registry],
+      collect() {
+        this.reset();
+        for (const source of sources) {
+          for (const c of source.entryCounts()) {
+            const base = { [LOCAL_LABEL]: source.localId, node_id: c.nodeId };
+            this.set({ ...base, deleted: 'false', internal: 'false' }, c.live);
+            this.set({ ...base, deleted: 'true', internal: 'false' }, c.deleted);
+            this.set({ ...base, deleted: 'false', internal: 'true' }, c.internalLive);
+            this.set({ ...base, deleted: 'true', internal: 'true' }, c.internalDeleted);
+          }
+        }
+      },
+    });
+    this.nodes = new Gauge({
+      name: prefix + 'nodes',
+      help: 'Known nodes (this one included), by status.',
+      labelNames: [LOCAL_LABEL, 'status'],
+      registers: [registry],
+      collect() {
+        this.reset();
+        for (const source of sources) {
+          const counts = source.nodeCounts();
+          for (const status of ['live', 'unreachable', 'left'] as const) {
+            this.set({ [LOCAL_LABEL]: source.localId, status }, counts[status]);
+          }
+        }
+      },
+    });
+    this.phi = new Gauge({
+      name: prefix + 'phi',
+      help: 'Failure detector suspicion level per remote node.',
+      labelNames: [LOCAL_LABEL, 'node_id'],
+      registers: [registry],
+      collect() {
+        this.reset();
+        for (const source of sources) {
+          for (const p of source.phiValues())
+            this.set({ [LOCAL_LABEL]: source.localId, node_id: p.nodeId }, p.phi);
+        }
+      },
+    });
+  }
+}
+
+const COUNTERS = {
+  connectionsInbound: ['connections_inbound_total', 'TCP streams accepted.'],
+  streamBytesInbound: ['stream_bytes_inbound_total', 'Bytes read from TCP streams.'],
+  packetBytesInbound: ['packet_bytes_inbound_total', 'Bytes of UDP packets received.'],
+  connectionsOutbound: ['connections_outbound_total', 'TCP streams opened.'],
+  streamBytesOutbound: ['stream_bytes_outbound_total', 'Bytes written to TCP streams.'],
+  packetBytesOutbound: ['packet_bytes_outbound_total', 'Bytes of UDP packets sent.'],
+  digestEntriesInbound: ['digest_entries_inbound_total', 'Digest entries received.'],
+  deltaEntriesInbound: ['delta_entries_inbound_total', 'Delta entries received.'],
+  digestEntriesOutbound: ['digest_entries_outbound_total', 'Digest entries sent.'],
+  deltaEntriesOutbound: ['delta_entries_outbound_total', 'Delta entries sent.'],
+  packetsInbound: ['packets_inbound_total', 'UDP packets received.'],
+  packetsOutbound: ['packets_outbound_total', 'UDP packets sent.'],
+} as const;
+type CounterName = keyof typeof COUNTERS;
+
+const sets = new WeakMap<Registry, Map<string, MetricSet>>();
+
+function metricSet(registry: Registry, prefix: string): MetricSet {
+  let byPrefix = sets.get(registry);
+  if (!byPrefix) {
+    byPrefix = new Map();
+    sets.set(registry, byPrefix);
+  }
+  let set = byPrefix.get(prefix);
+  if (!set) {
+    set = new MetricSet(registry, prefix);
+    byPrefix.set(prefix, set);
+  }
+  return set;
+}
+
+/** Minimal counter handle bound to this node's label. */
+export interface BoundCounter {
+  inc(value?: number): void;
+}
+
+/**
+ * The metrics of one node. The prom-client objects live in `registry` and
+ * may be shared with other nodes of the process; this node's series carry
+ * `local_node_id`.
+ */
+export class GossipMetrics {
+  readonly registry: Registry;
+  private readonly set: MetricSet;
+  private readonly labels: Labels;
+  private readonly rejectedByReason = new Map<string, BoundCounter>();
+  readonly connectionsInbound: BoundCounter;
+  readonly streamBytesInbound: BoundCounter;
+  readonly packetBytesInbound: BoundCounter;
+  readonly connectionsOutbound: BoundCounter;
+  readonly streamBytesOutbound: BoundCounter;
+  readonly packetBytesOutbound: BoundCounter;
+  readonly digestEntriesInbound: BoundCounter;
+  readonly deltaEntriesInbound: BoundCounter;
+  readonly digestEntriesOutbound: BoundCounter;
+  readonly deltaEntriesOutbound: BoundCounter;
+  readonly packetsInbound: BoundCounter;
+  readonly packetsOutbound: BoundCounter;
+
+  constructor(
+    private readonly source: MetricsSource,
+    registry: Registry | undefined,
+    prefix: string,
+  ) {
+    this.registry = registry ?? new Registry();
+    this.set = metricSet(this.registry, prefix);
+    this.labels = { [LOCAL_LABEL]: source.localId };
+    this.set.sources.add(source);
+    const bind = (c: Counter<string>): BoundCounter => {
+      const child = c.labels(this.labels);
+      child.inc(0); // the series exists from the start, at 0
+      return child;
+    };
+    const c = this.set.counters;
+    this.connectionsInbound = bind(c.connectionsInbound);
+    this.streamBytesInbound = bind(c.streamBytesInbound);
+    this.packetBytesInbound = bind(c.packetBytesInbound);
+    this.connectionsOutbound = bind(c.connectionsOutbound);
+    this.streamBytesOutbound = bind(c.streamBytesOutbound);
+    this.packetBytesOutbound = bind(c.packetBytesOutbound);
+    this.digestEntriesInbound = bind(c.digestEntriesInbound);
+    this.deltaEntriesInbound = bind(c.deltaEntriesInbound);
+    this.digestEntriesOutbound = bind(c.digestEntriesOutbound);
+    this.deltaEntriesOutbound = bind(c.deltaEntriesOutbound);
+    this.packetsInbound = bind(c.packetsInbound);
+    this.packetsOutbound = bind(c.packetsOutbound);
+  }
+
+  rejected(reason: RejectReason): void {
+    let counter = this.rejectedByReason.get(reason);
+    if (!counter) {
+      counter = this.set.rejected.labels({ ...this.labels, reason });
+      this.rejectedByReason.set(reason, counter);
+    }
+    counter.inc();
+  }
+
+  /** How many messages were refused for `reason` (for tests and introspection). */
+  async rejectedCount(reason: string): Promise<number> {
+    const data = await this.set.rejected.get();
+    const sample = data.values.find(
+      (v) => v.labels[LOCAL_LABEL] === this.source.localId && v.labels.reason === reason,
+    );
+    return sample?.value ?? 0;
+  }
+
+  observeRound(seconds: number): void {
+    this.set.roundDuration.observe(this.labels, seconds);
+  }
+
+  /** Removes this node's series, so a closed node stops reporting. */
+  detach(): void {
+    this.set.sources.delete(this.source);
+    for (const c of Object.values(this.set.counters)) c.remove(this.labels);
+    for (const reason of this.rejectedByReason.keys())
+      this.set.rejected.remove({ ...this.labels, reason });
+    this.set.roundDuration.remove(this.labels);
+  }
+}

@@ -1,0 +1,85 @@
+import type { Clock } from '../vocabulary/clock';
+import { MessageType, Outgoing } from '../codec';
+import { PeerError } from '../vocabulary/errors';
+import type { Messenger } from './messenger';
+import type { GossipMetrics } from './metrics';
+import type { NodeRecord } from '../state/node-record';
+import { Outcome } from '../state/outcome';
+import type { ProtocolCore } from '../core/protocol';
+import type { Tuning } from '../vocabulary/tuning';
+
+/**
+ * The requesting side of streams: runs a push-pull sync (StreamSync builds
+ * and applies its messages) and tells peers of our leave, awaiting each
+ * reply through the Messenger.
+ */
+export class StreamClient {
+  constructor(
+    private readonly core: ProtocolCore,
+    private readonly io: Messenger,
+    private readonly metrics: GossipMetrics,
+    private readonly clock: Clock,
+    private readonly tuning: Tuning,
+    private readonly perform: (out: Outcome) => void,
+  ) {}
+
+  /** Runs a background sync the core decided on; releases its slot when done. */
+  runSync(addr: string, request: Outgoing): void {
+    this.syncWith(addr, request)
+      .catch((err: Error) => this.io.debug(`sync with ${addr} failed: ${err.message}`))
+      .finally(() => this.core.streams.end(addr));
+  }
+
+  /**
+   * Full push-pull over TCP: send `request` (our whole digest), absorb the
+   * reply, push what the peer lacks. Resolves with the peer's id.
+   */
+  async syncWith(addr: string, request: Outgoing): Promise<string> {
+    const reply = await this.io.request(addr, request);
+    if (reply.type !== MessageType.SyncReply)
+      throw new PeerError(
+        'protocol',
+        addr,
+        `${addr} answered a sync with message type ${reply.type}`,
+      );
+    if (reply.from === this.core.self.id) return reply.from;
+    const out = new Outcome();
+    const push = this.core.streams.absorb(reply, this.clock.now(), out);
+    this.perform(out);
+    if (push) {
+      this.metrics.deltaEntriesOutbound.inc(push.deltaEntries);
+      const ack = await this.io.request(addr, push.push);
+      if (ack.type !== MessageType.StreamAck)
+        throw new PeerError(
+          'protocol',
+          addr,
+          `${addr} answered a push with message type ${ack.type}`,
+        );
+    }
+    return reply.from;
+  }
+
+  /**
+   * Sends our Leave to `peers` (shuffled live peers) `leaveFanout` at a
+   * time until one acknowledges, at most `leaveBatches` batches; rejects
+   * when none did.
+   */
+  async tellLeave(peers: NodeRecord[], message: Outgoing): Promise<void> {
+    const { leaveFanout, leaveBatches } = this.tuning;
+    const failures: string[] = [];
+    for (let i = 0; i < peers.length && i < leaveFanout * leaveBatches; i += leaveFanout) {
+      const batch = peers.slice(i, i + leaveFanout);
+      const results = await Promise.allSettled(batch.map((p) => this.io.request(p.addr, message)));
+      let acked = 0;
+      results.forEach((r, j) => {
+        if (r.status === 'fulfilled' && r.value.type === MessageType.StreamAck) acked++;
+        else
+          failures.push(
+            `${batch[j].id}: ${r.status === 'rejected' ? (r.reason as Error).message : 'no ack'}`,
+          );
+      });
+      if (acked > 0) return;
+    }
+    throw new Error(`leave: no peer acknowledged (${failures.join('; ')})`);
+  }
+}

@@ -1,0 +1,110 @@
+import type { NodeRecord } from '../state/node-record';
+import type { Prober } from './prober';
+
+/** Internal entries an observer writes: `<prefix><subject id>` = the subject's generation. */
+export const ACCUSATION_PREFIX = '\u0000unreachable:';
+
+export function accusationKey(subjectId: string): string {
+  return ACCUSATION_PREFIX + subjectId;
+}
+
+/** The subject an accusation key names, or undefined for another internal key. */
+export function accusedIn(key: string): string | undefined {
+  return key.startsWith(ACCUSATION_PREFIX) ? key.slice(ACCUSATION_PREFIX.length) : undefined;
+}
+
+/** Whether `observer`'s state holds a standing accusation of this incarnation of `subject`. */
+export function accuses(observer: NodeRecord | undefined, subject: NodeRecord): boolean {
+  const entry = observer?.get(accusationKey(subject.id));
+  return entry !== undefined && !entry.deleted && entry.value === String(subject.generation);
+}
+
+/**
+ * This node's accusations, kept as internal entries of its own record so
+ * that gossip carries them like any other entry (news push, anti-entropy,
+ * TCP sync): every node then judges from the same evidence. Only this class
+ * writes them.
+ */
+export class Accusations {
+  /** Subjects that expired here while we accused them: the accusation stands until then. */
+  private readonly lingering = new Map<string, number>();
+
+  constructor(
+    private readonly self: NodeRecord,
+    /** How long an accusation outlives its subject here (peers may hold it longer). */
+    private readonly memory: number,
+  ) {}
+
+  /**
+   * Brings our accusations in line with our detectors, and returns the
+   * subjects whose accusation appeared or went. One we made stands while we
+   * still hold its subject unreachable, even if we no longer watch it (the
+   * ring moved), and for `memory` after the subject expired here: a peer
+   * whose ring still counts us among its observers must reach our verdict.
+   */
+  publish(
+    watched: NodeRecord[],
+    prober: Prober,
+    records: ReadonlyMap<string, NodeRecord>,
+    now: number,
+  ): string[] {
+    const wanted = new Map<string, string>();
+    for (const s of watched) {
+      if (prober.suspects(s.id)) wanted.set(accusationKey(s.id), String(s.generation));
+    }
+    for (const key of this.self.internalKeys(ACCUSATION_PREFIX)) {
+      const id = key.slice(ACCUSATION_PREFIX.length);
+      if (wanted.has(key) || prober.watched().has(id)) continue;
+      const value = this.self.get(key)?.value ?? '';
+      const subject = records.get(id);
+      if (subject) {
+        const held = subject.vitals.status === 'unreachable';
+        if (held && String(subject.generation) === value) wanted.set(key, value);
+      } else if ((this.lingering.get(id) ?? 0) > now) {
+        wanted.set(key, value);
+      }
+    }
+    for (const [id, until] of this.lingering) if (until <= now) this.lingering.delete(id);
+
+    const changed: string[] = [];
+    for (const [key, value] of wanted) {
+      const held = this.self.get(key);
+      if (held && !held.deleted && held.value === value) continue;
+      this.write(key, value, now);
+      changed.push(key.slice(ACCUSATION_PREFIX.length));
+    }
+    for (const key of this.self.internalKeys(ACCUSATION_PREFIX)) {
+      if (wanted.has(key)) continue;
+      this.write(key, undefined, now);
+      changed.push(key.slice(ACCUSATION_PREFIX.length));
+    }
+    return changed;
+  }
+
+  /** The subject answered us: our accusation of it, if any, ends now. Returns whether one did. */
+  withdraw(subjectId: string, now: number): boolean {
+    const held = this.self.get(accusationKey(subjectId));
+    if (!held || held.deleted) return false;
+    this.write(accusationKey(subjectId), undefined, now);
+    return true;
+  }
+
+  /** The subject expired here. */
+  expired(subjectId: string, now: number): void {
+    const held = this.self.get(accusationKey(subjectId));
+    if (held && !held.deleted) this.lingering.set(subjectId, now + this.memory);
+  }
+
+  private write(key: string, value: string | undefined, now: number): void {
+    // Once we have left, our state is frozen: nothing more to say.
+    if (this.self.left) return;
+    this.self.put({
+      key,
+      value: value ?? '',
+      version: this.self.maxVersion + 1,
+      deleted: value === undefined,
+      internal: true,
+      deletedAt: value === undefined ? now : 0,
+    });
+  }
+}

@@ -1,0 +1,349 @@
+import { Accusations, accusedIn, accuses } from './accusations';
+import type { ClusterState } from '../state/cluster-state';
+import { MonitoringRing, RingMember } from './monitoring-ring';
+import type { NodeRecord } from '../state/node-record';
+import type { Outcome } from '../state/outcome';
+import type { Vitals } from '../state/vitals';
+import type { NodeStatus } from '../vocabulary/types';
+import { OutgoingPing, ProbeTarget, Prober, idTag } from './prober';
+import { quorum, tally } from './reachability';
+import type { Tuning } from '../vocabulary/tuning';
+
+/** What we remember of an expired node, so stale gossip cannot bring it back. */
+interface Ghost {
+  generation: number;
+  heartbeat: number;
+  left: boolean;
+  until: number;
+}
+
+export interface LivenessLimits {
+  nodeExpiry: number;
+}
+
+/**
+ * The membership state machine. Every status change happens here and
+ * returns its event into the given Outcome:
+ *
+ *   learned ──(proof of life)──> alive <──(quorum of accusers)──> unreachable
+ *      │                          │                                │
+ *      └──────────────────────────┴──> left (its own announcement) ┘
+ *   pending, unreachable or left ──(nodeExpiry)──> expired: dropped, kept as a ghost
+ *
+ * Evidence: this node pings the few nodes it watches on the monitoring ring
+ * (Prober); a run of unanswered pings too long for a live node makes it
+ * accuse the subject (Accusations, gossiped as internal entries). A node is
+ * unreachable when a quorum of its observers accuse it (reachability.ts),
+ * or when we watch it ourselves and are certain. A node we learned of second
+ * hand is pinged at once and becomes a member (`join`) only when it answers.
+ * See docs/protocol.md, "Failure detection".
+ */
+export class Liveness {
+  readonly prober: Prober;
+  readonly selfTag: number;
+  private readonly accusations: Accusations;
+  private readonly ghosts = new Map<string, Ghost>();
+  private readonly byAddr = new Map<string, NodeRecord>();
+  private ring: MonitoringRing | undefined;
+  private ringStale = true;
+  /** Everyone is judged again at the next tick (someone's reachability or membership changed). */
+  private everyone = true;
+  private readonly dirty = new Set<string>();
+  /** Learned second hand, to be pinged at once. */
+  private readonly toProve: NodeRecord[] = [];
+  private unprovenCursor = 0;
+  private pings = 0;
+
+  constructor(
+    private readonly state: ClusterState,
+    private readonly tuning: Tuning,
+    private readonly limits: LivenessLimits,
+    random: () => number,
+  ) {
+    this.prober = new Prober(tuning.probe, random);
+    this.selfTag = idTag(state.self.id);
+    this.accusations = new Accusations(state.self, tuning.ghostMemory);
+    state.self.vitals.status = 'alive';
+    state.self.vitals.evidenced = true;
+  }
+
+  /** The record living at `addr` (pings name no sender). */
+  recordAt(addr: string): NodeRecord | undefined {
+    return this.byAddr.get(addr);
+  }
+
+  // ------------------------------------------------------ records come and go
+
+  /** A node we did not hold appeared (or a new incarnation replaced one). `firstHand`: it told us itself. */
+  joined(record: NodeRecord, now: number, firstHand: boolean, out: Outcome): void {
+    const vitals = record.vitals;
+    vitals.status = 'pending';
+    vitals.expiresAt = now + this.limits.nodeExpiry;
+    vitals.evidenced = firstHand;
+    this.ghosts.delete(record.id);
+    this.byAddr.set(record.addr, record);
+    this.membershipChanged();
+    this.dirty.add(record.id);
+    if (!firstHand) this.toProve.push(record);
+    if (record.left) this.left(record, now, out);
+  }
+
+  /** The old incarnation of a node was replaced by a newer one: report it gone first. */
+  replacedIncarnation(old: NodeRecord, out: Outcome): void {
+    this.forget(old);
+    if (old.vitals.announced) out.event({ type: 'expired', nodeId: old.id });
+  }
+
+  /** The same incarnation was reset (after tombstone collection): its liveness carries over. */
+  reset(old: NodeRecord, next: NodeRecord): void {
+    next.vitals = old.vitals;
+    this.forget(old, false);
+    this.byAddr.set(next.addr, next);
+    this.ghosts.delete(next.id);
+    this.membershipChanged();
+  }
+
+  /** A heartbeat value heard from a peer: kept for digests and ghosts, not evidence (it may be old). */
+  heartbeat(record: NodeRecord, heartbeat: number): void {
+    if (record !== this.state.self && heartbeat > record.heartbeat) record.heartbeat = heartbeat;
+  }
+
+  /** The node showed life to us directly. */
+  proofOfLife(record: NodeRecord): void {
+    if (record === this.state.self || record.vitals.evidenced) return;
+    record.vitals.evidenced = true;
+    this.dirty.add(record.id);
+  }
+
+  /** An internal entry of some observer changed: re-judge the subject it names. */
+  internalChanged(key: string): void {
+    const subject = accusedIn(key);
+    if (subject !== undefined) this.dirty.add(subject);
+  }
+
+  /** The node announced its leave (in a digest, a delta or a Leave stream). */
+  left(record: NodeRecord, now: number, out: Outcome): void {
+    if (record.vitals.status === 'left') return;
+    record.left = true;
+    record.vitals.status = 'left';
+    record.vitals.expiresAt = now + this.limits.nodeExpiry;
+    this.membershipChanged();
+    if (record.vitals.announced) out.event({ type: 'leave', nodeId: record.id });
+  }
+
+  // ------------------------------------------------------------------ probes
+
+  /**
+   * A probe tick (every round): judge the last pings (not when `onTime` is
+   * false: our own process ran late), publish or withdraw our accusations,
+   * re-judge whoever needs it, and send this tick's pings.
+   */
+  tick(now: number, onTime: boolean, regular: boolean, out: Outcome): void {
+    if (this.ringStale) this.rebuildRing();
+    const watched: NodeRecord[] = [];
+    const targets: ProbeTarget[] = [];
+    for (const id of this.currentRing().subjectsOf(this.state.self.id)) {
+      const record = this.state.records.get(id);
+      if (!record) continue;
+      watched.push(record);
+      const status = record.vitals.status;
+      // Not pending ones: a joiner's new subjects are mostly that, and they answer within a round.
+      targets.push({
+        id,
+        addr: record.addr,
+        alive: status === 'alive',
+        convicted: status === 'unreachable',
+      });
+    }
+    const pings = this.prober.tick(onTime, targets, regular ? this.unproven() : [], regular);
+    this.toProve.length = 0;
+    // Our own detectors moved: the few nodes we watch are judged again.
+    for (const record of watched) this.dirty.add(record.id);
+    for (const id of this.accusations.publish(watched, this.prober, this.state.records, now))
+      this.dirty.add(id);
+    if (this.everyone) {
+      this.everyone = false;
+      for (const record of this.state.records.values()) this.dirty.add(record.id);
+    }
+    this.flush(now, out);
+    // One ping in `summaryEvery` carries our summary: the pinged node opens an exchange if it differs.
+    for (const ping of pings) {
+      this.send(ping, ++this.pings % this.tuning.summaryEvery === 0, out);
+    }
+  }
+
+  /** An ack from `addr`: proof of life for the node it answers for, and the end of our accusation. */
+  acked(addr: string, seq: number, now: number, out: Outcome): void {
+    const id = this.prober.acked(addr, seq);
+    const record = id === undefined ? undefined : this.state.records.get(id);
+    if (!record) return;
+    this.proofOfLife(record);
+    if (this.accusations.withdraw(record.id, now)) this.dirty.add(record.id);
+    this.flush(now, out);
+  }
+
+  /**
+   * Re-judges the nodes whose evidence changed, and pings at once the nodes
+   * learned second hand since. Ring changes wait for the next tick: at most
+   * one rebuild a round, however many packets arrive.
+   */
+  flush(now: number, out: Outcome): void {
+    if (this.toProve.length > 0) {
+      for (const record of this.toProve.splice(0)) {
+        if (!record.vitals.evidenced && this.state.records.get(record.id) === record)
+          this.send(this.prober.prove(record), false, out);
+      }
+    }
+    if (this.dirty.size === 0) return;
+    const ids = [...this.dirty];
+    this.dirty.clear();
+    for (const id of ids) {
+      const record = this.state.records.get(id);
+      if (record) this.judge(record, now, out);
+    }
+  }
+
+  // ----------------------------------------------------------------- expiry
+
+  /** Pending, unreachable and left nodes past their expiry are dropped and remembered as ghosts. */
+  expire(now: number, out: Outcome): void {
+    for (const record of [...this.state.records.values()]) {
+      const expiresAt = record.vitals.expiresAt;
+      if (record === this.state.self || expiresAt === undefined || expiresAt > now) continue;
+      this.state.remove(record);
+      this.forget(record);
+      this.accusations.expired(record.id, now);
+      this.ghosts.set(record.id, {
+        generation: record.generation,
+        heartbeat: record.heartbeat,
+        left: record.left,
+        until: now + this.tuning.ghostMemory,
+      });
+      if (record.vitals.announced) out.event({ type: 'expired', nodeId: record.id });
+    }
+  }
+
+  /**
+   * Gossip about an expired node is stale unless it names a newer
+   * generation, or a higher heartbeat of the same one told by the node
+   * itself (`firstHand`; a peer's copy may be old), never once it had left.
+   */
+  isGhost(id: string, generation: number, heartbeat: number, firstHand = false): boolean {
+    const ghost = this.ghosts.get(id);
+    if (!ghost) return false;
+    if (generation !== ghost.generation) return generation < ghost.generation;
+    return ghost.left || !firstHand || heartbeat <= ghost.heartbeat;
+  }
+
+  /** Forgets ghosts past their time. */
+  sweep(now: number): void {
+    for (const [id, ghost] of this.ghosts) if (ghost.until <= now) this.ghosts.delete(id);
+  }
+
+  // ---------------------------------------------------------------- judging
+
+  private judge(record: NodeRecord, now: number, out: Outcome): void {
+    const vitals = record.vitals;
+    if (record === this.state.self || vitals.status === 'left') return;
+    const self = this.state.self;
+    const accusesIt = (observerId: string) =>
+      accuses(observerId === self.id ? self : this.state.records.get(observerId), record);
+    const observers = this.currentRing().observersOf(record.id);
+    const { verdict, accusers } = tally(observers, accusesIt);
+    const wasAccused = vitals.status === 'unreachable';
+    // Certain on our own (we watch it, and its silence passed the whole threshold), or a quorum.
+    const certain = this.prober.certain(record.id);
+    let accused = certain || (verdict === 'unknown' ? wasAccused : verdict === 'unreachable');
+    if (!accused && wasAccused && this.stillConvicted(vitals, observers, accusesIt)) accused = true;
+    const next: NodeStatus = !vitals.evidenced ? 'pending' : accused ? 'unreachable' : 'alive';
+    if (next === vitals.status) return;
+    const previous = vitals.status;
+    vitals.status = next;
+    // Who watches whom depends on reachability: everyone is judged again at the next tick.
+    this.everyone = true;
+    if (next === 'unreachable') {
+      vitals.convictedBy = certain ? [self.id] : accusers;
+      if (previous === 'alive') vitals.expiresAt = now + this.limits.nodeExpiry;
+      if (vitals.announced) out.event({ type: 'unreachable', nodeId: record.id });
+      return;
+    }
+    vitals.expiresAt = undefined;
+    if (vitals.announced) {
+      out.event({ type: 'reachable', nodeId: record.id });
+      return;
+    }
+    vitals.announced = true;
+    out.event({ type: 'join', nodeId: record.id });
+    // Its entries so far, as upserts: what a handler of entry events would have seen.
+    for (const [key, value] of record.liveEntries())
+      out.event({ type: 'upsert-key', nodeId: record.id, key, value });
+  }
+
+  /**
+   * A node held unreachable comes back when the observers that convicted it
+   * (those still watching it) take their accusations back, not when the ring
+   * hands it new observers that have not yet had time to ping it: their
+   * silence is no vote. Convictors that no longer watch it do not hold it.
+   */
+  private stillConvicted(
+    vitals: Vitals,
+    observers: RingMember[],
+    accusesIt: (observerId: string) => boolean,
+  ): boolean {
+    const watching = new Set(observers.filter((o) => o.reachable).map((o) => o.id));
+    const present = vitals.convictedBy.filter((id) => watching.has(id));
+    if (present.length === 0) return false;
+    return present.filter(accusesIt).length >= quorum(present.length);
+  }
+
+  private send(ping: OutgoingPing, withSummary: boolean, out: Outcome): void {
+    out.ping(ping.addr, ping.seq, ping.target, withSummary ? this.state.summary() : undefined);
+  }
+
+  /** Nodes never seen alive, a bounded number a tick, in turn. */
+  private unproven(): NodeRecord[] {
+    const all: NodeRecord[] = [];
+    for (const r of this.state.records.values())
+      if (r !== this.state.self && !r.vitals.evidenced && !r.left) all.push(r);
+    const n = this.tuning.unprovenPerTick;
+    if (all.length <= n) return all;
+    const out: NodeRecord[] = [];
+    for (let i = 0; i < n; i++) out.push(all[(this.unprovenCursor + i) % all.length]);
+    this.unprovenCursor = (this.unprovenCursor + n) % all.length;
+    return out;
+  }
+
+  /** A record object leaves our state; `incarnation`: the node itself, not just this copy, is gone. */
+  private forget(record: NodeRecord, incarnation = true): void {
+    if (this.byAddr.get(record.addr) === record) this.byAddr.delete(record.addr);
+    if (incarnation) this.prober.forget(record.id);
+    this.membershipChanged();
+  }
+
+  private membershipChanged(): void {
+    this.ringStale = true;
+    this.everyone = true;
+  }
+
+  private currentRing(): MonitoringRing {
+    if (!this.ring) this.rebuildRing();
+    return this.ring as MonitoringRing;
+  }
+
+  private rebuildRing(): void {
+    this.ringStale = false;
+    const members: RingMember[] = [];
+    for (const r of this.state.records.values()) {
+      if (r.left) continue;
+      const vitals = r.vitals;
+      // A live view of the record: reachability changes need no rebuild.
+      members.push({
+        id: r.id,
+        get reachable() {
+          return vitals.status === 'alive';
+        },
+      });
+    }
+    this.ring = new MonitoringRing(members, this.tuning.watchers);
+  }
+}

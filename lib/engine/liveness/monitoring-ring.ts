@@ -1,0 +1,83 @@
+import { hash64 } from '../vocabulary/hash';
+
+const { imul } = Math;
+
+/**
+ * Where a node sits on the ring: FNV of its id, then an avalanche mix, so
+ * ids that differ in one character (node-1, node-2...) land far apart: a
+ * partition or a rack then cuts the ring into short runs, and each is
+ * judged within a few rounds.
+ */
+export function ringPosition(id: string): number {
+  const h = hash64(id);
+  let x = (h.hi ^ imul(h.lo, 0x9e3779b1)) >>> 0;
+  x = imul(x ^ (x >>> 16), 0x85ebca6b);
+  x = imul(x ^ (x >>> 13), 0xc2b2ae35);
+  return (x ^ (x >>> 16)) >>> 0;
+}
+
+/** A member as the ring sees it: left nodes are not members. */
+export interface RingMember {
+  id: string;
+  /** False for a node we hold unreachable (or have not yet seen alive): it is watched, but judges no one. */
+  reachable: boolean;
+}
+
+/**
+ * Who watches whom. Members sit on a ring in the order of a hash of their id
+ * (the same order on every node that knows the same members). A node pings
+ * the members that follow it until it has passed `k` reachable ones, and
+ * every unreachable member in between, so that a node held unreachable is
+ * still watched and can be seen alive again (as in Akka's heartbeat ring).
+ * Read backwards, a member's observers are the nodes before it up to its
+ * `k`-th reachable predecessor. Each node watches about `k` others and is
+ * watched by about `k`, whatever the size of the cluster.
+ */
+export class MonitoringRing {
+  private readonly order: RingMember[];
+  private readonly position = new Map<string, number>();
+
+  constructor(
+    members: Iterable<RingMember>,
+    private readonly k: number,
+  ) {
+    const keyed = [...members].map((m) => ({ m, h: ringPosition(m.id) }));
+    keyed.sort((a, b) => a.h - b.h || (a.m.id < b.m.id ? -1 : 1));
+    this.order = keyed.map((x) => x.m);
+    this.order.forEach((m, i) => this.position.set(m.id, i));
+  }
+
+  get size(): number {
+    return this.order.length;
+  }
+
+  /** The members `id` pings: forward to its k-th reachable successor, the unreachable ones between included. */
+  subjectsOf(id: string): string[] {
+    return this.walk(id, 1);
+  }
+
+  /** The members that ping `id`: backward to its k-th reachable predecessor, unreachable ones included. */
+  observersOf(id: string): RingMember[] {
+    const at = this.position.get(id);
+    if (at === undefined) return [];
+    return this.walkMembers(at, -1);
+  }
+
+  private walk(id: string, step: 1 | -1): string[] {
+    const at = this.position.get(id);
+    if (at === undefined) return [];
+    return this.walkMembers(at, step).map((m) => m.id);
+  }
+
+  private walkMembers(at: number, step: 1 | -1): RingMember[] {
+    const n = this.order.length;
+    const out: RingMember[] = [];
+    let reachable = 0;
+    for (let i = 1; i < n && reachable < this.k; i++) {
+      const member = this.order[(((at + step * i) % n) + n) % n];
+      out.push(member);
+      if (member.reachable) reachable++;
+    }
+    return out;
+  }
+}

@@ -1,0 +1,183 @@
+import { hash64 } from '../vocabulary/hash';
+import { MissRate, ProbeDetector, ProbeTuning } from './probe-detector';
+
+/** A node to ping: its id (the ping names it, so another process on a reused address does not answer for it) and address. */
+export interface ProbeTarget {
+  id: string;
+  addr: string;
+  /** Held alive by us now (only links to live nodes count for local health). */
+  alive?: boolean;
+  /** Held unreachable by us now: a new detector for it starts suspecting it. */
+  convicted?: boolean;
+}
+
+/** A ping to send: `target` is the 16-bit tag of the id the pinged node must have to answer. */
+export interface OutgoingPing {
+  addr: string;
+  seq: number;
+  target: number;
+}
+
+/** Ticks (rounds) a ping is remembered: a later ack is still proof of life. */
+const PING_MEMORY_TICKS = 8;
+/** Ticks a detector is kept after its subject left our watch: the ring moves back and forth during churn. */
+const DETECTOR_MEMORY_TICKS = 100;
+
+/** What we keep per watched link. */
+interface Link {
+  detector: ProbeDetector;
+  lastWatched: number;
+  /** Whether we held the subject alive when we last pinged it. */
+  alive: boolean;
+  /** The tick the current run of misses began, and the tick of the last miss. */
+  runStart: number;
+  lastMiss: number;
+}
+
+/** The 16-bit tag of a node id, carried in pings (enough to tell a new process on an old address). */
+export function idTag(id: string): number {
+  return hash64(id).lo & 0xffff;
+}
+
+/**
+ * The pinging half of failure detection (no I/O): each probe tick it pings
+ * the subjects this node watches on the monitoring ring, plus nodes we have
+ * heard of but never seen alive (their first ack is the proof of life that
+ * makes them members). It matches acks to pings and keeps one ProbeDetector
+ * per subject; the liveness module turns its suspicions into accusations.
+ */
+export class Prober {
+  /** Every detector we keep, watched now or lately, and the tick each was last watched. */
+  private readonly detectors = new Map<string, Link>();
+  private readonly watchedNow = new Map<string, ProbeDetector>();
+  private readonly outstanding = new Map<number, { id: string; addr: string; tick: number }>();
+  private readonly nodeRate: MissRate;
+  private tickCount = 0;
+  private seq: number;
+
+  constructor(
+    private readonly tuning: ProbeTuning,
+    random: () => number,
+  ) {
+    this.nodeRate = new MissRate(tuning);
+    this.seq = Math.floor(random() * 0x10000);
+  }
+
+  /**
+   * One probe tick (every round): judges the previous pings (unless `onTime`
+   * is false: our process ran late, so unanswered pings say nothing), forgets
+   * subjects no longer watched, and returns the pings to send now: to every
+   * subject on `regular` ticks, and between them to subjects missing pings.
+   */
+  tick(
+    onTime: boolean,
+    subjects: ProbeTarget[],
+    unproven: ProbeTarget[],
+    regular = true,
+  ): OutgoingPing[] {
+    this.tickCount++;
+    for (const [seq, ping] of this.outstanding) {
+      if (this.tickCount - ping.tick > PING_MEMORY_TICKS) this.outstanding.delete(seq);
+    }
+    this.watchedNow.clear();
+    const pings: OutgoingPing[] = [];
+    for (const s of subjects) {
+      let kept = this.detectors.get(s.id);
+      if (!kept) {
+        kept = {
+          detector: new ProbeDetector(this.tuning, this.nodeRate),
+          lastWatched: 0,
+          alive: true,
+          runStart: 0,
+          lastMiss: -Infinity,
+        };
+        if (s.convicted) kept.detector.presumeSilent();
+        this.detectors.set(s.id, kept);
+      }
+      kept.lastWatched = this.tickCount;
+      kept.alive = s.alive !== false;
+      const detector = kept.detector;
+      this.watchedNow.set(s.id, detector);
+      // Between regular ticks, only a subject already missing pings is pinged
+      // again: a crash is confirmed at the round rate, a quiet cluster pays the slower one.
+      if (!regular && detector.misses === 0) continue;
+      const before = detector.misses;
+      detector.tick(onTime);
+      if (detector.misses > before) {
+        kept.lastMiss = this.tickCount;
+        if (before === 0) kept.runStart = this.tickCount;
+      }
+      pings.push(this.ping(s, detector));
+    }
+    // A subject the ring took from us keeps its evidence for a while, in case it comes back.
+    for (const [id, kept] of this.detectors) {
+      if (this.tickCount - kept.lastWatched > DETECTOR_MEMORY_TICKS) this.detectors.delete(id);
+    }
+    if (regular) for (const u of unproven) if (!this.watchedNow.has(u.id)) pings.push(this.ping(u));
+    return pings;
+  }
+
+  /** An ack from `addr`: the id of the node it proves alive, or undefined when it answers no ping of ours. */
+  acked(addr: string, seq: number): string | undefined {
+    const ping = this.outstanding.get(seq);
+    if (!ping || ping.addr !== addr) return undefined;
+    this.outstanding.delete(seq);
+    this.detectors.get(ping.id)?.detector.acked(seq);
+    return ping.id;
+  }
+
+  /** True when this node, watching `id`, finds its silence too long for a live node (enough to accuse). */
+  suspects(id: string): boolean {
+    return this.watchedNow.get(id)?.suspects ?? false;
+  }
+
+  /** True when the silence of `id` passed the whole threshold: this node alone is sure. */
+  certain(id: string): boolean {
+    const link = this.detectors.get(id);
+    if (!link || !this.watchedNow.has(id) || !link.detector.certain) return false;
+    // Local health: if another node we hold alive also missed pings since
+    // this run began, the trouble may be our own network (loss that just
+    // started everywhere): leave the verdict to the quorum. Unless every such
+    // link has gone silent for good: then we are cut off, and alone we judge.
+    const others = this.otherLiveLinks(id);
+    if (others.every((o) => o.lastMiss < link.runStart)) return true;
+    return this.cutOff(others) && link.detector.misses >= 2 * link.detector.certainBar;
+  }
+
+  /** The links to the other nodes we watch and hold alive. */
+  private otherLiveLinks(id: string): Link[] {
+    const others: Link[] = [];
+    for (const [other, kept] of this.detectors)
+      if (other !== id && kept.alive && this.watchedNow.has(other)) others.push(kept);
+    return others;
+  }
+
+  /** Every other live link is deep in silence too: we are the one cut off. */
+  private cutOff(others: Link[]): boolean {
+    return others.length > 0 && others.every((o) => o.detector.misses >= o.detector.certainBar);
+  }
+
+  /** The node is gone from our state (expired, or a new incarnation): its evidence with it. */
+  forget(id: string): void {
+    this.detectors.delete(id);
+    this.watchedNow.delete(id);
+  }
+
+  /** A ping to a node we learned of second hand and never saw alive: its ack makes it a member. */
+  prove(target: ProbeTarget): OutgoingPing {
+    return this.ping(target);
+  }
+
+  /** The subjects watched now and their detectors (for metrics). */
+  watched(): ReadonlyMap<string, ProbeDetector> {
+    return this.watchedNow;
+  }
+
+  private ping(target: ProbeTarget, detector?: ProbeDetector): OutgoingPing {
+    // 16 bits: a ping is remembered for a few ticks, far less than 65,536 pings.
+    this.seq = (this.seq + 1) & 0xffff;
+    this.outstanding.set(this.seq, { id: target.id, addr: target.addr, tick: this.tickCount });
+    detector?.sent(this.seq);
+    return { addr: target.addr, seq: this.seq, target: idTag(target.id) };
+  }
+}

@@ -1,0 +1,259 @@
+import { ARRAY_HEADER_MAX, DigestEntry, Encoded, encodeDigestEntry } from '../codec';
+import { Hash64, hash64 } from '../vocabulary/hash';
+import { BuiltDelta, buildDelta } from './delta-builder';
+import { NodeRecord } from './node-record';
+
+export type { BuiltDelta } from './delta-builder';
+
+export interface BuiltDigest {
+  entries: Encoded[];
+  size: number;
+  partial: boolean;
+}
+
+export interface DigestOptions {
+  /** Node ids to list right after our own (those the peer named). */
+  first?: Iterable<string>;
+  /** Only ours, the `first` ones and recently changed records: news, without random filler. */
+  hotOnly?: boolean;
+}
+
+/** Records remembered as recent news. */
+const MAX_HOT = 16;
+
+/**
+ * Every node's record (ours included), plus what is needed to build
+ * digests and deltas within a byte budget. No I/O, no timers, no events.
+ */
+export class ClusterState {
+  readonly records = new Map<string, NodeRecord>();
+  /** Nodes named in peers' digests that we do not hold yet (asked for in partial digests). */
+  private readonly wanted = new Map<string, { addr: string; until: number }>();
+  private readonly digestCache = new WeakMap<
+    NodeRecord,
+    { heartbeat: number; maxVersion: number; left: boolean; addr: string; bytes: Uint8Array }
+  >();
+
+  /** XOR of every record's summary hash: equal summaries mean equal (generation, maxVersion, left) everywhere. */
+  private summaryHi = 0;
+  private summaryLo = 0;
+  private readonly hashes = new WeakMap<NodeRecord, Hash64>();
+  /** Called whenever the summary changes: there is news to spread. */
+  onSummaryChange: (() => void) | undefined;
+
+  /** Recently changed records, newest first, for hot digests. */
+  private recent: NodeRecord[] = [];
+  private readonly changedAt = new WeakMap<NodeRecord, number>();
+  /** How long a change counts as news worth naming in every Syn. */
+  hotWindow = 0;
+
+  constructor(
+    readonly self: NodeRecord,
+    private readonly now: () => number = Date.now,
+  ) {
+    this.put(self);
+  }
+
+  /** Adds a record, or replaces the one with its id. */
+  put(record: NodeRecord): void {
+    const previous = this.records.get(record.id);
+    if (previous === record) return;
+    if (previous) this.detach(previous);
+    this.records.set(record.id, record);
+    record.onVersionChange = (r) => this.rehash(r);
+    this.rehash(record);
+  }
+
+  /** Drops a record (expiry, see Liveness). */
+  remove(record: NodeRecord): void {
+    if (this.records.get(record.id) !== record) return;
+    this.records.delete(record.id);
+    this.detach(record);
+  }
+
+  private detach(record: NodeRecord): void {
+    record.onVersionChange = undefined;
+    const old = this.hashes.get(record);
+    if (old) {
+      this.summaryHi ^= old.hi;
+      this.summaryLo ^= old.lo;
+      this.hashes.delete(record);
+    }
+  }
+
+  private rehash(record: NodeRecord): void {
+    const old = this.hashes.get(record);
+    if (old) {
+      this.summaryHi ^= old.hi;
+      this.summaryLo ^= old.lo;
+    }
+    const next = hash64(
+      `${record.id}\u0000${record.generation}\u0000${record.maxVersion}\u0000${record.left ? 1 : 0}`,
+    );
+    this.hashes.set(record, next);
+    this.summaryHi ^= next.hi;
+    this.summaryLo ^= next.lo;
+    this.markHot(record);
+    this.onSummaryChange?.();
+  }
+
+  /** One hash of what every record holds (not heartbeats): peers that agree on it owe each other nothing. */
+  summary(): Hash64 {
+    return { hi: this.summaryHi >>> 0, lo: this.summaryLo >>> 0 };
+  }
+
+  get size(): number {
+    return this.records.size;
+  }
+
+  /** Drops wanted notes past their time. */
+  sweep(now: number): void {
+    for (const [id, want] of this.wanted) if (want.until <= now) this.wanted.delete(id);
+  }
+
+  want(id: string, addr: string, until: number, maxWanted: number): void {
+    if (this.records.has(id)) return;
+    if (!this.wanted.has(id) && this.wanted.size >= maxWanted) return;
+    this.wanted.set(id, { addr, until });
+  }
+
+  unwant(id: string): void {
+    this.wanted.delete(id);
+  }
+
+  digestEntry(record: NodeRecord): DigestEntry {
+    return {
+      id: record.id,
+      addr: record.addr,
+      generation: record.generation,
+      heartbeat: record.heartbeat,
+      maxVersion: record.maxVersion,
+      left: record.left,
+    };
+  }
+
+  private encodedDigestEntry(record: NodeRecord): Uint8Array {
+    const cached = this.digestCache.get(record);
+    if (
+      cached &&
+      cached.heartbeat === record.heartbeat &&
+      cached.maxVersion === record.maxVersion &&
+      cached.left === record.left &&
+      cached.addr === record.addr
+    ) {
+      return cached.bytes;
+    }
+    const bytes = encodeDigestEntry(this.digestEntry(record));
+    this.digestCache.set(record, {
+      heartbeat: record.heartbeat,
+      maxVersion: record.maxVersion,
+      left: record.left,
+      addr: record.addr,
+      bytes,
+    });
+    return bytes;
+  }
+
+  /**
+   * Our digest within `budget` bytes. When everything fits it is complete;
+   * otherwise ours first, then the nodes we want, then the rest from a
+   * random starting point, and it is marked partial.
+   */
+  buildDigest(budget: number, random: () => number, options: DigestOptions = {}): BuiltDigest {
+    const entries: Encoded[] = [];
+    let size = ARRAY_HEADER_MAX;
+    const add = (bytes: Uint8Array): boolean => {
+      if (size + bytes.length > budget) return false;
+      entries.push(new Encoded(bytes));
+      size += bytes.length;
+      return true;
+    };
+    const hot = this.hotRecords();
+    if (options.hotOnly) {
+      // Ours, the nodes the peer named, our recent news: no filler.
+      const named = [...(options.first ?? [])].map((id) => this.records.get(id));
+      const picked = new Set<NodeRecord>();
+      for (const record of [...named, ...hot]) {
+        if (!record || record === this.self || picked.has(record)) continue;
+        picked.add(record);
+      }
+      if (picked.size === 0 && hot.length === 0) return { entries, size, partial: true };
+      add(this.encodedDigestEntry(this.self));
+      for (const record of picked) if (!add(this.encodedDigestEntry(record))) break;
+      return { entries, size, partial: true };
+    }
+    // Fast path: everything fits.
+    const all: Uint8Array[] = [];
+    let total = ARRAY_HEADER_MAX;
+    for (const record of this.records.values()) {
+      const bytes = this.encodedDigestEntry(record);
+      all.push(bytes);
+      total += bytes.length;
+    }
+    if (total <= budget && this.wanted.size === 0) {
+      return { entries: all.map((b) => new Encoded(b)), size: total, partial: false };
+    }
+    // Ours, the nodes the peer asked about, recent news, nodes we want, then the rest from a random start.
+    const added = new Set<NodeRecord>();
+    let full = false;
+    const addRecord = (record: NodeRecord | undefined): void => {
+      if (full || !record || added.has(record)) return;
+      if (add(this.encodedDigestEntry(record))) added.add(record);
+      else full = true;
+    };
+    addRecord(this.self);
+    for (const id of options.first ?? []) addRecord(this.records.get(id));
+    for (const record of hot) addRecord(record);
+    let wantedAdded = 0;
+    for (const [id, want] of this.wanted) {
+      if (full) break;
+      const bytes = encodeDigestEntry({
+        id,
+        addr: want.addr,
+        generation: 0,
+        heartbeat: 0,
+        maxVersion: 0,
+        left: false,
+      });
+      if (add(bytes)) wantedAdded++;
+      else full = true;
+    }
+    const others = [...this.records.values()];
+    const start = others.length > 0 ? Math.floor(random() * others.length) : 0;
+    for (let i = 0; i < others.length && !full; i++) addRecord(others[(start + i) % others.length]);
+    const partial = added.size < this.records.size || wantedAdded < this.wanted.size;
+    return { entries, size, partial };
+  }
+
+  /** Records whose versions changed within `hotWindow`, newest first. */
+  private hotRecords(): NodeRecord[] {
+    const since = this.now() - this.hotWindow;
+    const out: NodeRecord[] = [];
+    for (const record of this.recent) {
+      if ((this.changedAt.get(record) ?? -Infinity) < since) break;
+      if (this.records.get(record.id) === record) out.push(record);
+    }
+    return out;
+  }
+
+  private markHot(record: NodeRecord): void {
+    this.changedAt.set(record, this.now());
+    const at = this.recent.indexOf(record);
+    if (at >= 0) this.recent.splice(at, 1);
+    this.recent.unshift(record);
+    if (this.recent.length > MAX_HOT) this.recent.pop();
+  }
+
+  /**
+   * The entries a peer lacks given its digest, as whole node deltas within
+   * `budget` bytes (Infinity for streams): see delta-builder.ts.
+   */
+  buildDelta(
+    peerDigest: DigestEntry[],
+    partial: boolean,
+    budget: number,
+    random: () => number,
+  ): BuiltDelta {
+    return buildDelta(this.records, peerDigest, partial, budget, random);
+  }
+}

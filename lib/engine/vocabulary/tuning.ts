@@ -1,0 +1,126 @@
+/** The options timing and sizing derive from (resolved options satisfy it). */
+export interface TuningInputs {
+  interval: number;
+  nodeExpiry: number;
+  phiThreshold: number;
+}
+
+
+/** How one observer judges one subject from its pings; see docs/protocol.md, "Failure detection". */
+export interface ProbeTuning {
+  /**
+   * -log10 of the chance that a live subject behind a link with the learned
+   * loss misses this many pings in a row: the level at which this observer
+   * accuses it. Two observers must agree (see reachability.ts), so the
+   * cluster's false-accusation chance is about the square of this.
+   */
+  level: number;
+  /** Floor of the learned miss rate: loopback loses nothing, yet a GC pause must not read as death. */
+  minMissRate: number;
+  /** Ceiling of the learned miss rate: past it, misses say too little to ever accuse. */
+  maxMissRate: number;
+  /** Miss rate assumed for a new link, until its pings have taught us better. */
+  initialMissRate: number;
+  /** Weight of one outcome in the moving estimate (1/32: about the last 32 pings). */
+  learningRate: number;
+  /** Standard errors added to the estimate, so a lucky stretch does not make us hasty. */
+  caution: number;
+  /** Never accuse on fewer misses than this (one lost datagram is not a death). */
+  minMisses: number;
+}
+
+export const DEFAULT_PROBE_TUNING: ProbeTuning = {
+  level: 4,
+  minMissRate: 0.01,
+  maxMissRate: 0.9,
+  initialMissRate: 0.1,
+  learningRate: 1 / 32,
+  caution: 2,
+  minMisses: 2,
+};
+
+/**
+ * Timing and sizing rules derived from the options, in one place. Each
+ * field says why it has its value; nothing else in the engine invents a
+ * duration or a byte count.
+ */
+export interface Tuning {
+  /** A change is news named in every Syn for 10 rounds: long enough for pushes to reach everyone. */
+  hotWindow: number;
+  /** A node named in a peer's digest that we lack is asked for during 10 rounds, then forgotten unless named again. */
+  wantLifetime: number;
+  /** An expired node is remembered until every peer has expired it too (3 expiries) plus 10 rounds of slack, so stale gossip cannot bring it back. */
+  ghostMemory: number;
+  /** Tombstones are collected (and ghost memory swept) at most once a second: it walks every record. */
+  gcEvery: number;
+  /** Room kept in a stream message for its fixed fields around the digest and delta. */
+  streamSlack: number;
+  /** Fixed fields of a datagram (cluster id, sender id, flags), generously bounded. */
+  fixedFieldsSlack: number;
+  /**
+   * Observers per node on the monitoring ring (each node pings this many
+   * every round): two, so that one observer with a bad link cannot make a
+   * node unreachable alone, while the cost per node stays flat with N.
+   */
+  watchers: number;
+  /**
+   * Rounds between regular pings: 2, so each watched node is pinged every
+   * 200 ms at the default interval (about 20 tiny datagrams a second per
+   * node). Once a ping goes unanswered its subject is pinged every round,
+   * so a crash is confirmed at the faster rate.
+   */
+  probeEvery: number;
+  /** How one observer judges a run of unanswered pings; its level is half the phi threshold, as two must agree. */
+  probe: ProbeTuning;
+  /** One ping in 4 carries our summary: enough to notice a missed push within a couple of rounds, at 10 bytes a ping. */
+  summaryEvery: number;
+  /** A quiet cluster opens an exchange with a random peer every 10 rounds, as a safety net under news push and pings. */
+  antiEntropyEvery: number;
+  /** Nodes never seen alive, pinged each round (a joiner learns many at once; the rest wait their turn). */
+  unprovenPerTick: number;
+  /** Peers pushed to at once when this node learns something new. */
+  newsFanout: number;
+  /** News pushes are coalesced to at most one per half interval: a burst of writes is one push. */
+  newsCoalesce: number;
+  /** Peers told of a leave at once, and how many such batches are tried before giving up. */
+  leaveFanout: number;
+  leaveBatches: number;
+  /**
+   * Background syncs at once: one. A node missing a large state hears
+   * "truncated" from every peer it talks to; one full sync at a time
+   * fetches it once instead of decoding it several times in parallel.
+   */
+  maxSyncs: number;
+  /** One log line per key this often: a flood must not become a log flood. */
+  logEvery: number;
+  /** Longest piece of a peer's error text put into ours. */
+  maxRemoteText: number;
+  /** A round later than half an interval means our process stalled: its unanswered pings are not judged. */
+  maxLateness: number;
+}
+
+export function deriveTuning(opts: TuningInputs): Tuning {
+  const interval = opts.interval;
+  return {
+    hotWindow: 10 * interval,
+    wantLifetime: 10 * interval,
+    ghostMemory: 3 * opts.nodeExpiry + 10 * interval,
+    gcEvery: 1000,
+    streamSlack: 1024,
+    fixedFieldsSlack: 40,
+    watchers: 2,
+    probeEvery: 2,
+    probe: { ...DEFAULT_PROBE_TUNING, level: opts.phiThreshold / 2 },
+    summaryEvery: 4,
+    antiEntropyEvery: 10,
+    unprovenPerTick: 64,
+    newsFanout: 2,
+    newsCoalesce: interval / 2,
+    leaveFanout: 3,
+    leaveBatches: 3,
+    maxSyncs: 1,
+    logEvery: 10_000,
+    maxRemoteText: 200,
+    maxLateness: interval / 2,
+  };
+}

@@ -1,0 +1,50 @@
+import { Injectable } from '@nestjs/common';
+import { HealthIndicatorService, type HealthIndicatorResult } from '@nestjs/terminus';
+import { GossipService } from '../gossip.service';
+
+export interface GossipHealthOptions {
+  /** Fewer live nodes than this (this one included) is `down`. Default 1. */
+  minMembers?: number;
+}
+
+/**
+ * `@nestjs/terminus` indicator: `up` with member counts once the node has
+ * joined, `down` while it is still joining, after it left, or once closed.
+ * Import from `nestjs-gossip/health` (the main entry never loads terminus);
+ * provide it where `GossipService` is visible (the module that imports
+ * `GossipModule`, or anywhere with `isGlobal: true`) next to `TerminusModule`.
+ *
+ * ```ts
+ * @Get('health') @HealthCheck()
+ * check() { return this.health.check([() => this.gossip.isHealthy('gossip')]); }
+ * ```
+ */
+@Injectable()
+export class GossipHealthIndicator {
+  constructor(
+    private readonly health: HealthIndicatorService,
+    private readonly gossip: GossipService,
+  ) {}
+
+  isHealthy<const Key extends string = 'gossip'>(
+    key: Key = 'gossip' as Key,
+    options: GossipHealthOptions = {},
+  ): HealthIndicatorResult<Key> {
+    const session = this.health.check(key);
+    const status = this.gossip.status;
+    const nodeId = this.gossip.nodeId;
+    if (status === 'closed' || status === 'left') return session.down({ nodeId, gossip: status });
+    let members = 0;
+    let unreachable = 0;
+    let left = 0;
+    for (const node of this.gossip.nodes()) {
+      if (node.left) left++;
+      else if (node.unreachable) unreachable++;
+      else members++;
+    }
+    const data = { nodeId, gossip: status, members, unreachable, left };
+    if (status !== 'joined') return session.down(data);
+    if (members < (options.minMembers ?? 1)) return session.down(data);
+    return session.up(data);
+  }
+}
