@@ -9,7 +9,12 @@ import { Messenger } from './io/messenger';
 import { GossipMetrics } from './io/metrics';
 import { NodeRecord } from './state/node-record';
 import { Outcome } from './state/outcome';
-import { GossipOptions, ResolvedOptions, resolveOptions, resolveSecretKeys } from './config/options';
+import {
+  GossipOptions,
+  ResolvedOptions,
+  resolveOptions,
+  resolveSecretKeys,
+} from './config/options';
 import { ProtocolCore, shuffle } from './core/protocol';
 import { Seeds } from './io/seeds';
 import { StreamClient } from './io/stream-client';

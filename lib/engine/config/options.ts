@@ -1,7 +1,12 @@
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import type { Registry } from 'prom-client';
-import { firstExternalIPv4, formatHostPort, isUnspecified, parseHostPort } from '../vocabulary/address';
+import {
+  firstExternalIPv4,
+  formatHostPort,
+  isUnspecified,
+  parseHostPort,
+} from '../vocabulary/address';
 import type { Clock } from '../vocabulary/clock';
 import { systemClock } from '../io/system-clock';
 import { GossipConfigError } from '../vocabulary/errors';

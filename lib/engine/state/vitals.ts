@@ -12,4 +12,3 @@ export class Vitals {
   /** The observers whose accusations made it unreachable: it is reachable again when they take them back. */
   convictedBy: string[] = [];
 }
-

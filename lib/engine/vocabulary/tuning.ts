@@ -5,7 +5,6 @@ export interface TuningInputs {
   phiThreshold: number;
 }
 
-
 /** How one observer judges one subject from its pings; see docs/protocol.md, "Failure detection". */
 export interface ProbeTuning {
   /**
