@@ -1,3 +1,4 @@
+/* global process, console */
 // Checks (or, with --update, rewrites) the checked-in API report of each
 // entry point in review/. Run after `npm run build`: the reports are made
 // from the emitted .d.ts files. CI runs the check, so a changed public name
