@@ -28,7 +28,8 @@ import { Wire } from './codec/wire';
 /** The engine's own view of where it stands: see `Gossip.status`. */
 export type GossipNodeStatus = 'joining' | 'joined' | 'left' | 'closed';
 
-const silentLogger: GossipLogger = {
+/** The default logger: warnings and errors on the console, no debug. */
+const consoleLogger: GossipLogger = {
   debug: () => undefined,
   warn: (message) => console.warn(`[gossip] ${message}`),
   error: (message) => console.error(`[gossip] ${message}`),
@@ -89,7 +90,7 @@ export class Gossip {
       wire,
       limits,
       metrics: this.metrics,
-      logger: opts.logger ?? silentLogger,
+      logger: opts.logger ?? consoleLogger,
       tuning: this.tuning,
     });
     this.seeds = new Seeds(opts.resolver);
@@ -187,8 +188,9 @@ export class Gossip {
   }
 
   /**
-   * Marks this node left and tells up to 3 live peers over TCP, waiting for
-   * an acknowledgement. Rejects when peers were known but none acknowledged.
+   * Marks this node left and tells live peers over TCP, 3 at a time, until
+   * one acknowledges (up to 9 peers in all). Rejects when peers were known
+   * but none acknowledged.
    * Local state cannot change afterwards.
    */
   async leave(): Promise<void> {

@@ -1,5 +1,5 @@
 import { ClusterState } from '../state/cluster-state';
-import { DigestEntry, Message, MessageType, Probe } from '../codec';
+import { DigestEntry, Message, MessageType, Probe, StreamError } from '../codec';
 import { Hash64, sameHash } from '../vocabulary/hash';
 import { Liveness } from '../liveness/liveness';
 import { Merger } from './merge';
@@ -206,7 +206,7 @@ export class ProtocolCore {
 
   /** Syn, SynAck and Ack: the Scuttlebutt exchange. */
   private exchange(
-    message: Exclude<Message, Probe | { type: 15 }>,
+    message: Exclude<Message, Probe | StreamError>,
     from: string,
     now: number,
     size: number,
@@ -297,7 +297,7 @@ export class ProtocolCore {
 
   /** Our cluster, and not in our name. */
   private admit(
-    message: Exclude<Message, Probe | { type: 15 }>,
+    message: Exclude<Message, Probe | StreamError>,
     from: string,
     out: Outcome,
   ): boolean {

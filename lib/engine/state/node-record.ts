@@ -65,9 +65,6 @@ export class NodeRecord {
   get size(): number {
     return this.entries.size;
   }
-  get tombstoneCount(): number {
-    return this.tombstones;
-  }
 
   get(key: string): StoredEntry | undefined {
     return this.entries.get(key);
@@ -138,7 +135,7 @@ export class NodeRecord {
         key: e.key,
         value: e.value,
         version: e.version,
-        internal: e.internal,
+        internal: false,
         deleted: e.deleted,
       });
       return true;
