@@ -70,7 +70,8 @@ export class Gossip {
     const limits = {
       maxKeySize: opts.maxKeySize,
       maxValueSize: opts.maxValueSize,
-      maxArrayLength: Math.max(opts.maxNodes, opts.maxEntriesPerNode) + 16,
+      maxArrayLength:
+        Math.max(opts.maxNodes, opts.maxEntriesPerNode) + this.tuning.arrayLengthSlack,
     };
     this.keyring = new Keyring(opts.secretKeys);
     const wire = new Wire(this.keyring, limits);
@@ -278,7 +279,8 @@ export class Gossip {
 
   private scheduleRound(): void {
     if (this.closed) return;
-    const delay = this.opts.interval * (0.9 + 0.2 * this.opts.random());
+    const jitter = this.tuning.roundJitter;
+    const delay = this.opts.interval * (1 - jitter + 2 * jitter * this.opts.random());
     this.roundDue = this.opts.clock.now() + delay;
     this.roundTimer = this.opts.clock.setTimer(delay, () => {
       try {

@@ -12,6 +12,9 @@
  */
 export const PROTOCOL_VERSION = 2;
 
+/** The message type and protocol version bytes before every body. */
+export const MESSAGE_PREFIX_BYTES = 2;
+
 export const MessageType = {
   Syn: 1,
   SynAck: 2,

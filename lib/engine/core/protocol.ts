@@ -1,5 +1,13 @@
 import { ClusterState } from '../state/cluster-state';
-import { DigestEntry, Message, MessageType, Probe, StreamError } from '../codec';
+import {
+  ARRAY_HEADER_MAX,
+  DigestEntry,
+  MESSAGE_PREFIX_BYTES,
+  Message,
+  MessageType,
+  Probe,
+  StreamError,
+} from '../codec';
 import { Hash64, sameHash } from '../vocabulary/hash';
 import { Liveness } from '../liveness/liveness';
 import { Merger } from './merge';
@@ -224,11 +232,17 @@ export class ProtocolCore {
         const full = this.packetBudget();
         const budget = known
           ? full
-          : Math.max(0, Math.min(full, 2 * size - (this.config.maxPacketSize - full)));
+          : Math.max(
+              0,
+              Math.min(
+                full,
+                this.config.tuning.maxAmplification * size - (this.config.maxPacketSize - full),
+              ),
+            );
         const delta = this.state.buildDelta(
           message.digest,
           message.partial,
-          Math.floor(budget / 2),
+          Math.floor(budget * this.config.tuning.synAckDeltaShare),
           this.config.random,
         );
         // Same summary: nothing is owed either way, so no digest is needed.
@@ -365,8 +379,8 @@ export class ProtocolCore {
   /** Bytes left for digest and delta in one datagram. */
   private packetBudget(): number {
     const fixed =
-      2 +
-      5 +
+      MESSAGE_PREFIX_BYTES +
+      ARRAY_HEADER_MAX +
       Buffer.byteLength(this.config.clusterId) +
       Buffer.byteLength(this.self.id) +
       this.config.tuning.fixedFieldsSlack;

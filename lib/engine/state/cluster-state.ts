@@ -1,5 +1,6 @@
 import { ARRAY_HEADER_MAX, DigestEntry, Encoded, encodeDigestEntry } from '../codec';
 import { Hash64, hash64 } from '../vocabulary/hash';
+import { MAX_HOT_RECORDS } from '../vocabulary/tuning';
 import { BuiltDelta, buildDelta } from './delta-builder';
 import { NodeRecord } from './node-record';
 
@@ -17,9 +18,6 @@ export interface DigestOptions {
   /** Only ours, the `first` ones and recently changed records: news, without random filler. */
   hotOnly?: boolean;
 }
-
-/** Records remembered as recent news. */
-const MAX_HOT = 16;
 
 /**
  * Every node's record (ours included), plus what is needed to build
@@ -241,7 +239,7 @@ export class ClusterState {
     const at = this.recent.indexOf(record);
     if (at >= 0) this.recent.splice(at, 1);
     this.recent.unshift(record);
-    if (this.recent.length > MAX_HOT) this.recent.pop();
+    if (this.recent.length > MAX_HOT_RECORDS) this.recent.pop();
   }
 
   /**

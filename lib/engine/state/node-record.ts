@@ -1,6 +1,7 @@
 import type { Entry } from '../vocabulary/types';
 import type { NodeDelta, WireEntry } from '../codec';
 import { Vitals } from './vitals';
+import { LOG_COMPACT_MIN_STALE, LOG_COMPACT_STALE_SHARE } from '../vocabulary/tuning';
 
 /** An entry as stored: the wire fields plus when a tombstone was first seen here. */
 export interface StoredEntry extends WireEntry {
@@ -81,7 +82,11 @@ export class NodeRecord {
     this.entries.set(entry.key, entry);
     this.log.push(entry);
     if (entry.version > this.maxVersion) this.maxVersion = entry.version;
-    if (this.stale > 64 && this.stale > this.log.length / 2) this.compact();
+    if (
+      this.stale > LOG_COMPACT_MIN_STALE &&
+      this.stale > this.log.length * LOG_COMPACT_STALE_SHARE
+    )
+      this.compact();
   }
 
   /** Calls `visit` for each current entry above `version`, in version order, until it returns false. */
