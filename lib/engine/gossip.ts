@@ -28,7 +28,8 @@ import { Wire } from './codec/wire';
 /** The engine's own view of where it stands: see `Gossip.status`. */
 export type GossipNodeStatus = 'joining' | 'joined' | 'left' | 'closed';
 
-const silentLogger: GossipLogger = {
+/** The default logger: warnings and errors on the console, no debug. */
+const consoleLogger: GossipLogger = {
   debug: () => undefined,
   warn: (message) => console.warn(`[gossip] ${message}`),
   error: (message) => console.error(`[gossip] ${message}`),
@@ -69,7 +70,8 @@ export class Gossip {
     const limits = {
       maxKeySize: opts.maxKeySize,
       maxValueSize: opts.maxValueSize,
-      maxArrayLength: Math.max(opts.maxNodes, opts.maxEntriesPerNode) + 16,
+      maxArrayLength:
+        Math.max(opts.maxNodes, opts.maxEntriesPerNode) + this.tuning.arrayLengthSlack,
     };
     this.keyring = new Keyring(opts.secretKeys);
     const wire = new Wire(this.keyring, limits);
@@ -89,7 +91,7 @@ export class Gossip {
       wire,
       limits,
       metrics: this.metrics,
-      logger: opts.logger ?? silentLogger,
+      logger: opts.logger ?? consoleLogger,
       tuning: this.tuning,
     });
     this.seeds = new Seeds(opts.resolver);
@@ -187,8 +189,9 @@ export class Gossip {
   }
 
   /**
-   * Marks this node left and tells up to 3 live peers over TCP, waiting for
-   * an acknowledgement. Rejects when peers were known but none acknowledged.
+   * Marks this node left and tells live peers over TCP, 3 at a time, until
+   * one acknowledges (up to 9 peers in all). Rejects when peers were known
+   * but none acknowledged.
    * Local state cannot change afterwards.
    */
   async leave(): Promise<void> {
@@ -276,7 +279,8 @@ export class Gossip {
 
   private scheduleRound(): void {
     if (this.closed) return;
-    const delay = this.opts.interval * (0.9 + 0.2 * this.opts.random());
+    const jitter = this.tuning.roundJitter;
+    const delay = this.opts.interval * (1 - jitter + 2 * jitter * this.opts.random());
     this.roundDue = this.opts.clock.now() + delay;
     this.roundTimer = this.opts.clock.setTimer(delay, () => {
       try {

@@ -94,10 +94,6 @@ export class GossipEventBus {
     this.subject.complete();
   }
 
-  get isCompleted(): boolean {
-    return this.completed;
-  }
-
   private schedule(): void {
     if (!this.released || this.scheduled || this.queue.length === 0) return;
     this.scheduled = true;

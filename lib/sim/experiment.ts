@@ -1,6 +1,6 @@
-import type { LinkConfig } from './network';
+import type { LinkConfig, TrafficCounters } from './network';
 import { Rng } from './rng';
-import { SimEngineOptions, Simulation } from './simulation';
+import { SimEngineOptions, SimNode, Simulation } from './simulation';
 
 export interface ExperimentOptions {
   nodes: number;
@@ -41,6 +41,8 @@ export interface ExperimentResult {
   virtualSeconds: number;
 }
 
+type Detection = ExperimentResult['detection'];
+
 /**
  * The experiment behind the CLI and the scale test: start a cluster, write
  * one key on one node, count rounds until every node holds it, then crash
@@ -64,9 +66,58 @@ export async function runExperiment(options: ExperimentOptions): Promise<Experim
   const startWall = Date.now() - wall;
   log(`started ${n} nodes (${options.bootstrap ?? 'full'} view) in ${startWall} ms wall`);
 
-  // One write, then round by round until every node holds it.
   wall = Date.now();
   const writer = nodes[pick.int(n)];
+  const spread = await measureSpread(sim, writer, n, options.maxRounds ?? 300);
+  const { curve, roundsToConverge } = spread;
+  const spreadWall = Date.now() - wall;
+  log(
+    `update ${roundsToConverge === undefined ? 'did not converge' : `converged in ${roundsToConverge} rounds`} (${spreadWall} ms wall)`,
+  );
+
+  wall = Date.now();
+  const crashCount = Math.min(options.crash ?? 1, n - 2);
+  const detection =
+    crashCount > 0
+      ? await measureDetection(
+          sim,
+          pick.sample(
+            nodes.filter((x) => x !== writer),
+            crashCount,
+          ),
+          nodes,
+          options.detectTimeout ?? 30_000,
+        )
+      : undefined;
+  const detectWall = Date.now() - wall;
+  if (detection) log(`detection median ${detection.median} ms (${detectWall} ms wall)`);
+
+  const perNode = (f: (r: TrafficCounters) => number) => perNodePerRound(spread.rounds, n, f);
+  const result: ExperimentResult = {
+    nodes: n,
+    seed,
+    roundsToConverge,
+    curve,
+    packetBytesPerNodePerRound: perNode((r) => r.packetBytesOut),
+    streamBytesPerNodePerRound: perNode((r) => r.streamBytesOut),
+    packetsPerNodePerRound: perNode((r) => r.packetsOut),
+    detection,
+    violations: sim.network.violations.length,
+    engineErrors: sim.logs.filter((l) => l.level === 'error').length,
+    wallMs: { start: startWall, spread: spreadWall, detect: detectWall },
+    virtualSeconds: (sim.now() - sim.startTime) / 1000,
+  };
+  await sim.shutdown();
+  return result;
+}
+
+/** One write on `writer`, then round by round until every node holds it (or `maxRounds`). */
+async function measureSpread(
+  sim: Simulation,
+  writer: SimNode,
+  n: number,
+  maxRounds: number,
+): Promise<{ curve: number[]; roundsToConverge: number | undefined; rounds: TrafficCounters[] }> {
   const holders = new Set<string>([writer.id]);
   sim.onEvent((e) => {
     if (e.type === 'upsert-key' && e.subject === writer.id && e.key === 'sim-update')
@@ -76,75 +127,62 @@ export async function runExperiment(options: ExperimentOptions): Promise<Experim
   const perRoundBefore = sim.network.perRound.length;
   writer.gossip.upsertLocal('sim-update', 'v1');
   const curve = [holders.size / n];
-  const maxRounds = options.maxRounds ?? 300;
   while (holders.size < n && curve.length <= maxRounds) {
     await sim.runRounds(1);
     curve.push(holders.size / n);
   }
-  const roundsToConverge = holders.size === n ? curve.length - 1 : undefined;
-  const spreadRounds = sim.network.perRound.slice(perRoundBefore, writeRound + curve.length);
-  const sum = (f: (r: (typeof spreadRounds)[number]) => number) =>
-    spreadRounds.reduce((a, r) => a + f(r), 0) / n / Math.max(1, spreadRounds.length);
-  const spreadWall = Date.now() - wall;
-  log(
-    `update ${roundsToConverge === undefined ? 'did not converge' : `converged in ${roundsToConverge} rounds`} (${spreadWall} ms wall)`,
-  );
-
-  // Crash some nodes; time how long until each survivor suspects each.
-  wall = Date.now();
-  let detection: ExperimentResult['detection'];
-  const crashCount = Math.min(options.crash ?? 1, n - 2);
-  if (crashCount > 0) {
-    const victims = pick.sample(
-      nodes.filter((x) => x !== writer),
-      crashCount,
-    );
-    const victimIds = new Set(victims.map((v) => v.id));
-    const survivors = nodes.filter((x) => !victimIds.has(x.id));
-    const crashedAt = sim.now();
-    const times: number[] = [];
-    const seen = new Set<string>();
-    sim.onEvent((e) => {
-      if (e.type !== 'unreachable' || !victimIds.has(e.subject) || victimIds.has(e.node)) return;
-      const pair = `${e.node}>${e.subject}`;
-      if (seen.has(pair)) return;
-      seen.add(pair);
-      times.push(Math.round(e.at - crashedAt));
-    });
-    for (const v of victims) sim.crash(v.id);
-    const pairs = survivors.length * victims.length;
-    const timeout = options.detectTimeout ?? 30_000;
-    while (seen.size < pairs && sim.now() - crashedAt < timeout) await sim.runRounds(1);
-    times.sort((a, b) => a - b);
-    const at = (q: number) => times[Math.min(times.length - 1, Math.floor(q * times.length))];
-    detection =
-      times.length === 0
-        ? undefined
-        : {
-            min: times[0],
-            median: at(0.5),
-            p99: at(0.99),
-            max: times[times.length - 1],
-            undetected: pairs - times.length,
-          };
-  }
-  const detectWall = Date.now() - wall;
-  if (detection) log(`detection median ${detection.median} ms (${detectWall} ms wall)`);
-
-  const result: ExperimentResult = {
-    nodes: n,
-    seed,
-    roundsToConverge,
+  return {
     curve,
-    packetBytesPerNodePerRound: sum((r) => r.packetBytesOut),
-    streamBytesPerNodePerRound: sum((r) => r.streamBytesOut),
-    packetsPerNodePerRound: sum((r) => r.packetsOut),
-    detection,
-    violations: sim.network.violations.length,
-    engineErrors: sim.logs.filter((l) => l.level === 'error').length,
-    wallMs: { start: startWall, spread: spreadWall, detect: detectWall },
-    virtualSeconds: (sim.now() - sim.startTime) / 1000,
+    roundsToConverge: holders.size === n ? curve.length - 1 : undefined,
+    // The traffic of the rounds the update took to spread.
+    rounds: sim.network.perRound.slice(perRoundBefore, writeRound + curve.length),
   };
-  await sim.shutdown();
-  return result;
+}
+
+/** Crashes `victims`; times how long until each survivor suspects each, up to `timeout` ms. */
+async function measureDetection(
+  sim: Simulation,
+  victims: SimNode[],
+  nodes: SimNode[],
+  timeout: number,
+): Promise<Detection> {
+  const victimIds = new Set(victims.map((v) => v.id));
+  const survivors = nodes.filter((x) => !victimIds.has(x.id));
+  const crashedAt = sim.now();
+  const times: number[] = [];
+  const seen = new Set<string>();
+  sim.onEvent((e) => {
+    if (e.type !== 'unreachable' || !victimIds.has(e.subject) || victimIds.has(e.node)) return;
+    const pair = `${e.node}>${e.subject}`;
+    if (seen.has(pair)) return;
+    seen.add(pair);
+    times.push(Math.round(e.at - crashedAt));
+  });
+  for (const v of victims) sim.crash(v.id);
+  const pairs = survivors.length * victims.length;
+  while (seen.size < pairs && sim.now() - crashedAt < timeout) await sim.runRounds(1);
+  return detectionStats(times, pairs);
+}
+
+/** Min, median, p99 and max of the detection times, and how many of `pairs` went undetected. */
+function detectionStats(times: number[], pairs: number): Detection {
+  if (times.length === 0) return undefined;
+  times.sort((a, b) => a - b);
+  const at = (q: number) => times[Math.min(times.length - 1, Math.floor(q * times.length))];
+  return {
+    min: times[0],
+    median: at(0.5),
+    p99: at(0.99),
+    max: times[times.length - 1],
+    undetected: pairs - times.length,
+  };
+}
+
+/** A per-round traffic figure summed over `rounds`, per node and per round. */
+function perNodePerRound(
+  rounds: TrafficCounters[],
+  n: number,
+  f: (r: TrafficCounters) => number,
+): number {
+  return rounds.reduce((a, r) => a + f(r), 0) / n / Math.max(1, rounds.length);
 }

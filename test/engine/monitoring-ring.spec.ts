@@ -1,5 +1,5 @@
 import { MonitoringRing, RingMember } from '../../lib/engine/liveness/monitoring-ring';
-import { judge, quorum } from '../../lib/engine/liveness/reachability';
+import { quorum, tally } from '../../lib/engine/liveness/reachability';
 
 const members = (n: number, unreachable: string[] = []): RingMember[] =>
   Array.from({ length: n }, (_, i) => ({ id: `n${i}`, reachable: !unreachable.includes(`n${i}`) }));
@@ -39,7 +39,9 @@ describe('MonitoringRing', () => {
   });
 });
 
-describe('judge', () => {
+describe('tally', () => {
+  const judge = (observers: RingMember[], accuses: (id: string) => boolean) =>
+    tally(observers, accuses).verdict;
   const obs = (ids: string[], unreachable: string[] = []) =>
     ids.map((id) => ({ id, reachable: !unreachable.includes(id) }));
 

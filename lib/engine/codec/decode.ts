@@ -71,6 +71,11 @@ export function decodeMessage(bytes: Uint8Array, limits: DecodeLimits): Message 
     throw new DecodeError('decode', `bad MessagePack: ${(err as Error).message}`);
   }
   const r = new Reader(body, context);
+  return readDatagram(type, r) ?? readStreamMessage(type, r);
+}
+
+/** The body of a datagram message (Syn, SynAck, Ping, PingAck, Ack); undefined for other types. */
+function readDatagram(type: MessageType, r: Reader): Message | undefined {
   switch (type) {
     case MessageType.Syn:
       r.expectLength(5);
@@ -108,6 +113,14 @@ export function decodeMessage(bytes: Uint8Array, limits: DecodeLimits): Message 
     case MessageType.Ack:
       r.expectLength(4);
       return { type, clusterId: r.str(0), from: r.id(1), delta: r.delta(2), truncated: r.bool(3) };
+    default:
+      return undefined;
+  }
+}
+
+/** The body of a stream message (Sync, SyncReply, Push, Leave, StreamAck, StreamError). */
+function readStreamMessage(type: MessageType, r: Reader): Message {
+  switch (type) {
     case MessageType.Sync:
       r.expectLength(3);
       return { type, clusterId: r.str(0), from: r.id(1), digest: r.digest(2) };

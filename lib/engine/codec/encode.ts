@@ -65,24 +65,24 @@ export function encodeEntry(e: WireEntry): Uint8Array {
   return encode([e.key, e.deleted ? '' : e.value, e.version, flags]);
 }
 
-/** The nine header fields of a NodeDelta, encoded; the entries array follows them. */
-export function encodeDeltaHeader(d: Omit<NodeDelta, 'entries'>): Uint8Array {
-  return pack([
-    d.id,
-    d.addr,
-    d.generation,
-    d.heartbeat,
-    d.left ? 1 : 0,
-    d.reset ? 1 : 0,
-    d.fromVersion,
-    d.gcVersion,
-    d.maxVersion,
-  ]).subarray(1); // drop the 9-element array header: the caller writes a 10-element one
+/** The identity half of a NodeDelta's header (id, addr, generation, heartbeat, left), encoded without an array header. */
+export function encodeDeltaIdentity(
+  d: Pick<NodeDelta, 'id' | 'addr' | 'generation' | 'heartbeat' | 'left'>,
+): Uint8Array {
+  // Drop the 5-element array header: packNodeDelta writes the delta's own.
+  return pack([d.id, d.addr, d.generation, d.heartbeat, d.left ? 1 : 0]).subarray(1);
 }
 
-/** A NodeDelta from its encoded header and encoded entries. */
-export function packNodeDelta(header: Uint8Array, entries: Uint8Array[]): Encoded {
-  return new Encoded(concat([arrayHeader(10), header, arrayHeader(entries.length), ...entries]));
+/** The range half of a NodeDelta's header (reset, fromVersion, gcVersion, maxVersion), encoded without an array header. */
+export function encodeDeltaRange(
+  d: Pick<NodeDelta, 'reset' | 'fromVersion' | 'gcVersion' | 'maxVersion'>,
+): Uint8Array {
+  return pack([d.reset ? 1 : 0, d.fromVersion, d.gcVersion, d.maxVersion]).subarray(1);
+}
+
+/** A NodeDelta from its encoded header halves (identity, range) and encoded entries. */
+export function packNodeDelta(header: [Uint8Array, Uint8Array], entries: Uint8Array[]): Encoded {
+  return new Encoded(concat([arrayHeader(10), ...header, arrayHeader(entries.length), ...entries]));
 }
 
 function packDigest(digest: DigestEntry[] | Encoded[]): Encoded[] {
@@ -90,7 +90,9 @@ function packDigest(digest: DigestEntry[] | Encoded[]): Encoded[] {
 }
 function packDelta(delta: NodeDelta[] | Encoded[]): Encoded[] {
   return delta.map((d) =>
-    d instanceof Encoded ? d : packNodeDelta(encodeDeltaHeader(d), d.entries.map(encodeEntry)),
+    d instanceof Encoded
+      ? d
+      : packNodeDelta([encodeDeltaIdentity(d), encodeDeltaRange(d)], d.entries.map(encodeEntry)),
   );
 }
 

@@ -5,8 +5,15 @@
  * message has type SEALED and carries nonce | AES-GCM(inner message) | tag.
  * This file holds the message types; encode.ts and decode.ts their bytes.
  */
-/** 2: liveness by probes (Ping, PingAck); Syn and SynAck carry no heartbeats. */
+/**
+ * 2: liveness by probes (Ping, PingAck). The `heartbeat` counters below are
+ * not liveness evidence: each node bumps its own once a round, and peers use
+ * it only to tell a dropped node's replayed state (a ghost) from news.
+ */
 export const PROTOCOL_VERSION = 2;
+
+/** The message type and protocol version bytes before every body. */
+export const MESSAGE_PREFIX_BYTES = 2;
 
 export const MessageType = {
   Syn: 1,

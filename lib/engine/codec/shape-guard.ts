@@ -16,15 +16,7 @@ const MAX_DEPTH = 5;
  * would only say 'decode'), so remote data over a limit is counted as such.
  */
 export function checkShape(bytes: Uint8Array, start: number, limits: DecodeLimits): void {
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const end = bytes.length;
-  let at = start;
-  const readLength = (size: 1 | 2 | 4): number => {
-    if (at + size > end) throw new DecodeError('decode', 'MessagePack length past the end');
-    const n = size === 1 ? view.getUint8(at) : size === 2 ? view.getUint16(at) : view.getUint32(at);
-    at += size;
-    return n;
-  };
+  const cursor = new ShapeCursor(bytes, start, limits);
   const open: number[] = [1]; // items still to read in each open array; the root is one item
   let owed = 1;
   while (open.length > 0) {
@@ -34,64 +26,94 @@ export function checkShape(bytes: Uint8Array, start: number, limits: DecodeLimit
     }
     open[open.length - 1]--;
     owed--;
-    if (at >= end) throw new DecodeError('decode', 'MessagePack ends early');
-    const b = bytes[at++];
-    let skip = 0;
-    let items = -1;
-    if (b <= 0x7f || b >= 0xe0 || b === 0xc0 || b === 0xc2 || b === 0xc3) skip = 0;
-    else if (b >= 0xa0 && b <= 0xbf) skip = b & 0x1f;
-    else if (b >= 0x90 && b <= 0x9f) items = b & 0x0f;
-    else {
-      switch (b) {
-        case 0xcc:
-        case 0xd0:
-          skip = 1;
-          break;
-        case 0xcd:
-        case 0xd1:
-          skip = 2;
-          break;
-        case 0xca:
-        case 0xce:
-        case 0xd2:
-          skip = 4;
-          break;
-        case 0xcb:
-        case 0xcf:
-        case 0xd3:
-          skip = 8;
-          break;
-        case 0xd9:
-          skip = readLength(1);
-          break;
-        case 0xda:
-        case 0xdb:
-          skip = readLength(b === 0xda ? 2 : 4);
-          if (skip > maxStrLength(limits))
-            throw new DecodeError('limit', `string of ${skip} bytes`);
-          break;
-        case 0xdc:
-          items = readLength(2);
-          break;
-        case 0xdd:
-          items = readLength(4);
-          break;
-        default:
-          throw new DecodeError('decode', `MessagePack type 0x${b.toString(16)} is not used here`);
+    const items = cursor.next();
+    if (items < 0) continue;
+    if (open.length > MAX_DEPTH) throw new DecodeError('decode', 'arrays nested too deep');
+    if (items > limits.maxArrayLength)
+      throw new DecodeError('limit', `array of ${items} items, over the node and entry limits`);
+    owed += items;
+    if (owed > cursor.left)
+      throw new DecodeError('decode', `array of ${items} items with ${cursor.left} bytes left`);
+    open.push(items);
+  }
+  if (cursor.left !== 0) throw new DecodeError('decode', `${cursor.left} bytes after the message`);
+}
+
+/** Reads one MessagePack value header at a time, skipping scalars whole. */
+class ShapeCursor {
+  private at: number;
+  private readonly end: number;
+  private readonly view: DataView;
+
+  constructor(
+    private readonly bytes: Uint8Array,
+    start: number,
+    private readonly limits: DecodeLimits,
+  ) {
+    this.at = start;
+    this.end = bytes.length;
+    this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  }
+
+  /** Bytes not read yet. */
+  get left(): number {
+    return this.end - this.at;
+  }
+
+  /** The next value: an array's item count (its items follow), or -1 for a scalar, now skipped. */
+  next(): number {
+    if (this.at >= this.end) throw new DecodeError('decode', 'MessagePack ends early');
+    const b = this.bytes[this.at++];
+    if (b >= 0x90 && b <= 0x9f) return b & 0x0f;
+    if (b === 0xdc) return this.readLength(2);
+    if (b === 0xdd) return this.readLength(4);
+    // Read first: scalarSize moves `at` past a length field.
+    const size = this.scalarSize(b);
+    this.at += size;
+    if (this.at > this.end) throw new DecodeError('decode', 'MessagePack value past the end');
+    return -1;
+  }
+
+  /** Bytes after the type byte `b` of a scalar (reading its length field, if any). */
+  private scalarSize(b: number): number {
+    if (b <= 0x7f || b >= 0xe0 || b === 0xc0 || b === 0xc2 || b === 0xc3) return 0;
+    if (b >= 0xa0 && b <= 0xbf) return b & 0x1f;
+    switch (b) {
+      case 0xcc:
+      case 0xd0:
+        return 1;
+      case 0xcd:
+      case 0xd1:
+        return 2;
+      case 0xca:
+      case 0xce:
+      case 0xd2:
+        return 4;
+      case 0xcb:
+      case 0xcf:
+      case 0xd3:
+        return 8;
+      case 0xd9:
+        return this.readLength(1);
+      case 0xda:
+      case 0xdb: {
+        const size = this.readLength(b === 0xda ? 2 : 4);
+        if (size > maxStrLength(this.limits))
+          throw new DecodeError('limit', `string of ${size} bytes`);
+        return size;
       }
-    }
-    if (items >= 0) {
-      if (open.length > MAX_DEPTH) throw new DecodeError('decode', 'arrays nested too deep');
-      if (items > limits.maxArrayLength)
-        throw new DecodeError('limit', `array of ${items} items, over the node and entry limits`);
-      owed += items;
-      if (owed > end - at)
-        throw new DecodeError('decode', `array of ${items} items with ${end - at} bytes left`);
-      open.push(items);
-    } else {
-      at += skip;
-      if (at > end) throw new DecodeError('decode', 'MessagePack value past the end');
+      default:
+        throw new DecodeError('decode', `MessagePack type 0x${b.toString(16)} is not used here`);
     }
   }
-  if (at !== end) throw new DecodeError('decode', `${end - at} bytes after the message`);
+
+  private readLength(size: 1 | 2 | 4): number {
+    if (this.at + size > this.end)
+      throw new DecodeError('decode', 'MessagePack length past the end');
+    const v = this.view;
+    const n =
+      size === 1 ? v.getUint8(this.at) : size === 2 ? v.getUint16(this.at) : v.getUint32(this.at);
+    this.at += size;
+    return n;
+  }
 }

@@ -10,7 +10,7 @@ export interface MergeLimits {
 }
 
 /**
- * Applies what peers send (heartbeats, digests, deltas) to the cluster
+ * Applies what peers send (digests and deltas) to the cluster
  * state, through the liveness state machine for anything that changes a
  * node's status. Shared by datagrams and streams; no I/O.
  */
@@ -70,7 +70,7 @@ export class Merger {
         if (current && result.replacedGeneration) this.liveness.replacedIncarnation(current, out);
         this.state.put(record);
         this.state.unwant(record.id);
-        if (result.created) this.liveness.joined(record, now, firstHand, out);
+        if (result.created) this.liveness.appeared(record, now, firstHand, out);
         else if (current) this.liveness.reset(current, record);
       } else if (firstHand) {
         this.liveness.proofOfLife(record);

@@ -1,5 +1,15 @@
 import { ClusterState } from '../state/cluster-state';
-import { DigestEntry, Message, MessageType, Probe } from '../codec';
+import {
+  ARRAY_HEADER_MAX,
+  DigestEntry,
+  MESSAGE_PREFIX_BYTES,
+  Message,
+  MessageType,
+  Probe,
+  StreamError,
+  Syn,
+  SynAck,
+} from '../codec';
 import { Hash64, sameHash } from '../vocabulary/hash';
 import { Liveness } from '../liveness/liveness';
 import { Merger } from './merge';
@@ -22,6 +32,9 @@ export interface CoreConfig {
   /** Bytes sealing adds to every message (0 without secret keys). */
   sealOverhead: number;
 }
+
+/** Messages that name a cluster and a sender: all but probes and StreamError. */
+type Gossiped = Exclude<Message, Probe | StreamError>;
 
 /**
  * The protocol without I/O: given a decoded message, its sender and the
@@ -205,87 +218,14 @@ export class ProtocolCore {
   }
 
   /** Syn, SynAck and Ack: the Scuttlebutt exchange. */
-  private exchange(
-    message: Exclude<Message, Probe | { type: 15 }>,
-    from: string,
-    now: number,
-    size: number,
-    out: Outcome,
-  ): void {
+  private exchange(message: Gossiped, from: string, now: number, size: number, out: Outcome): void {
     switch (message.type) {
-      case MessageType.Syn: {
-        out.digestEntriesIn += message.digest.length;
-        const sender = this.directSender(message.from, from);
-        this.merge.digest(message.digest, now, out, sender);
-        const summary = this.state.summary();
-        // An address we do not know (its source may be spoofed) gets at most
-        // twice what it sent, and is told to sync over TCP, which a spoofer cannot.
-        const known = this.liveness.recordAt(from) !== undefined;
-        const full = this.packetBudget();
-        const budget = known
-          ? full
-          : Math.max(0, Math.min(full, 2 * size - (this.config.maxPacketSize - full)));
-        const delta = this.state.buildDelta(
-          message.digest,
-          message.partial,
-          Math.floor(budget / 2),
-          this.config.random,
-        );
-        // Same summary: nothing is owed either way, so no digest is needed.
-        const digest = sameHash(message.summary, summary)
-          ? undefined
-          : this.state.buildDigest(budget - delta.size, this.config.random, {
-              first: message.digest.map((e) => e.id),
-              // A Syn naming its news gets our side of that news; a bare one,
-              // whose difference we cannot place, gets a whole (or random) digest.
-              hotOnly: message.partial && message.digest.length > 0,
-            });
-        out.packet(
-          from,
-          {
-            type: MessageType.SynAck,
-            clusterId: this.config.clusterId,
-            from: this.self.id,
-            partial: digest?.partial ?? true,
-            digest: digest?.entries ?? [],
-            delta: delta.nodes,
-            truncated: delta.truncated || (!known && digest !== undefined),
-            summary,
-          },
-          digest?.entries.length ?? 0,
-          delta.entryCount,
-        );
+      case MessageType.Syn:
+        this.answerSyn(message, from, now, size, out);
         break;
-      }
-      case MessageType.SynAck: {
-        out.digestEntriesIn += message.digest.length;
-        const sender = this.directSender(message.from, from);
-        this.merge.delta(message.delta, now, out, sender);
-        this.merge.digest(message.digest, now, out, sender);
-        if (message.truncated) this.startSync(from, out);
-        this.followUp(message.from, message.delta.length, message.digest, out);
-        const delta = this.state.buildDelta(
-          message.digest,
-          message.partial,
-          this.packetBudget(),
-          this.config.random,
-        );
-        if (delta.nodes.length > 0 || delta.truncated) {
-          out.packet(
-            from,
-            {
-              type: MessageType.Ack,
-              clusterId: this.config.clusterId,
-              from: this.self.id,
-              delta: delta.nodes,
-              truncated: delta.truncated,
-            },
-            0,
-            delta.entryCount,
-          );
-        }
+      case MessageType.SynAck:
+        this.answerSynAck(message, from, now, out);
         break;
-      }
       case MessageType.Ack:
         this.merge.delta(message.delta, now, out, this.directSender(message.from, from));
         if (message.truncated) this.startSync(from, out);
@@ -295,12 +235,86 @@ export class ProtocolCore {
     }
   }
 
+  /** A Syn (`size` bytes): learn from its digest, answer with what it lacks and our digest. */
+  private answerSyn(message: Syn, from: string, now: number, size: number, out: Outcome): void {
+    out.digestEntriesIn += message.digest.length;
+    const sender = this.directSender(message.from, from);
+    this.merge.digest(message.digest, now, out, sender);
+    const summary = this.state.summary();
+    // An address we do not know (its source may be spoofed) gets at most
+    // twice what it sent, and is told to sync over TCP, which a spoofer cannot.
+    const known = this.liveness.recordAt(from) !== undefined;
+    const full = this.packetBudget();
+    const budget = known ? full : this.unknownSenderBudget(full, size);
+    const delta = this.state.buildDelta(
+      message.digest,
+      message.partial,
+      Math.floor(budget * this.config.tuning.synAckDeltaShare),
+      this.config.random,
+    );
+    // Same summary: nothing is owed either way, so no digest is needed.
+    const digest = sameHash(message.summary, summary)
+      ? undefined
+      : this.state.buildDigest(budget - delta.size, this.config.random, {
+          first: message.digest.map((e) => e.id),
+          // A Syn naming its news gets our side of that news; a bare one,
+          // whose difference we cannot place, gets a whole (or random) digest.
+          hotOnly: message.partial && message.digest.length > 0,
+        });
+    out.packet(
+      from,
+      {
+        type: MessageType.SynAck,
+        clusterId: this.config.clusterId,
+        from: this.self.id,
+        partial: digest?.partial ?? true,
+        digest: digest?.entries ?? [],
+        delta: delta.nodes,
+        truncated: delta.truncated || (!known && digest !== undefined),
+        summary,
+      },
+      digest?.entries.length ?? 0,
+      delta.entryCount,
+    );
+  }
+
+  /** Bytes for digest and delta in a reply to an unknown address that sent `size` bytes. */
+  private unknownSenderBudget(full: number, size: number): number {
+    const reply = this.config.tuning.maxAmplification * size;
+    return Math.max(0, Math.min(full, reply - (this.config.maxPacketSize - full)));
+  }
+
+  /** A SynAck: take its delta and digest, then Ack with what the peer lacks. */
+  private answerSynAck(message: SynAck, from: string, now: number, out: Outcome): void {
+    out.digestEntriesIn += message.digest.length;
+    const sender = this.directSender(message.from, from);
+    this.merge.delta(message.delta, now, out, sender);
+    this.merge.digest(message.digest, now, out, sender);
+    if (message.truncated) this.startSync(from, out);
+    this.followUp(message.from, message.delta.length, message.digest, out);
+    const delta = this.state.buildDelta(
+      message.digest,
+      message.partial,
+      this.packetBudget(),
+      this.config.random,
+    );
+    if (delta.nodes.length === 0 && !delta.truncated) return;
+    out.packet(
+      from,
+      {
+        type: MessageType.Ack,
+        clusterId: this.config.clusterId,
+        from: this.self.id,
+        delta: delta.nodes,
+        truncated: delta.truncated,
+      },
+      0,
+      delta.entryCount,
+    );
+  }
+
   /** Our cluster, and not in our name. */
-  private admit(
-    message: Exclude<Message, Probe | { type: 15 }>,
-    from: string,
-    out: Outcome,
-  ): boolean {
+  private admit(message: Gossiped, from: string, out: Outcome): boolean {
     if (message.clusterId !== this.config.clusterId) {
       out.reject('cluster', from, `cluster ${JSON.stringify(message.clusterId)}`);
       return false;
@@ -365,8 +379,8 @@ export class ProtocolCore {
   /** Bytes left for digest and delta in one datagram. */
   private packetBudget(): number {
     const fixed =
-      2 +
-      5 +
+      MESSAGE_PREFIX_BYTES +
+      ARRAY_HEADER_MAX +
       Buffer.byteLength(this.config.clusterId) +
       Buffer.byteLength(this.self.id) +
       this.config.tuning.fixedFieldsSlack;

@@ -103,7 +103,6 @@ export class StreamSync {
     const sender = this.sender(reply.from);
     this.merge.delta(reply.delta, now, out, sender);
     this.merge.digest(reply.digest, now, out, sender);
-    this.sender(reply.from);
     this.liveness.flush(now, out);
     const delta = this.state.buildDelta(
       reply.digest,

@@ -57,53 +57,76 @@ class MetricSet {
       buckets: [0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05],
       registers: [registry],
     });
-    this.entries = new Gauge({
-      name: prefix + 'entries',
-      help: 'Entries held, by owner node.',
-      labelNames: [LOCAL_LABEL, 'node_id', 'deleted', 'internal'],
-      registers: [registry],
-      collect() {
-        this.reset();
-        for (const source of sources) {
-          for (const c of source.entryCounts()) {
-            const base = { [LOCAL_LABEL]: source.localId, node_id: c.nodeId };
-            this.set({ ...base, deleted: 'false', internal: 'false' }, c.live);
-            this.set({ ...base, deleted: 'true', internal: 'false' }, c.deleted);
-            this.set({ ...base, deleted: 'false', internal: 'true' }, c.internalLive);
-            this.set({ ...base, deleted: 'true', internal: 'true' }, c.internalDeleted);
-          }
-        }
-      },
-    });
-    this.nodes = new Gauge({
-      name: prefix + 'nodes',
-      help: 'Known nodes (this one included), by status.',
-      labelNames: [LOCAL_LABEL, 'status'],
-      registers: [registry],
-      collect() {
-        this.reset();
-        for (const source of sources) {
-          const counts = source.nodeCounts();
-          for (const status of ['live', 'unreachable', 'left'] as const) {
-            this.set({ [LOCAL_LABEL]: source.localId, status }, counts[status]);
-          }
-        }
-      },
-    });
-    this.phi = new Gauge({
-      name: prefix + 'phi',
-      help: 'Failure detector suspicion level per remote node.',
-      labelNames: [LOCAL_LABEL, 'node_id'],
-      registers: [registry],
-      collect() {
-        this.reset();
-        for (const source of sources) {
-          for (const p of source.phiValues())
-            this.set({ [LOCAL_LABEL]: source.localId, node_id: p.nodeId }, p.phi);
-        }
-      },
-    });
+    this.entries = entriesGauge(registry, prefix, sources);
+    this.nodes = nodesGauge(registry, prefix, sources);
+    this.phi = phiGauge(registry, prefix, sources);
   }
+}
+
+/** Entries held per owner node, split by tombstone and internal; read from every source at scrape. */
+function entriesGauge(
+  registry: Registry,
+  prefix: string,
+  sources: Set<MetricsSource>,
+): Gauge<string> {
+  return new Gauge({
+    name: prefix + 'entries',
+    help: 'Entries held, by owner node.',
+    labelNames: [LOCAL_LABEL, 'node_id', 'deleted', 'internal'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const source of sources) {
+        for (const c of source.entryCounts()) {
+          const base = { [LOCAL_LABEL]: source.localId, node_id: c.nodeId };
+          this.set({ ...base, deleted: 'false', internal: 'false' }, c.live);
+          this.set({ ...base, deleted: 'true', internal: 'false' }, c.deleted);
+          this.set({ ...base, deleted: 'false', internal: 'true' }, c.internalLive);
+          this.set({ ...base, deleted: 'true', internal: 'true' }, c.internalDeleted);
+        }
+      }
+    },
+  });
+}
+
+/** Known nodes by status, read from every source at scrape. */
+function nodesGauge(
+  registry: Registry,
+  prefix: string,
+  sources: Set<MetricsSource>,
+): Gauge<string> {
+  return new Gauge({
+    name: prefix + 'nodes',
+    help: 'Known nodes (this one included), by status.',
+    labelNames: [LOCAL_LABEL, 'status'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const source of sources) {
+        const counts = source.nodeCounts();
+        for (const status of ['live', 'unreachable', 'left'] as const) {
+          this.set({ [LOCAL_LABEL]: source.localId, status }, counts[status]);
+        }
+      }
+    },
+  });
+}
+
+/** The failure detector's suspicion of each remote node, read from every source at scrape. */
+function phiGauge(registry: Registry, prefix: string, sources: Set<MetricsSource>): Gauge<string> {
+  return new Gauge({
+    name: prefix + 'phi',
+    help: 'Failure detector suspicion level per remote node.',
+    labelNames: [LOCAL_LABEL, 'node_id'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const source of sources) {
+        for (const p of source.phiValues())
+          this.set({ [LOCAL_LABEL]: source.localId, node_id: p.nodeId }, p.phi);
+      }
+    },
+  });
 }
 
 const COUNTERS = {

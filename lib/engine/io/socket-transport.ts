@@ -172,41 +172,58 @@ class SocketTransport implements Transport {
     });
   }
 
-  private serve(socket: Socket): void {
-    if (this.closed) {
-      socket.destroy();
-      return;
-    }
-    if (this.active >= this.limits.maxInboundStreams) {
-      this.handler.onTransportReject?.('streams');
-      // Slowloris: connections that send nothing would hold every slot until
-      // streamTimeout, again and again. An honest peer sends its request at
-      // once, so make room by dropping the stream that has waited longest for
-      // its request; refuse only when every slot is already being answered.
-      const oldest = this.waiting.values().next();
-      if (oldest.done) {
-        socket.destroy();
-        return;
-      }
-      oldest.value();
-    }
-    this.active++;
-    this.inbound.add(socket);
-    const from = formatHostPort(socket.remoteAddress ?? '', socket.remotePort ?? 0);
-    let reservation: StreamReservation | undefined;
-    // Bytes are reserved once the header says how many will come, before any body is kept.
-    const reader = new FrameReader(this.limits.maxStreamSize, (length) => {
+  /** Whether a new inbound stream may be served, dropping a stream still waiting for its request if need be. */
+  private makeRoom(): boolean {
+    if (this.closed) return false;
+    if (this.active < this.limits.maxInboundStreams) return true;
+    this.handler.onTransportReject?.('streams');
+    // Slowloris: connections that send nothing would hold every slot until
+    // streamTimeout, again and again. An honest peer sends its request at
+    // once, so make room by dropping the stream that has waited longest for
+    // its request; refuse only when every slot is already being answered.
+    const oldest = this.waiting.values().next();
+    if (oldest.done) return false;
+    oldest.value();
+    return true;
+  }
+
+  /**
+   * A reader that reserves a stream's bytes once its header says how many
+   * will come, before any body is kept; `drop` ends the stream when the
+   * budget needs the room back.
+   */
+  private budgetedReader(
+    drop: () => void,
+    reserved: (reservation: StreamReservation) => void,
+  ): FrameReader {
+    return new FrameReader(this.limits.maxStreamSize, (length) => {
       const granted = this.budget.reserve(length, () => {
         this.handler.onTransportReject?.('streams');
-        end();
+        drop();
       });
       if (typeof granted === 'string') {
         this.handler.onTransportReject?.(granted === 'too-large' ? 'oversize' : 'streams');
         return false;
       }
-      reservation = granted;
+      reserved(granted);
       return true;
     });
+  }
+
+  /** Reads one request within the byte budget and the deadline, answers it, and closes. */
+  private serve(socket: Socket): void {
+    if (!this.makeRoom()) {
+      socket.destroy();
+      return;
+    }
+    this.active++;
+    this.inbound.add(socket);
+    const from = formatHostPort(socket.remoteAddress ?? '', socket.remotePort ?? 0);
+    let reservation: StreamReservation | undefined;
+    const reader = this.budgetedReader(
+      () => end(),
+      (granted) => (reservation = granted),
+    );
     let done = false;
     const end = () => {
       if (done) return;

@@ -1,7 +1,10 @@
 import { GossipConfigError } from '../vocabulary/errors';
-
-/** The floor of the default limit: twice the default `maxStreamSize`. */
-export const DEFAULT_STREAM_BUDGET = 128 * 1024 * 1024;
+import {
+  DEFAULT_STREAM_BUDGET,
+  MAX_STREAM_BUDGET,
+  MIN_STREAM_BUDGET,
+  STREAM_BUDGET_HEADROOM,
+} from '../vocabulary/tuning';
 
 /** Bytes held for one inbound stream, from its frame header until it is done. */
 export interface StreamReservation {
@@ -49,18 +52,21 @@ export class StreamBudget {
    * largest message always fits beside others.
    */
   get limit(): number {
-    return this.explicitLimit ?? Math.max(this.floor, 2 * this.largestStream);
+    return this.explicitLimit ?? Math.max(this.floor, STREAM_BUDGET_HEADROOM * this.largestStream);
   }
 
   /** Sets the bound (`undefined` restores the default). Streams larger than it are refused. */
   setLimit(bytes: number | undefined): void {
     if (
       bytes !== undefined &&
-      (typeof bytes !== 'number' || !Number.isInteger(bytes) || bytes < 1024 || bytes > 2 ** 52)
+      (typeof bytes !== 'number' ||
+        !Number.isInteger(bytes) ||
+        bytes < MIN_STREAM_BUDGET ||
+        bytes > MAX_STREAM_BUDGET)
     ) {
       throw new GossipConfigError(
         'inboundStreamBudget',
-        `must be an integer from 1024 to ${2 ** 52}`,
+        `must be an integer from ${MIN_STREAM_BUDGET} to ${MAX_STREAM_BUDGET}`,
         bytes,
       );
     }

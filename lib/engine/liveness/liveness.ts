@@ -74,8 +74,12 @@ export class Liveness {
 
   // ------------------------------------------------------ records come and go
 
-  /** A node we did not hold appeared (or a new incarnation replaced one). `firstHand`: it told us itself. */
-  joined(record: NodeRecord, now: number, firstHand: boolean, out: Outcome): void {
+  /**
+   * A node we did not hold appeared (or a new incarnation replaced one); it
+   * starts `pending`. Not the `join` event: that fires when the node is
+   * first shown alive (see judge). `firstHand`: it told us itself.
+   */
+  appeared(record: NodeRecord, now: number, firstHand: boolean, out: Outcome): void {
     const vitals = record.vitals;
     vitals.status = 'pending';
     vitals.expiresAt = now + this.limits.nodeExpiry;

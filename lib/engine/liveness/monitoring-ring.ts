@@ -47,13 +47,11 @@ export class MonitoringRing {
     this.order.forEach((m, i) => this.position.set(m.id, i));
   }
 
-  get size(): number {
-    return this.order.length;
-  }
-
   /** The members `id` pings: forward to its k-th reachable successor, the unreachable ones between included. */
   subjectsOf(id: string): string[] {
-    return this.walk(id, 1);
+    const at = this.position.get(id);
+    if (at === undefined) return [];
+    return this.walkMembers(at, 1).map((m) => m.id);
   }
 
   /** The members that ping `id`: backward to its k-th reachable predecessor, unreachable ones included. */
@@ -61,12 +59,6 @@ export class MonitoringRing {
     const at = this.position.get(id);
     if (at === undefined) return [];
     return this.walkMembers(at, -1);
-  }
-
-  private walk(id: string, step: 1 | -1): string[] {
-    const at = this.position.get(id);
-    if (at === undefined) return [];
-    return this.walkMembers(at, step).map((m) => m.id);
   }
 
   private walkMembers(at: number, step: 1 | -1): RingMember[] {

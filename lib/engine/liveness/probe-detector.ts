@@ -37,9 +37,6 @@ export class MissRate {
   }
 }
 
-/** Pings remembered per link: an ack for any of them is proof of life. */
-const RECENT_PINGS = 4;
-
 /**
  * One observer's view of one subject it pings every probe period. The
  * subject answers each ping with an ack; a ping still unanswered at the next
@@ -99,7 +96,7 @@ export class ProbeDetector {
 
   /** A ping with sequence number `seq` was sent. */
   sent(seq: number): void {
-    if (this.recent.length === RECENT_PINGS) this.recent.shift();
+    if (this.recent.length === this.tuning.recentPings) this.recent.shift();
     this.recent.push(seq);
     this.awaiting = true;
   }
@@ -140,7 +137,7 @@ export class ProbeDetector {
   private bars(): { suspect: number; certain: number } {
     return {
       suspect: this.missesToSuspect(),
-      certain: this.missesToSuspect(2 * this.tuning.level),
+      certain: this.missesToSuspect(this.tuning.certainFactor * this.tuning.level),
     };
   }
 

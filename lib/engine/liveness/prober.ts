@@ -18,11 +18,6 @@ export interface OutgoingPing {
   target: number;
 }
 
-/** Ticks (rounds) a ping is remembered: a later ack is still proof of life. */
-const PING_MEMORY_TICKS = 8;
-/** Ticks a detector is kept after its subject left our watch: the ring moves back and forth during churn. */
-const DETECTOR_MEMORY_TICKS = 100;
-
 /** What we keep per watched link. */
 interface Link {
   detector: ProbeDetector;
@@ -77,7 +72,7 @@ export class Prober {
   ): OutgoingPing[] {
     this.tickCount++;
     for (const [seq, ping] of this.outstanding) {
-      if (this.tickCount - ping.tick > PING_MEMORY_TICKS) this.outstanding.delete(seq);
+      if (this.tickCount - ping.tick > this.tuning.pingMemoryTicks) this.outstanding.delete(seq);
     }
     this.watchedNow.clear();
     const pings: OutgoingPing[] = [];
@@ -111,7 +106,8 @@ export class Prober {
     }
     // A subject the ring took from us keeps its evidence for a while, in case it comes back.
     for (const [id, kept] of this.detectors) {
-      if (this.tickCount - kept.lastWatched > DETECTOR_MEMORY_TICKS) this.detectors.delete(id);
+      if (this.tickCount - kept.lastWatched > this.tuning.detectorMemoryTicks)
+        this.detectors.delete(id);
     }
     if (regular) for (const u of unproven) if (!this.watchedNow.has(u.id)) pings.push(this.ping(u));
     return pings;
@@ -141,7 +137,10 @@ export class Prober {
     // link has gone silent for good: then we are cut off, and alone we judge.
     const others = this.otherLiveLinks(id);
     if (others.every((o) => o.lastMiss < link.runStart)) return true;
-    return this.cutOff(others) && link.detector.misses >= 2 * link.detector.certainBar;
+    return (
+      this.cutOff(others) &&
+      link.detector.misses >= this.tuning.cutOffFactor * link.detector.certainBar
+    );
   }
 
   /** The links to the other nodes we watch and hold alive. */

@@ -22,13 +22,9 @@ export function quorum(voters: number): number {
  * The cluster's judgement of one node, as every node computes it from the
  * same gossiped accusations: only observers we hold reachable vote (an
  * unreachable observer's old words no longer count), and the node is
- * unreachable when a quorum of them accuse it.
+ * unreachable when a quorum of them accuse it. Also returns which voters
+ * accuse (they convict the node when it is `unreachable`).
  */
-export function judge(observers: RingMember[], accuses: (observerId: string) => boolean): Verdict {
-  return tally(observers, accuses).verdict;
-}
-
-/** The verdict, and which voters accuse (they convict the node when it is `unreachable`). */
 export function tally(
   observers: RingMember[],
   accuses: (observerId: string) => boolean,

@@ -1,5 +1,6 @@
 import { ARRAY_HEADER_MAX, DigestEntry, Encoded, encodeDigestEntry } from '../codec';
 import { Hash64, hash64 } from '../vocabulary/hash';
+import { MAX_HOT_RECORDS } from '../vocabulary/tuning';
 import { BuiltDelta, buildDelta } from './delta-builder';
 import { NodeRecord } from './node-record';
 
@@ -17,9 +18,6 @@ export interface DigestOptions {
   /** Only ours, the `first` ones and recently changed records: news, without random filler. */
   hotOnly?: boolean;
 }
-
-/** Records remembered as recent news. */
-const MAX_HOT = 16;
 
 /**
  * Every node's record (ours included), plus what is needed to build
@@ -160,29 +158,32 @@ export class ClusterState {
    * random starting point, and it is marked partial.
    */
   buildDigest(budget: number, random: () => number, options: DigestOptions = {}): BuiltDigest {
-    const entries: Encoded[] = [];
-    let size = ARRAY_HEADER_MAX;
-    const add = (bytes: Uint8Array): boolean => {
-      if (size + bytes.length > budget) return false;
-      entries.push(new Encoded(bytes));
-      size += bytes.length;
-      return true;
-    };
     const hot = this.hotRecords();
-    if (options.hotOnly) {
-      // Ours, the nodes the peer named, our recent news: no filler.
-      const named = [...(options.first ?? [])].map((id) => this.records.get(id));
-      const picked = new Set<NodeRecord>();
-      for (const record of [...named, ...hot]) {
-        if (!record || record === this.self || picked.has(record)) continue;
-        picked.add(record);
-      }
-      if (picked.size === 0 && hot.length === 0) return { entries, size, partial: true };
-      add(this.encodedDigestEntry(this.self));
-      for (const record of picked) if (!add(this.encodedDigestEntry(record))) break;
-      return { entries, size, partial: true };
+    if (options.hotOnly) return this.hotDigest(new DigestWriter(budget), hot, options.first);
+    return this.wholeDigest(budget) ?? this.partialDigest(budget, hot, random, options.first);
+  }
+
+  /** Ours, the nodes the peer named, our recent news: no filler. Empty when there is no news. */
+  private hotDigest(
+    out: DigestWriter,
+    hot: NodeRecord[],
+    first: Iterable<string> = [],
+  ): BuiltDigest {
+    const named = [...first].map((id) => this.records.get(id));
+    const picked = new Set<NodeRecord>();
+    for (const record of [...named, ...hot]) {
+      if (!record || record === this.self || picked.has(record)) continue;
+      picked.add(record);
     }
-    // Fast path: everything fits.
+    if (picked.size > 0 || hot.length > 0) {
+      out.add(this.encodedDigestEntry(this.self));
+      for (const record of picked) if (!out.add(this.encodedDigestEntry(record))) break;
+    }
+    return { entries: out.entries, size: out.size, partial: true };
+  }
+
+  /** Every record, when all fit and we want no node: the complete digest. */
+  private wholeDigest(budget: number): BuiltDigest | undefined {
     const all: Uint8Array[] = [];
     let total = ARRAY_HEADER_MAX;
     for (const record of this.records.values()) {
@@ -190,23 +191,29 @@ export class ClusterState {
       all.push(bytes);
       total += bytes.length;
     }
-    if (total <= budget && this.wanted.size === 0) {
-      return { entries: all.map((b) => new Encoded(b)), size: total, partial: false };
-    }
-    // Ours, the nodes the peer asked about, recent news, nodes we want, then the rest from a random start.
+    if (total > budget || this.wanted.size > 0) return undefined;
+    return { entries: all.map((b) => new Encoded(b)), size: total, partial: false };
+  }
+
+  /** Ours, the nodes the peer asked about, recent news, nodes we want, then the rest from a random start. */
+  private partialDigest(
+    budget: number,
+    hot: NodeRecord[],
+    random: () => number,
+    first: Iterable<string> = [],
+  ): BuiltDigest {
+    const out = new DigestWriter(budget);
     const added = new Set<NodeRecord>();
-    let full = false;
     const addRecord = (record: NodeRecord | undefined): void => {
-      if (full || !record || added.has(record)) return;
-      if (add(this.encodedDigestEntry(record))) added.add(record);
-      else full = true;
+      if (out.full || !record || added.has(record)) return;
+      if (out.add(this.encodedDigestEntry(record))) added.add(record);
     };
     addRecord(this.self);
-    for (const id of options.first ?? []) addRecord(this.records.get(id));
+    for (const id of first) addRecord(this.records.get(id));
     for (const record of hot) addRecord(record);
     let wantedAdded = 0;
     for (const [id, want] of this.wanted) {
-      if (full) break;
+      if (out.full) break;
       const bytes = encodeDigestEntry({
         id,
         addr: want.addr,
@@ -215,14 +222,14 @@ export class ClusterState {
         maxVersion: 0,
         left: false,
       });
-      if (add(bytes)) wantedAdded++;
-      else full = true;
+      if (out.add(bytes)) wantedAdded++;
     }
     const others = [...this.records.values()];
     const start = others.length > 0 ? Math.floor(random() * others.length) : 0;
-    for (let i = 0; i < others.length && !full; i++) addRecord(others[(start + i) % others.length]);
+    for (let i = 0; i < others.length && !out.full; i++)
+      addRecord(others[(start + i) % others.length]);
     const partial = added.size < this.records.size || wantedAdded < this.wanted.size;
-    return { entries, size, partial };
+    return { entries: out.entries, size: out.size, partial };
   }
 
   /** Records whose versions changed within `hotWindow`, newest first. */
@@ -241,7 +248,7 @@ export class ClusterState {
     const at = this.recent.indexOf(record);
     if (at >= 0) this.recent.splice(at, 1);
     this.recent.unshift(record);
-    if (this.recent.length > MAX_HOT) this.recent.pop();
+    if (this.recent.length > MAX_HOT_RECORDS) this.recent.pop();
   }
 
   /**
@@ -255,5 +262,24 @@ export class ClusterState {
     random: () => number,
   ): BuiltDelta {
     return buildDelta(this.records, peerDigest, partial, budget, random);
+  }
+}
+
+/** Digest entries appended within a byte budget; `full` once one did not fit. */
+class DigestWriter {
+  readonly entries: Encoded[] = [];
+  size = ARRAY_HEADER_MAX;
+  full = false;
+
+  constructor(private readonly budget: number) {}
+
+  add(bytes: Uint8Array): boolean {
+    if (this.size + bytes.length > this.budget) {
+      this.full = true;
+      return false;
+    }
+    this.entries.push(new Encoded(bytes));
+    this.size += bytes.length;
+    return true;
   }
 }

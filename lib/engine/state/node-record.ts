@@ -1,6 +1,7 @@
 import type { Entry } from '../vocabulary/types';
 import type { NodeDelta, WireEntry } from '../codec';
 import { Vitals } from './vitals';
+import { LOG_COMPACT_MIN_STALE, LOG_COMPACT_STALE_SHARE } from '../vocabulary/tuning';
 
 /** An entry as stored: the wire fields plus when a tombstone was first seen here. */
 export interface StoredEntry extends WireEntry {
@@ -65,9 +66,6 @@ export class NodeRecord {
   get size(): number {
     return this.entries.size;
   }
-  get tombstoneCount(): number {
-    return this.tombstones;
-  }
 
   get(key: string): StoredEntry | undefined {
     return this.entries.get(key);
@@ -84,7 +82,11 @@ export class NodeRecord {
     this.entries.set(entry.key, entry);
     this.log.push(entry);
     if (entry.version > this.maxVersion) this.maxVersion = entry.version;
-    if (this.stale > 64 && this.stale > this.log.length / 2) this.compact();
+    if (
+      this.stale > LOG_COMPACT_MIN_STALE &&
+      this.stale > this.log.length * LOG_COMPACT_STALE_SHARE
+    )
+      this.compact();
   }
 
   /** Calls `visit` for each current entry above `version`, in version order, until it returns false. */
@@ -138,7 +140,7 @@ export class NodeRecord {
         key: e.key,
         value: e.value,
         version: e.version,
-        internal: e.internal,
+        internal: false,
         deleted: e.deleted,
       });
       return true;
@@ -211,46 +213,57 @@ export function applyNodeDelta(
   };
   if (current && delta.generation < current.generation)
     return { ...result, ignored: 'stale-generation' };
+  if (!current || delta.generation > current.generation || delta.reset)
+    return replaceRecord(current, delta, now, maxEntries, result);
+  applyIncrement(current, delta, now, maxEntries, result);
+  return result;
+}
 
-  const replacing = !current || delta.generation > current.generation || delta.reset;
-  if (replacing) {
-    // Starting from nothing, a prefix from version 0 is as good as a reset.
-    const fromScratch = delta.reset || (delta.fromVersion === 0 && delta.gcVersion === 0);
-    if (!fromScratch) return { ...result, ignored: 'not-reset' };
-    if (
-      current &&
-      delta.generation === current.generation &&
-      delta.maxVersion <= current.maxVersion
-    ) {
-      return { ...result, ignored: 'old' };
-    }
-    if (delta.entries.length > maxEntries) return { ...result, ignored: 'limit' };
-    const record = new NodeRecord(delta.id, delta.addr, delta.generation, delta.heartbeat);
-    for (const e of delta.entries) record.put({ ...e, deletedAt: now });
-    record.maxVersion = delta.maxVersion;
-    record.gcVersion = delta.gcVersion;
-    record.left = delta.left;
-    const sameGeneration = current !== undefined && current.generation === delta.generation;
-    if (sameGeneration) {
-      // Same incarnation, reset after tombstone collection: keep flags (Liveness keeps the vitals).
-      record.heartbeat = Math.max(record.heartbeat, current.heartbeat);
-      record.left = record.left || current.left;
-      result.changes = diffLive(current.liveEntries(), record.liveEntries());
-      result.heartbeatIncreased = record.heartbeat > current.heartbeat;
-      result.becameLeft = record.left && !current.left;
-    } else {
-      result.created = true;
-      result.replacedGeneration = current !== undefined;
-      result.changes = diffLive(new Map(), record.liveEntries());
-      result.heartbeatIncreased = true;
-      result.becameLeft = record.left;
-    }
-    result.record = record;
-    return result;
+/** A new record from a delta that starts from nothing (a new node or generation, or a reset). */
+function replaceRecord(
+  current: NodeRecord | undefined,
+  delta: NodeDelta,
+  now: number,
+  maxEntries: number,
+  result: ApplyResult,
+): ApplyResult {
+  // Starting from nothing, a prefix from version 0 is as good as a reset.
+  const fromScratch = delta.reset || (delta.fromVersion === 0 && delta.gcVersion === 0);
+  if (!fromScratch) return { ...result, ignored: 'not-reset' };
+  if (current && delta.generation === current.generation && delta.maxVersion <= current.maxVersion)
+    return { ...result, ignored: 'old' };
+  if (delta.entries.length > maxEntries) return { ...result, ignored: 'limit' };
+  const record = new NodeRecord(delta.id, delta.addr, delta.generation, delta.heartbeat);
+  for (const e of delta.entries) record.put({ ...e, deletedAt: now });
+  record.maxVersion = delta.maxVersion;
+  record.gcVersion = delta.gcVersion;
+  record.left = delta.left;
+  if (current !== undefined && current.generation === delta.generation) {
+    // Same incarnation, reset after tombstone collection: keep flags (Liveness keeps the vitals).
+    record.heartbeat = Math.max(record.heartbeat, current.heartbeat);
+    record.left = record.left || current.left;
+    result.changes = diffLive(current.liveEntries(), record.liveEntries());
+    result.heartbeatIncreased = record.heartbeat > current.heartbeat;
+    result.becameLeft = record.left && !current.left;
+  } else {
+    result.created = true;
+    result.replacedGeneration = current !== undefined;
+    result.changes = diffLive(new Map(), record.liveEntries());
+    result.heartbeatIncreased = true;
+    result.becameLeft = record.left;
   }
+  result.record = record;
+  return result;
+}
 
-  // Same generation, incremental: entries must continue from what we hold.
-  const record = current;
+/** Same generation, incremental: entries must continue from what we hold. Mutates `record`. */
+function applyIncrement(
+  record: NodeRecord,
+  delta: NodeDelta,
+  now: number,
+  maxEntries: number,
+  result: ApplyResult,
+): void {
   if (delta.fromVersion > record.maxVersion) {
     result.ignored = 'gap';
   } else {
@@ -259,18 +272,7 @@ export function applyNodeDelta(
     if (record.size + added > maxEntries) {
       result.ignored = 'limit';
     } else {
-      for (const e of delta.entries) {
-        if (e.version <= record.maxVersion) continue; // already held
-        const previous = record.get(e.key);
-        record.put({ ...e, deletedAt: now });
-        if (e.internal) {
-          result.internalChanges.push(e.key);
-        } else if (e.deleted) {
-          if (previous && !previous.deleted) result.changes.push({ kind: 'delete', key: e.key });
-        } else if (!previous || previous.deleted || previous.value !== e.value) {
-          result.changes.push({ kind: 'upsert', key: e.key, value: e.value });
-        }
-      }
+      applyEntries(record, delta.entries, now, result);
       if (delta.maxVersion > record.maxVersion) record.maxVersion = delta.maxVersion;
     }
   }
@@ -283,7 +285,27 @@ export function applyNodeDelta(
     result.becameLeft = true;
   }
   if (delta.addr !== record.addr) record.addr = delta.addr;
-  return result;
+}
+
+/** Puts the entries above what `record` holds, noting what users and liveness must hear of. */
+function applyEntries(
+  record: NodeRecord,
+  entries: WireEntry[],
+  now: number,
+  result: ApplyResult,
+): void {
+  for (const e of entries) {
+    if (e.version <= record.maxVersion) continue; // already held
+    const previous = record.get(e.key);
+    record.put({ ...e, deletedAt: now });
+    if (e.internal) {
+      result.internalChanges.push(e.key);
+    } else if (e.deleted) {
+      if (previous && !previous.deleted) result.changes.push({ kind: 'delete', key: e.key });
+    } else if (!previous || previous.deleted || previous.value !== e.value) {
+      result.changes.push({ kind: 'upsert', key: e.key, value: e.value });
+    }
+  }
 }
 
 function diffLive(before: Map<string, string>, after: Map<string, string>): EntryChange[] {

@@ -15,7 +15,7 @@ export interface GossipReachableEvent {
   type: 'reachable';
   nodeId: string;
 }
-/** The failure detector suspects a node (its heartbeats stopped arriving). */
+/** The failure detector suspects a node (its probes went unanswered). */
 export interface GossipUnreachableEvent {
   type: 'unreachable';
   nodeId: string;

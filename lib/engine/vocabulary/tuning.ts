@@ -26,6 +26,22 @@ export interface ProbeTuning {
   caution: number;
   /** Never accuse on fewer misses than this (one lost datagram is not a death). */
   minMisses: number;
+  /**
+   * A run is certain (this observer may convict alone) at this multiple of
+   * `level`: 2, as unlikely as the two observers of the quorum agreeing by chance.
+   */
+  certainFactor: number;
+  /**
+   * An observer whose other live links all went silent (cut off: the trouble
+   * may be its own) convicts alone only after this many certain runs: 2.
+   */
+  cutOffFactor: number;
+  /** Pings remembered per link: an ack for any of the last 4 is proof of life. */
+  recentPings: number;
+  /** Ticks (rounds) a ping is remembered: an ack up to 8 rounds late is still proof of life. */
+  pingMemoryTicks: number;
+  /** Ticks a detector is kept after its subject left our watch: the ring moves back and forth during churn. */
+  detectorMemoryTicks: number;
 }
 
 export const DEFAULT_PROBE_TUNING: ProbeTuning = {
@@ -36,12 +52,18 @@ export const DEFAULT_PROBE_TUNING: ProbeTuning = {
   learningRate: 1 / 32,
   caution: 2,
   minMisses: 2,
+  certainFactor: 2,
+  cutOffFactor: 2,
+  recentPings: 4,
+  pingMemoryTicks: 8,
+  detectorMemoryTicks: 100,
 };
 
 /**
  * Timing and sizing rules derived from the options, in one place. Each
  * field says why it has its value; nothing else in the engine invents a
- * duration or a byte count.
+ * duration, a count or a byte size (the fixed ones are the constants at the
+ * end of this file; the wire's own field sizes are in codec/).
  */
 export interface Tuning {
   /** A change is news named in every Syn for 10 rounds: long enough for pushes to reach everyone. */
@@ -96,6 +118,21 @@ export interface Tuning {
   maxRemoteText: number;
   /** A round later than half an interval means our process stalled: its unanswered pings are not judged. */
   maxLateness: number;
+  /** Each round waits the interval ±10% at random, so nodes started together do not stay in step. */
+  roundJitter: number;
+  /**
+   * Decoded arrays may exceed the largest of `maxNodes` and
+   * `maxEntriesPerNode` by 16: the limits themselves are enforced when a
+   * delta is merged (with a reason), the decoder only refuses the absurd.
+   */
+  arrayLengthSlack: number;
+  /** A SynAck gives half its room to the delta, the rest to its digest (both sides then owe each other). */
+  synAckDeltaShare: number;
+  /**
+   * An address we do not know (its source may be spoofed) gets a reply at
+   * most twice the size of what it sent: no use as a traffic amplifier.
+   */
+  maxAmplification: number;
 }
 
 export function deriveTuning(opts: TuningInputs): Tuning {
@@ -121,5 +158,30 @@ export function deriveTuning(opts: TuningInputs): Tuning {
     logEvery: 10_000,
     maxRemoteText: 200,
     maxLateness: interval / 2,
+    roundJitter: 0.1,
+    arrayLengthSlack: 16,
+    synAckDeltaShare: 0.5,
+    maxAmplification: 2,
   };
 }
+
+// Fixed numbers of the data structures, which no option moves.
+
+/** Records remembered as recent news (the hot list a Syn names first). */
+export const MAX_HOT_RECORDS = 16;
+
+/**
+ * A record's version log is compacted once more than 64 of its items, and
+ * more than half of them, are superseded: rare enough to cost nothing per
+ * write, often enough to keep the log within twice the live entries.
+ */
+export const LOG_COMPACT_MIN_STALE = 64;
+export const LOG_COMPACT_STALE_SHARE = 0.5;
+
+/** The floor of the default inbound stream budget: twice the default `maxStreamSize` (64 MiB). */
+export const DEFAULT_STREAM_BUDGET = 128 * 1024 * 1024;
+/** Unless set, the stream budget holds twice the largest `maxStreamSize`: one largest message always fits beside others. */
+export const STREAM_BUDGET_HEADROOM = 2;
+/** Bounds of an explicit stream budget: below 1 KiB no request fits; above 2^52 byte sums lose integer precision. */
+export const MIN_STREAM_BUDGET = 1024;
+export const MAX_STREAM_BUDGET = 2 ** 52;

@@ -4,7 +4,11 @@ export interface Entry {
   value: string;
   /** The owner's version counter when this entry was written. */
   version: number;
-  /** Set by the library itself, not by `upsertLocal`. */
+  /**
+   * Always false in what the engine returns: internal entries (the engine's
+   * own bookkeeping, such as failure accusations) travel on the wire but are
+   * never shown to users. Kept so that the 0.x Entry shape stays the same.
+   */
   internal: boolean;
   /** A tombstone: the key was deleted at `version`. */
   deleted: boolean;
