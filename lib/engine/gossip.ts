@@ -2,7 +2,7 @@ import { performance } from 'node:perf_hooks';
 import { formatHostPort, parseHostPort } from './vocabulary/address';
 import type { Timer } from './vocabulary/clock';
 import { EntryTtls, ttlOf, type UpsertOptions } from './state/entry-ttl';
-import { GossipConfigError, GossipJoinError, PeerError, bindError } from './vocabulary/errors';
+import { GossipConfigError, GossipJoinError, GossipPeerError, bindError } from './vocabulary/errors';
 import { Keyring } from './codec/keyring';
 import { deleteOwn, upsertOwn } from './state/local-writes';
 import { Messenger } from './io/messenger';
@@ -175,8 +175,8 @@ export class Gossip {
       } else {
         const err = r.reason as Error;
         const message = `${others[i]}: ${err.message}`;
-        const reason = err instanceof PeerError ? err.reason : 'unreachable';
-        errors.push(new PeerError(reason, others[i], message));
+        const reason = err instanceof GossipPeerError ? err.reason : 'unreachable';
+        errors.push(new GossipPeerError(reason, others[i], message));
       }
     });
     if (joined.length === 0 && errors.length > 0) {

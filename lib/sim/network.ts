@@ -1,3 +1,4 @@
+import { GossipPeerError } from '../engine/vocabulary/errors';
 import type { Transport, TransportFactory, TransportHandler } from '../engine/vocabulary/transport';
 import type { Rng } from './rng';
 import type { NodeClock, VirtualClock } from './virtual-clock';
@@ -316,7 +317,11 @@ export class SimNetwork {
     return new Promise<Uint8Array>((resolve, reject) => {
       let settled = false;
       const timer = from.clock.setTimer(timeoutMs, () =>
-        finish(() => reject(new Error(`stream to ${to} timed out after ${timeoutMs} ms`))),
+        finish(() =>
+          reject(
+            new GossipPeerError('timeout', to, `stream to ${to} timed out after ${timeoutMs} ms`),
+          ),
+        ),
       );
       const finish = (settle: () => void) => {
         if (settled) return;
@@ -335,7 +340,15 @@ export class SimNetwork {
           size: data.length,
           limit: this.maxStreamSize,
         });
-        finish(() => reject(new Error(`stream message of ${data.length} bytes is too large`)));
+        finish(() =>
+          reject(
+            new GossipPeerError(
+              'too-large',
+              to,
+              `stream message of ${data.length} bytes is too large`,
+            ),
+          ),
+        );
         return;
       }
       this.count(from, 'streamsOut', 1);
@@ -347,7 +360,9 @@ export class SimNetwork {
         const target = this.endpoints.get(to);
         if (!target || target.closed) {
           this.clock.schedule(this.clock.now() + link.delay, () =>
-            finish(() => reject(new Error(`connect ${to}: ECONNREFUSED`))),
+            finish(() =>
+              reject(new GossipPeerError('unreachable', to, `connect ${to}: ECONNREFUSED`)),
+            ),
           );
           return;
         }
@@ -359,7 +374,15 @@ export class SimNetwork {
             (reply) => this.reply(from, target, reply, finish, resolve, reject),
             (err: Error) =>
               this.clock.schedule(this.clock.now() + link.delay, () =>
-                finish(() => reject(new Error(`${to} closed the stream: ${err.message}`))),
+                finish(() =>
+                  reject(
+                    new GossipPeerError(
+                      'unreachable',
+                      to,
+                      `${to} closed the stream: ${err.message}`,
+                    ),
+                  ),
+                ),
               ),
           );
         }, 'stream');
@@ -373,7 +396,7 @@ export class SimNetwork {
     reply: Uint8Array,
     finish: (settle: () => void) => void,
     resolve: (bytes: Uint8Array) => void,
-    reject: (err: Error) => void,
+    reject: (err: GossipPeerError) => void,
   ): void {
     if (target.closed || target.clock.isHalted) return;
     if (reply.length > this.maxStreamSize) {
@@ -385,7 +408,15 @@ export class SimNetwork {
         size: reply.length,
         limit: this.maxStreamSize,
       });
-      finish(() => reject(new Error(`reply of ${reply.length} bytes is too large`)));
+      finish(() =>
+        reject(
+          new GossipPeerError(
+            'too-large',
+            target.localAddr,
+            `reply of ${reply.length} bytes is too large`,
+          ),
+        ),
+      );
       return;
     }
     this.count(target, 'streamBytesOut', reply.length);

@@ -3,6 +3,7 @@ import {
   Gossip,
   GossipEvent,
   GossipOptions,
+  GossipPeerError,
   Watcher,
   eventWatcher,
   socketTransport,
@@ -61,7 +62,7 @@ export function guardedTransport(
       request: (to, data, timeoutMs) =>
         allowed.has(to)
           ? transport.request(to, data, timeoutMs)
-          : Promise.reject(new Error(`${to} is not a test node`)),
+          : Promise.reject(new GossipPeerError('unreachable', to, `${to} is not a test node`)),
       close: () => transport.close(),
     };
   };

@@ -8,7 +8,7 @@ import {
   decodeMessage,
   encodeMessage,
 } from '../codec';
-import { PeerError, PeerErrorReason } from '../vocabulary/errors';
+import { GossipPeerError, GossipPeerErrorReason } from '../vocabulary/errors';
 import type { GossipMetrics } from './metrics';
 import { type GossipEvent, notifyWatcher, watcherCallback } from '../vocabulary/events';
 import type { Outcome } from '../state/outcome';
@@ -99,7 +99,7 @@ export class Messenger {
     this.transport.sendPacket(to, bytes);
   }
 
-  /** One stream exchange: our message, the peer's reply; a failure is a PeerError. */
+  /** One stream exchange: our message, the peer's reply; a failure is a GossipPeerError. */
   async request(to: string, message: Outgoing): Promise<Message> {
     const bytes = this.deps.wire.encode(message);
     const metrics = this.deps.metrics;
@@ -109,21 +109,22 @@ export class Messenger {
     try {
       raw = await this.transport.request(to, bytes, this.deps.streamTimeout);
     } catch (err) {
-      if (err instanceof PeerError) throw err;
-      throw new PeerError(transportReason(err as Error), to, (err as Error).message);
+      if (err instanceof GossipPeerError) throw err;
+      // A transport that breaks the contract (see Transport.request): no reason to read.
+      throw new GossipPeerError('unreachable', to, (err as Error).message);
     }
     metrics.streamBytesInbound.inc(raw.length);
     const reply = this.decodeReply(raw, to);
     if (reply.type === MessageType.StreamError) {
       const text = reply.message.slice(0, this.deps.tuning.maxRemoteText);
-      throw new PeerError(refusalReason(reply.code), to, `${to} refused: ${text}`);
+      throw new GossipPeerError(refusalReason(reply.code), to, `${to} refused: ${text}`);
     }
     if (reply.type === MessageType.Ping || reply.type === MessageType.PingAck) {
       this.reject('type', to, `datagram message type ${reply.type} on a stream`);
-      throw new PeerError('protocol', to, `${to} answered with a datagram message`);
+      throw new GossipPeerError('protocol', to, `${to} answered with a datagram message`);
     }
     if (reply.clusterId !== this.deps.clusterId) {
-      throw new PeerError(
+      throw new GossipPeerError(
         'cluster',
         to,
         `${to} is in cluster ${JSON.stringify(reply.clusterId)}, not ${JSON.stringify(this.deps.clusterId)}`,
@@ -149,7 +150,7 @@ export class Messenger {
       }
       const reason = err instanceof DecodeError ? err.reason : 'decode';
       this.reject(reason, from, (err as Error).message);
-      throw new PeerError(
+      throw new GossipPeerError(
         refusalReason(reason),
         from,
         `${from} sent a reply we refuse (${reason}): ${(err as Error).message}`,
@@ -259,15 +260,8 @@ export class Messenger {
   }
 }
 
-function refusalReason(code: string): PeerErrorReason {
+function refusalReason(code: string): GossipPeerErrorReason {
   if (code === 'auth' || code === 'sealed' || code === 'unsealed') return 'auth';
   if (code === 'cluster' || code === 'version') return code;
   return code === 'decode' || code === 'type' ? 'protocol' : 'refused';
-}
-
-/** Transports other than ours (the simulator's) throw plain errors: classify by text. */
-function transportReason(err: Error): PeerErrorReason {
-  if (/timed out|within \d+ ms/.test(err.message)) return 'timeout';
-  if (/too large|exceeds/.test(err.message)) return 'too-large';
-  return 'unreachable';
 }
