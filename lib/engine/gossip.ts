@@ -2,9 +2,15 @@ import { performance } from 'node:perf_hooks';
 import { formatHostPort, parseHostPort } from './vocabulary/address';
 import type { Timer } from './vocabulary/clock';
 import { EntryTtls, ttlOf, type UpsertOptions } from './state/entry-ttl';
-import { GossipConfigError, GossipJoinError, GossipPeerError, bindError } from './vocabulary/errors';
+import {
+  GossipConfigError,
+  GossipJoinError,
+  GossipPeerError,
+  bindError,
+} from './vocabulary/errors';
 import { Keyring } from './codec/keyring';
 import { deleteOwn, upsertOwn } from './state/local-writes';
+import { EventListeners } from './io/event-listeners';
 import { Messenger } from './io/messenger';
 import { GossipMetrics } from './io/metrics';
 import { NodeRecord } from './state/node-record';
@@ -21,6 +27,7 @@ import { StreamClient } from './io/stream-client';
 import { socketTransport } from './io/socket-transport';
 import type { TransportHandler } from './vocabulary/transport';
 import { Tuning, deriveTuning } from './vocabulary/tuning';
+import { type GossipListener, watcherListener } from './vocabulary/events';
 import type { GossipLogger, NodeMetadata, NodeState } from './vocabulary/types';
 import { metadata, metricsSource, nodeState } from './views';
 import { Wire } from './codec/wire';
@@ -45,6 +52,7 @@ export class Gossip {
   private readonly self: NodeRecord;
   private readonly keyring: Keyring;
   private readonly io: Messenger;
+  private readonly listeners: EventListeners;
   private readonly seeds: Seeds;
   private readonly streams: StreamClient;
   private readonly tuning: Tuning;
@@ -84,12 +92,17 @@ export class Gossip {
       opts.registry,
       opts.metricsPrefix,
     );
+    const logger = opts.logger ?? silentLogger;
+    this.listeners = new EventListeners(logger);
+    // The seed's callbacks are one more listener, first in line.
+    if (opts.watcher) this.listeners.subscribe(watcherListener(opts.watcher));
     this.io = new Messenger({
       ...opts,
       wire,
       limits,
       metrics: this.metrics,
-      logger: opts.logger ?? silentLogger,
+      logger,
+      listeners: this.listeners,
       tuning: this.tuning,
     });
     this.seeds = new Seeds(opts.resolver);
@@ -137,6 +150,23 @@ export class Gossip {
 
   get nodeId(): string {
     return this.self.id;
+  }
+
+  /**
+   * Calls `listener` with every `GossipEvent`, synchronously and in order,
+   * until the returned function is called. Events come from the network and
+   * timers only after `create` has resolved, so a listener subscribed then
+   * misses none. Besides remote changes, the listener sees this node's own
+   * `upsertLocal`/`deleteLocal` (TTL expiry included) as `upsert-key` /
+   * `delete-key` with `nodeId` this node's id and `local: true`. It must not
+   * block; anything it throws is logged, never propagated.
+   *
+   * ```ts
+   * const stop = gossip.subscribe((event) => console.log(event.type, event.nodeId));
+   * ```
+   */
+  subscribe(listener: GossipListener): () => void {
+    return this.listeners.subscribe(listener);
   }
 
   /**
@@ -241,16 +271,20 @@ export class Gossip {
     this.assertWritable('upsertLocal');
     // Checked before the write, so a bad ttl changes nothing.
     const ttl = ttlOf(options);
-    upsertOwn(this.self, key, value, this.opts);
+    const changed = upsertOwn(this.self, key, value, this.opts);
     // Also when the value is unchanged: every write restarts (or, without ttl, ends) the countdown.
     this.ttls.set(key, ttl);
+    if (changed)
+      this.listeners.deliver({ type: 'upsert-key', nodeId: this.self.id, key, value, local: true });
   }
 
   /** Deletes `key` on this node (a tombstone that gossip spreads, collected later). */
   deleteLocal(key: string): void {
     this.assertWritable('deleteLocal');
-    deleteOwn(this.self, key, this.opts.clock.now(), this.opts);
+    const changed = deleteOwn(this.self, key, this.opts.clock.now(), this.opts);
     this.ttls.cancel(key);
+    if (changed)
+      this.listeners.deliver({ type: 'delete-key', nodeId: this.self.id, key, local: true });
   }
 
   localNode(): NodeState {

@@ -41,8 +41,9 @@ export type {
   GossipUpsertKeyEvent,
   GossipDeleteKeyEvent,
   GossipExpiredEvent,
+  GossipListener,
 } from './vocabulary/events';
-export { GOSSIP_EVENT_TYPES, eventWatcher, notifyWatcher } from './vocabulary/events';
+export { GOSSIP_EVENT_TYPES } from './vocabulary/events';
 export type { GossipTestHook } from './config/options';
 export { GOSSIP_OPTION_RULES, checkOption } from './config/options';
 export type {

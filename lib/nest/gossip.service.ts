@@ -37,10 +37,12 @@ export type GossipStatus = GossipNodeStatus;
 @Injectable()
 export class GossipService {
   /**
-   * Every event, in the order the engine reported it. Hot: a subscriber sees
-   * what happens after it subscribed (events held during start-up are
-   * delivered to whoever is subscribed when the module releases them).
-   * Completes when the application shuts down.
+   * Every event about other nodes, in the order the engine reported it
+   * (this node's own writes are not echoed here; `GossipDiscoveryService`
+   * streams do include them). Hot: a subscriber sees what happens after it
+   * subscribed (events held during start-up are delivered to whoever is
+   * subscribed when the module releases them). Completes when the
+   * application shuts down.
    */
   readonly events$: Observable<GossipEvent>;
 
@@ -65,7 +67,7 @@ export class GossipService {
     @Inject(GOSSIP_ENGINE) readonly engine: Gossip,
     private readonly bus: GossipEventBus,
   ) {
-    this.events$ = bus.events$;
+    this.events$ = bus.remote$;
     this.members$ = defer(() =>
       bus.events$.pipe(
         filter((e) => MEMBERSHIP_EVENT_TYPES.has(e.type)),
@@ -78,7 +80,7 @@ export class GossipService {
       // Read together, synchronously: the engine's state includes exactly the events up to `seq`.
       const seq = bus.lastSeq;
       const snapshot: GossipSnapshot = { type: 'snapshot', nodes: this.remoteStates() };
-      return concat(of(snapshot), bus.after(seq));
+      return concat(of(snapshot), bus.remoteAfter(seq));
     });
   }
 

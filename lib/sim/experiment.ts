@@ -68,9 +68,9 @@ export async function runExperiment(options: ExperimentOptions): Promise<Experim
   wall = Date.now();
   const writer = nodes[pick.int(n)];
   const holders = new Set<string>([writer.id]);
-  sim.onEvent((e) => {
-    if (e.type === 'upsert-key' && e.subject === writer.id && e.key === 'sim-update')
-      holders.add(e.node);
+  sim.onEvent(({ node, event }) => {
+    if (event.type === 'upsert-key' && event.nodeId === writer.id && event.key === 'sim-update')
+      holders.add(node);
   });
   const writeRound = sim.round;
   const perRoundBefore = sim.network.perRound.length;
@@ -104,12 +104,13 @@ export async function runExperiment(options: ExperimentOptions): Promise<Experim
     const crashedAt = sim.now();
     const times: number[] = [];
     const seen = new Set<string>();
-    sim.onEvent((e) => {
-      if (e.type !== 'unreachable' || !victimIds.has(e.subject) || victimIds.has(e.node)) return;
-      const pair = `${e.node}>${e.subject}`;
+    sim.onEvent(({ at, node, event }) => {
+      if (event.type !== 'unreachable' || !victimIds.has(event.nodeId) || victimIds.has(node))
+        return;
+      const pair = `${node}>${event.nodeId}`;
       if (seen.has(pair)) return;
       seen.add(pair);
-      times.push(Math.round(e.at - crashedAt));
+      times.push(Math.round(at - crashedAt));
     });
     for (const v of victims) sim.crash(v.id);
     const pairs = survivors.length * victims.length;

@@ -1,8 +1,8 @@
 import { Registry } from 'prom-client';
-import { type GossipEventType, eventWatcher } from '../engine/vocabulary/events';
+import type { GossipEvent, GossipListener } from '../engine/vocabulary/events';
 import { Gossip } from '../engine/gossip';
 import type { GossipOptions } from '../engine/config/options';
-import type { GossipLogger, NodeMetadata, NodeState, Watcher } from '../engine/vocabulary/types';
+import type { GossipLogger, NodeMetadata, NodeState } from '../engine/vocabulary/types';
 import { DEFAULT_LINK, LinkConfig, SimNetwork, TrafficCounters, emptyCounters } from './network';
 import { Rng } from './rng';
 import { NodeClock, VirtualClock } from './virtual-clock';
@@ -20,21 +20,18 @@ export interface SimulationOptions {
   engine?: SimEngineOptions;
   /** Default link behaviour. */
   link?: Partial<LinkConfig>;
-  /** Keep every watcher event in `events`. Default true; turn off for large runs and use `onEvent`. */
+  /** Keep every engine event in `events`. Default true; turn off for large runs and use `onEvent`. */
   recordEvents?: boolean;
 }
 
-/** The engine's event types (lib/engine/events.ts). */
-export type SimEventType = GossipEventType;
-
-/** A watcher event, stamped with virtual time. `node` saw it happen to `subject`. */
-export interface SimWatcherEvent {
+/**
+ * One engine event, stamped with virtual time: `node` saw `event` (whose
+ * `nodeId` is the node it is about; `local` when `node` wrote it itself).
+ */
+export interface SimEvent {
   at: number;
   node: string;
-  type: SimEventType;
-  subject: string;
-  key?: string;
-  value?: string;
+  event: GossipEvent;
 }
 
 export interface SimLogLine {
@@ -72,14 +69,14 @@ export class Simulation {
   readonly clock: VirtualClock;
   readonly network: SimNetwork;
   readonly registry = new Registry();
-  readonly events: SimWatcherEvent[] = [];
+  readonly events: SimEvent[] = [];
   readonly logs: SimLogLine[] = [];
   readonly startTime: number;
   readonly interval: number;
   private readonly rng: Rng;
   private readonly nodesById = new Map<string, SimNode>();
   private readonly byAddr = new Map<string, SimNode>();
-  private readonly listeners: Array<(event: SimWatcherEvent) => void> = [];
+  private readonly listeners: Array<(event: SimEvent) => void> = [];
   private readonly engineDefaults: SimEngineOptions;
   private readonly recordEvents: boolean;
   private dirty = false;
@@ -245,9 +242,9 @@ export class Simulation {
       random,
       transport: this.network.factory(node.id, clock),
       resolver: async (host) => [host],
-      watcher: this.watcherFor(node.id),
       logger: this.loggerFor(node.id),
     });
+    node.gossip.subscribe(this.listenerFor(node.id));
   }
 
   node(id: string): SimNode {
@@ -379,21 +376,21 @@ export class Simulation {
 
   // ------------------------------------------------------------ observers
 
-  onEvent(listener: (event: SimWatcherEvent) => void): void {
+  onEvent(listener: (event: SimEvent) => void): void {
     this.listeners.push(listener);
   }
 
-  /** How `observer` currently sees `subject`. */
-  status(observer: string, subject: string): ViewStatus {
-    const record = this.gossip(observer).node(subject);
+  /** How `observer` currently sees node `nodeId`. */
+  status(observer: string, nodeId: string): ViewStatus {
+    const record = this.gossip(observer).node(nodeId);
     if (!record) return 'unknown';
     if (record.left) return 'left';
     return record.unreachable ? 'unreachable' : 'live';
   }
 
-  /** `observer`'s copy of `subject`'s state. */
-  view(observer: string, subject: string): NodeState | undefined {
-    return this.gossip(observer).node(subject);
+  /** `observer`'s copy of `nodeId`'s state. */
+  view(observer: string, nodeId: string): NodeState | undefined {
+    return this.gossip(observer).node(nodeId);
   }
 
   /** Every node `observer` knows, with status. */
@@ -401,10 +398,10 @@ export class Simulation {
     return this.gossip(observer).nodes();
   }
 
-  /** Live key/values `observer` holds for `subject`. */
-  liveKeys(observer: string, subject: string): Map<string, string> {
+  /** Live key/values `observer` holds for `nodeId`. */
+  liveKeys(observer: string, nodeId: string): Map<string, string> {
     const out = new Map<string, string>();
-    for (const e of this.view(observer, subject)?.entries ?? []) {
+    for (const e of this.view(observer, nodeId)?.entries ?? []) {
       if (!e.deleted) out.set(e.key, e.value);
     }
     return out;
@@ -499,18 +496,13 @@ export class Simulation {
     }
   }
 
-  private watcherFor(nodeId: string): Watcher {
-    const emit = (type: SimEventType, subject: string, key?: string, value?: string) => {
+  private listenerFor(nodeId: string): GossipListener {
+    return (event) => {
       if (!this.recordEvents && this.listeners.length === 0) return;
-      const event: SimWatcherEvent = { at: this.now(), node: nodeId, type, subject };
-      if (key !== undefined) event.key = key;
-      if (value !== undefined) event.value = value;
-      if (this.recordEvents) this.events.push(event);
-      for (const listener of this.listeners) listener(event);
+      const seen: SimEvent = { at: this.now(), node: nodeId, event };
+      if (this.recordEvents) this.events.push(seen);
+      for (const listener of this.listeners) listener(seen);
     };
-    return eventWatcher((e) =>
-      emit(e.type, e.nodeId, 'key' in e ? e.key : undefined, 'value' in e ? e.value : undefined),
-    );
   }
 
   private loggerFor(nodeId: string): GossipLogger {

@@ -1,5 +1,5 @@
 import { Gossip } from '../../lib/engine';
-import { Rng, Simulation, SimWatcherEvent, VirtualClock } from '../../lib/sim';
+import { Rng, Simulation, SimEvent, VirtualClock } from '../../lib/sim';
 
 jest.setTimeout(60_000);
 
@@ -27,7 +27,7 @@ describe('simulator', () => {
   });
 
   it('replays a faulty run event for event from its seed', async () => {
-    const run = async (seed: number): Promise<SimWatcherEvent[]> => {
+    const run = async (seed: number): Promise<SimEvent[]> => {
       const sim = new Simulation({ seed, engine: { interval: 100, nodeExpiry: 2_000 } });
       await sim.startCluster(8);
       sim.faults({ loss: 0.2, duplicate: 0.1, reorder: 0.2, jitter: 30 });

@@ -4,8 +4,6 @@ import {
   GossipEvent,
   GossipOptions,
   GossipPeerError,
-  Watcher,
-  eventWatcher,
   socketTransport,
 } from '../../lib/engine';
 import type { TransportFactory } from '../../lib/engine';
@@ -14,10 +12,15 @@ import { waitFor } from './wait';
 /** One event a watcher saw. */
 export type SeenEvent = GossipEvent;
 
-/** A watcher that records every event, in order. */
-export function recordingWatcher(): Watcher & { events: SeenEvent[] } {
+/** Records every event about other nodes, in order (as the seed's Watcher saw them). */
+export function recordingWatcher(): { events: SeenEvent[]; listener: (e: GossipEvent) => void } {
   const events: SeenEvent[] = [];
-  return { events, ...eventWatcher((e) => events.push(e)) };
+  return {
+    events,
+    listener: (e) => {
+      if (!('local' in e && e.local)) events.push(e);
+    },
+  };
 }
 
 export interface TestNode {
@@ -93,12 +96,12 @@ export class LoopbackCluster {
       bindAddr: '127.0.0.1:0',
       nodeId: id,
       interval: 50,
-      ...(watch ? { watcher } : {}),
       logger: quietLogger,
       ...this.defaults,
       ...options,
       ...(guarded ? { transport: guardedTransport(options, this.allowed) } : {}),
     });
+    if (watch) gossip.subscribe(watcher.listener);
     const node = { gossip, watcher, id, addr: gossip.localNode().addr };
     this.nodes.push(node);
     return node;

@@ -10,13 +10,13 @@ import {
 } from '../codec';
 import { GossipPeerError, GossipPeerErrorReason } from '../vocabulary/errors';
 import type { GossipMetrics } from './metrics';
-import { type GossipEvent, notifyWatcher, watcherCallback } from '../vocabulary/events';
+import type { EventListeners } from './event-listeners';
 import type { Outcome } from '../state/outcome';
 import type { StreamAnswer } from '../core/stream-sync';
 import type { RejectReason } from '../vocabulary/reject-reason';
 import type { Transport } from '../vocabulary/transport';
 import type { Tuning } from '../vocabulary/tuning';
-import type { GossipLogger, Watcher } from '../vocabulary/types';
+import type { GossipLogger } from '../vocabulary/types';
 import type { Wire } from '../codec/wire';
 
 /** Decode failures that mean the peer's settings differ from ours: answered with a plain error on streams. */
@@ -32,7 +32,8 @@ export interface MessengerDeps {
   limits: DecodeLimits;
   metrics: GossipMetrics;
   logger: GossipLogger;
-  watcher: Watcher | undefined;
+  /** Where the events of each Outcome go. */
+  listeners: EventListeners;
   clock: Clock;
   tuning: Tuning;
   clusterId: string;
@@ -43,7 +44,7 @@ export interface MessengerDeps {
 /**
  * The I/O edge of the engine: seals and opens messages, sends datagrams,
  * makes stream requests, counts traffic and refusals, logs (rate-limited on
- * the injected clock) and hands events to the Watcher. It carries out the
+ * the injected clock) and hands events to the listeners. It carries out the
  * Outcomes the protocol core returns; it makes no protocol decision.
  */
 export class Messenger {
@@ -65,7 +66,7 @@ export class Messenger {
 
   /**
    * Carries out an Outcome: counts and logs refusals, hands events to the
-   * watcher, then sends in order (datagrams now; a 'sync' starts `sync`).
+   * listeners, then sends in order (datagrams now; a 'sync' starts `sync`).
    */
   perform(out: Outcome, sync: (addr: string, request: Outgoing) => void): void {
     const metrics = this.deps.metrics;
@@ -73,7 +74,7 @@ export class Messenger {
     for (const w of out.warnings) if (this.shouldLog(w.key)) this.deps.logger.warn(w.message);
     if (out.digestEntriesIn > 0) metrics.digestEntriesInbound.inc(out.digestEntriesIn);
     if (out.deltaEntriesIn > 0) metrics.deltaEntriesInbound.inc(out.deltaEntriesIn);
-    for (const event of out.events) this.deliver(event);
+    for (const event of out.events) this.deps.listeners.deliver(event);
     for (const send of out.sends) {
       if (send.kind === 'sync') {
         sync(send.to, send.message);
@@ -244,19 +245,6 @@ export class Messenger {
     if (last !== undefined && now - last < this.deps.tuning.logEvery) return false;
     this.lastLogged.set(key, now);
     return true;
-  }
-
-  /** Hands one event to the watcher; a watcher that throws is logged, never propagated. */
-  deliver(event: GossipEvent): void {
-    const watcher = this.deps.watcher;
-    if (!watcher) return;
-    try {
-      notifyWatcher(watcher, event);
-    } catch (err) {
-      this.deps.logger.error(
-        `watcher ${watcherCallback(event.type)} threw: ${(err as Error).stack ?? err}`,
-      );
-    }
   }
 }
 

@@ -130,7 +130,8 @@ class SocketTransport implements Transport {
   request(to: string, data: Uint8Array, timeoutMs: number): Promise<Uint8Array> {
     const peer = parseHostPort(to);
     if (!peer) return Promise.reject(new GossipPeerError('unreachable', to, `bad address ${to}`));
-    if (this.closed) return Promise.reject(new GossipPeerError('unreachable', to, 'transport closed'));
+    if (this.closed)
+      return Promise.reject(new GossipPeerError('unreachable', to, 'transport closed'));
     return new Promise((resolve, reject) => {
       const socket = connect({ port: peer.port, host: peer.host });
       this.outbound.add(socket);
@@ -146,7 +147,8 @@ class SocketTransport implements Transport {
         else resolve(reply as Uint8Array);
       };
       const timer = setTimeout(
-        () => finish(new GossipPeerError('timeout', to, `no reply from ${to} within ${timeoutMs} ms`)),
+        () =>
+          finish(new GossipPeerError('timeout', to, `no reply from ${to} within ${timeoutMs} ms`)),
         timeoutMs,
       );
       timer.unref();
