@@ -157,8 +157,9 @@ export class Gossip {
    * until the returned function is called. Events come from the network and
    * timers only after `create` has resolved, so a listener subscribed then
    * misses none. Besides remote changes, the listener sees this node's own
-   * `upsertLocal`/`deleteLocal` (TTL expiry included) as `upsert-key` /
-   * `delete-key` with `nodeId` this node's id and `local: true`. It must not
+   * `upsertLocal`/`deleteLocal` (TTL expiry included) and `leave()` as
+   * `upsert-key` / `delete-key` / `leave` with `nodeId` this node's id and
+   * `local: true`. It must not
    * block; anything it throws is logged, never propagated.
    *
    * ```ts
@@ -223,7 +224,9 @@ export class Gossip {
    */
   async leave(): Promise<void> {
     this.assertOpen('leave');
+    const leaving = !this.self.left;
     const message = this.core.streams.leave();
+    if (leaving) this.listeners.deliver({ type: 'leave', nodeId: this.self.id, local: true });
     const peers = shuffle(this.core.livePeers(), this.opts.random);
     if (peers.length === 0) return;
     await this.streams.tellLeave(peers, message);

@@ -5,10 +5,12 @@ export interface GossipJoinEvent {
   type: 'join';
   nodeId: string;
 }
-/** A remote node announced it left the cluster. */
+/** A remote node announced it left the cluster (or, `local`, this node called `leave()`). */
 export interface GossipLeaveEvent {
   type: 'leave';
   nodeId: string;
+  /** This node's own `leave()`; absent for remote nodes. */
+  local?: true;
 }
 /** A node the failure detector suspected is heard from again. */
 export interface GossipReachableEvent {
@@ -46,10 +48,10 @@ export interface GossipExpiredEvent {
 /**
  * Everything the engine reports, one union from the core to every consumer:
  * `Gossip.subscribe` listeners, `GossipService.events$`, `@OnGossipEvent`
- * handlers and the simulator receive these objects. Membership events
- * describe remote nodes; `upsert-key`/`delete-key` also echo this node's own
- * writes, marked `local: true` (the `Watcher` adapter and the Nest
- * `events$` leave those out).
+ * handlers and the simulator receive these objects. Events describe remote
+ * nodes, except that `upsert-key`/`delete-key`/`leave` also echo this node's
+ * own writes and leave, marked `local: true` (the `Watcher` adapter and the
+ * Nest `events$` leave those out).
  */
 export type GossipEvent =
   | GossipJoinEvent

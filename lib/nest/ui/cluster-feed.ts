@@ -32,18 +32,14 @@ export interface FeedSnapshot {
   history: ActivitySample[];
 }
 
-export interface ClusterFeedOptions {
-  /** How often node changes are looked for, in ms. Default 250. */
-  pollInterval?: number;
-}
-
 /**
  * The server-sent events behind `GET {path}/events`, for one client:
  *
  * - `snapshot` ({@link FeedSnapshot}) first;
  * - every `GossipEvent` as it happens, named by its type (`join`, `upsert-key`, ...);
  * - `node` ({@link FeedNode}) when a node's version, status, address or
- *   expiry moved (the local node included, whose writes are not events);
+ *   expiry moved (the local node included): looked for after each event
+ *   of `changes$`, which carries this node's own writes too (nothing polls);
  * - `gone` (`{ id }`) when a node was dropped;
  * - `stats` ({@link ActivitySample}) every second: cumulative traffic
  *   counters, the events of that second, and the membership totals.
@@ -52,8 +48,8 @@ export interface ClusterFeedOptions {
  */
 export function clusterFeed(
   gossip: GossipService,
+  changes$: Observable<GossipEvent>,
   activity: ClusterActivity,
-  options: ClusterFeedOptions = {},
 ): Observable<MessageEvent> {
   return new Observable<MessageEvent>((subscriber) => {
     const cursor = new FeedCursor(gossip);
@@ -66,14 +62,23 @@ export function clusterFeed(
       },
       complete: () => subscriber.complete(),
     });
-    const poll = setInterval(() => {
+    // One look per burst: the bus delivers a burst in one microtask run.
+    let pending = false;
+    const lookForChanges = () => {
+      pending = false;
+      if (subscriber.closed) return;
       for (const change of cursor.changes()) subscriber.next(change);
-    }, options.pollInterval ?? 250);
+    };
+    const changes = changes$.subscribe(() => {
+      if (pending) return;
+      pending = true;
+      queueMicrotask(lookForChanges);
+    });
     const stats = activity.samples$.subscribe((sample) =>
       subscriber.next({ type: 'stats', data: sample }),
     );
     return () => {
-      clearInterval(poll);
+      changes.unsubscribe();
       stats.unsubscribe();
       events.unsubscribe();
     };
