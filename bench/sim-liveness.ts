@@ -57,7 +57,7 @@ function quantile(sorted: number[], q: number): number {
 function everyoneLive(sim: Simulation): boolean {
   const running = sim.running;
   return running.every(
-    (n) => n.gossip.nodes().filter((m) => !m.unreachable && !m.left).length === running.length,
+    (n) => n.gossip.nodes().filter((m) => m.status === 'alive').length === running.length,
   );
 }
 

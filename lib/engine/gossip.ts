@@ -32,8 +32,11 @@ import type { GossipLogger, NodeMetadata, NodeState } from './vocabulary/types';
 import { metadata, metricsSource, nodeState } from './views';
 import { Wire } from './codec/wire';
 
-/** The engine's own view of where it stands: see `Gossip.status`. */
-export type GossipNodeStatus = 'joining' | 'joined' | 'left' | 'closed';
+/**
+ * Where the local engine is in its life: see `Gossip.status`. Not a
+ * `NodeStatus`, which is how this node sees a member.
+ */
+export type GossipPhase = 'joining' | 'joined' | 'left' | 'closed';
 
 const silentLogger: GossipLogger = {
   debug: () => undefined,
@@ -176,7 +179,7 @@ export class Gossip {
    * `joined` for good (losing every peer later does not make it `joining`
    * again); `left` after `leave()`; `closed` after `close()`.
    */
-  get status(): GossipNodeStatus {
+  get status(): GossipPhase {
     if (this.closed) return 'closed';
     if (this.self.left) return 'left';
     if (!this.joinedOnce && this.core.livePeers().length > 0) this.joinedOnce = true;

@@ -1,8 +1,15 @@
 export { Gossip } from './gossip';
-export type { GossipNodeStatus } from './gossip';
+export type { GossipPhase } from './gossip';
 export type { GossipOptions } from './config/options';
 export { DEFAULTS as GOSSIP_DEFAULTS, resolveOptions } from './config/options';
-export type { Entry, NodeMetadata, NodeState, Watcher, GossipLogger } from './vocabulary/types';
+export type {
+  Entry,
+  NodeMetadata,
+  NodeState,
+  NodeStatus,
+  Watcher,
+  GossipLogger,
+} from './vocabulary/types';
 export { GossipConfigError, GossipJoinError, GossipPeerError } from './vocabulary/errors';
 export type { GossipPeerErrorReason } from './vocabulary/errors';
 export type { RejectReason } from './vocabulary/reject-reason';

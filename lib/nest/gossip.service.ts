@@ -6,7 +6,7 @@ import {
   ownersOf,
   type Gossip,
   type GossipMetrics,
-  type GossipNodeStatus,
+  type GossipPhase,
   type HolderMap,
   type MemberFilter,
   type NodeMetadata,
@@ -17,9 +17,6 @@ import { MEMBERSHIP_EVENT_TYPES } from '../engine/vocabulary/events';
 import { GOSSIP_ENGINE } from './constants';
 import type { GossipEvent, GossipEventOf, GossipEventType, GossipSnapshot } from './gossip-event';
 import { GossipEventBus } from './gossip-event-bus';
-
-/** Where this node stands in the cluster (the engine's `Gossip.status`); the health indicator reports it. */
-export type GossipStatus = GossipNodeStatus;
 
 /**
  * The Nest face of one cluster member: the engine API plus typed event
@@ -104,7 +101,7 @@ export class GossipService {
    * seeds (this node founds the cluster); then `joined`; `left` after
    * `leave()`; `closed` once the sockets are closed.
    */
-  get status(): GossipStatus {
+  get status(): GossipPhase {
     return this.engine.status;
   }
 

@@ -9,8 +9,7 @@ export type {
   SimNode,
   SimEvent,
   SimLogLine,
-  NodeStatus,
-  ViewStatus,
+  SimProcessState,
 } from './simulation';
 export { runExperiment } from './experiment';
 export type { ExperimentOptions, ExperimentResult } from './experiment';

@@ -2,7 +2,7 @@ import { Registry } from 'prom-client';
 import type { GossipEvent, GossipListener } from '../engine/vocabulary/events';
 import { Gossip } from '../engine/gossip';
 import type { GossipOptions } from '../engine/config/options';
-import type { GossipLogger, NodeMetadata, NodeState } from '../engine/vocabulary/types';
+import type { GossipLogger, NodeMetadata, NodeState, NodeStatus } from '../engine/vocabulary/types';
 import { DEFAULT_LINK, LinkConfig, SimNetwork, TrafficCounters, emptyCounters } from './network';
 import { Rng } from './rng';
 import { NodeClock, VirtualClock } from './virtual-clock';
@@ -41,7 +41,8 @@ export interface SimLogLine {
   message: string;
 }
 
-export type NodeStatus = 'running' | 'paused' | 'crashed' | 'closed';
+/** Where a simulated process is: not how nodes see it (that is the engine's `NodeStatus`). */
+export type SimProcessState = 'running' | 'paused' | 'crashed' | 'closed';
 
 /** One simulated process running a real `Gossip` engine. */
 export interface SimNode {
@@ -49,13 +50,10 @@ export interface SimNode {
   readonly addr: string;
   gossip: Gossip;
   clock: NodeClock;
-  status: NodeStatus;
+  status: SimProcessState;
   /** 1 for the first start, +1 per restart. */
   incarnation: number;
 }
-
-/** How a node sees another: `unknown` when it holds no record of it. */
-export type ViewStatus = 'live' | 'unreachable' | 'left' | 'unknown';
 
 const PORT = 7946;
 
@@ -380,12 +378,9 @@ export class Simulation {
     this.listeners.push(listener);
   }
 
-  /** How `observer` currently sees node `nodeId`. */
-  status(observer: string, nodeId: string): ViewStatus {
-    const record = this.gossip(observer).node(nodeId);
-    if (!record) return 'unknown';
-    if (record.left) return 'left';
-    return record.unreachable ? 'unreachable' : 'live';
+  /** How `observer` currently sees node `nodeId`: `unknown` when it holds no record of it. */
+  status(observer: string, nodeId: string): NodeStatus | 'unknown' {
+    return this.gossip(observer).node(nodeId)?.status ?? 'unknown';
   }
 
   /** `observer`'s copy of `nodeId`'s state. */
@@ -427,13 +422,11 @@ export class Simulation {
         const m = seen.get(owner.id);
         const problem = !m
           ? 'unknown'
-          : m.left
-            ? 'left'
-            : m.unreachable
-              ? 'unreachable'
-              : m.version !== owner.meta.version
-                ? `version ${m.version} != ${owner.meta.version}`
-                : undefined;
+          : m.status !== 'alive'
+            ? m.status
+            : m.version !== owner.meta.version
+              ? `version ${m.version} != ${owner.meta.version}`
+              : undefined;
         if (problem) {
           out.push(`${observer.id} sees ${owner.id}: ${problem}`);
           if (out.length >= limit) return out;
@@ -463,7 +456,7 @@ export class Simulation {
   membershipConverged(among: SimNode[] = this.running): boolean {
     const ids = among.map((n) => n.id);
     return among.every((observer) =>
-      ids.every((id) => id === observer.id || this.status(observer.id, id) === 'live'),
+      ids.every((id) => id === observer.id || this.status(observer.id, id) === 'alive'),
     );
   }
 

@@ -22,7 +22,7 @@ describe('scenario 3: crash of 5 of 100 nodes', () => {
     const crashAt = sim.now();
 
     const detected = await sim.runUntil(
-      () => survivors.every((s) => crashed.every((c) => sim.status(s.id, c) !== 'live')),
+      () => survivors.every((s) => crashed.every((c) => sim.status(s.id, c) !== 'alive')),
       { timeout: 10_000 },
     );
     console.log(`5 crashed of 100: every survivor suspects them after ${detected} ms`);

@@ -57,7 +57,7 @@ describe('scenario 11: liveness under heavy loss, one-way links, late joins and 
     const flaps = unreachableEvents(sim, cutAt, (e) => e.node !== deaf && e.event.nodeId !== deaf);
     expect(flaps).toEqual([]);
     for (const a of others)
-      for (const b of others) if (a !== b) expect(sim.status(a, b)).toBe('live');
+      for (const b of others) if (a !== b) expect(sim.status(a, b)).toBe('alive');
     await sim.shutdown();
   });
 
@@ -83,11 +83,12 @@ describe('scenario 11: liveness under heavy loss, one-way links, late joins and 
     await sim.join('late', ['n0']);
     for (let t = 0; t < 8_000; t += 10) {
       await sim.runFor(10);
-      if (sim.status('late', 'n4') === 'live') seenLive = true;
+      if (sim.status('late', 'n4') === 'alive') seenLive = true;
     }
     expect(seenLive).toBe(false);
     // Meanwhile it took in every live node, and the dead one is gone for good.
-    for (const n of sim.running) if (n.id !== 'late') expect(sim.status('late', n.id)).toBe('live');
+    for (const n of sim.running)
+      if (n.id !== 'late') expect(sim.status('late', n.id)).toBe('alive');
     expect(sim.status('late', 'n4')).toBe('unknown');
     expect(late.gossip.nodes().length).toBe(10); // the nine live, and itself
     await sim.shutdown();

@@ -29,8 +29,8 @@ describe('scenario 8: a node paused for 5 s', () => {
     );
     expect(accusedByN4).toEqual([]);
     for (const p of peers) {
-      expect(sim.status('n4', p)).toBe('live');
-      expect(sim.status(p, 'n4')).toBe('live');
+      expect(sim.status('n4', p)).toBe('alive');
+      expect(sim.status(p, 'n4')).toBe('alive');
       const back = sim.events.filter((e) => e.node === p && e.event.nodeId === 'n4');
       expect(back.map((e) => e.event.type)).toEqual(
         expect.arrayContaining(['unreachable', 'reachable']),

@@ -73,7 +73,7 @@ describe('simulator', () => {
     expect(sim.network.dropped).toBeGreaterThan(0);
     sim.heal();
     await sim.runUntil(
-      () => sim.status('n1', 'n0') === 'live' && sim.status('n0', 'n1') === 'live',
+      () => sim.status('n1', 'n0') === 'alive' && sim.status('n0', 'n1') === 'alive',
       { timeout: 5_000 },
     );
     await sim.shutdown();
@@ -111,7 +111,7 @@ describe('simulator', () => {
     const node = await sim.restart('n2', ['n0']);
     expect(node.gossip).not.toBe(old);
     expect(node.incarnation).toBe(2);
-    expect(sim.status('n2', 'n0')).toBe('live');
+    expect(sim.status('n2', 'n0')).toBe('alive');
     await sim.shutdown();
   });
 });

@@ -136,7 +136,7 @@ export class LoopbackCluster {
 export function liveIds(gossip: Gossip): string[] {
   return gossip
     .nodes()
-    .filter((n) => !n.left && !n.unreachable)
+    .filter((n) => n.status === 'alive')
     .map((n) => n.id)
     .sort();
 }

@@ -24,7 +24,11 @@ export interface NodeMetadata {
   addr: string;
   /** Highest entry version of this node that we hold. */
   version: number;
+  /** How this node sees it: a member only when `alive`. */
+  status: NodeStatus;
+  /** `status === 'left'`. */
   left: boolean;
+  /** `status === 'unreachable'` (a `pending` node is neither unreachable nor a member). */
   unreachable: boolean;
   /** Set only while the node is left or unreachable: when its state will be dropped. */
   expiry?: Date;

@@ -1,19 +1,16 @@
 import type { MessageEvent } from '@nestjs/common';
 import { Observable } from 'rxjs';
-import type { Entry, NodeMetadata } from '../../engine';
+import type { Entry, NodeMetadata, NodeStatus } from '../../engine';
 import type { GossipEvent } from '../gossip-event';
 import type { GossipService } from '../gossip.service';
 import type { ActivitySample, ClusterActivity } from './cluster-activity';
-
-/** A node's status as the page shows it. */
-export type FeedNodeStatus = 'alive' | 'unreachable' | 'left';
 
 /** One node's change: metadata, plus the entries written since the last update (all when `full`). */
 export interface FeedNode {
   id: string;
   addr: string;
   version: number;
-  status: FeedNodeStatus;
+  status: NodeStatus;
   /** ISO time at which a left or unreachable node will be dropped. */
   expiry?: string;
   /** `entries` replace everything known of the node, rather than adding to it. */
@@ -120,7 +117,7 @@ class FeedCursor {
   }
 
   private update(meta: NodeMetadata): FeedNode | undefined {
-    const metaKey = `${meta.addr}|${meta.left}|${meta.unreachable}|${meta.expiry?.getTime()}`;
+    const metaKey = `${meta.addr}|${meta.status}|${meta.expiry?.getTime()}`;
     const prev = this.sent.get(meta.id);
     if (prev && prev.version === meta.version && prev.meta === metaKey) return undefined;
     const state = this.gossip.node(meta.id);
@@ -145,17 +142,12 @@ class FeedCursor {
       id: state.id,
       addr: state.addr,
       version: state.version,
-      status: nodeStatus(state),
+      status: state.status,
       expiry: state.expiry?.toISOString(),
       full,
       entries,
     };
   }
-}
-
-export function nodeStatus(node: NodeMetadata): FeedNodeStatus {
-  if (node.left) return 'left';
-  return node.unreachable ? 'unreachable' : 'alive';
 }
 
 function liveCount(entries: Entry[]): number {
