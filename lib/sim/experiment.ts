@@ -1,6 +1,7 @@
-import type { LinkConfig } from './network';
+import type { LinkConfig } from './link';
 import { Rng } from './rng';
-import { SimEngineOptions, Simulation } from './simulation';
+import type { SimEngineOptions } from './sim-options';
+import { Simulation } from './simulation';
 
 export interface ExperimentOptions {
   nodes: number;
