@@ -2,15 +2,11 @@ import { performance } from 'node:perf_hooks';
 import { formatHostPort, parseHostPort } from './vocabulary/address';
 import type { Timer } from './vocabulary/clock';
 import { EntryTtls, ttlOf, type UpsertOptions } from './state/entry-ttl';
-import {
-  GossipConfigError,
-  GossipJoinError,
-  GossipPeerError,
-  bindError,
-} from './vocabulary/errors';
+import { GossipJoinError, GossipPeerError, bindError } from './vocabulary/errors';
 import { Keyring } from './codec/keyring';
 import { deleteOwn, upsertOwn } from './state/local-writes';
 import { EventListeners } from './io/event-listeners';
+import { inboundHandler } from './io/inbound';
 import { Messenger } from './io/messenger';
 import { GossipMetrics } from './io/metrics';
 import { NodeRecord } from './state/node-record';
@@ -28,15 +24,9 @@ import { socketTransport } from './io/socket-transport';
 import type { TransportHandler } from './vocabulary/transport';
 import { Tuning, deriveTuning } from './vocabulary/tuning';
 import { type GossipListener, watcherListener } from './vocabulary/events';
-import type { GossipLogger, NodeMetadata, NodeState } from './vocabulary/types';
+import type { GossipLogger, GossipPhase, NodeMetadata, NodeState } from './vocabulary/types';
 import { metadata, metricsSource, nodeState } from './views';
 import { Wire } from './codec/wire';
-
-/**
- * Where the local engine is in its life: see `Gossip.status`. Not a
- * `NodeStatus`, which is how this node sees a member.
- */
-export type GossipPhase = 'joining' | 'joined' | 'left' | 'closed';
 
 const silentLogger: GossipLogger = {
   debug: () => undefined,
@@ -157,17 +147,10 @@ export class Gossip {
 
   /**
    * Calls `listener` with every `GossipEvent`, synchronously and in order,
-   * until the returned function is called. Events come from the network and
-   * timers only after `create` has resolved, so a listener subscribed then
-   * misses none. Besides remote changes, the listener sees this node's own
-   * `upsertLocal`/`deleteLocal` (TTL expiry included) and `leave()` as
-   * `upsert-key` / `delete-key` / `leave` with `nodeId` this node's id and
-   * `local: true`. It must not
-   * block; anything it throws is logged, never propagated.
-   *
-   * ```ts
-   * const stop = gossip.subscribe((event) => console.log(event.type, event.nodeId));
-   * ```
+   * until the returned function is called; subscribed once `create` has
+   * resolved, it misses none (events come from I/O and timers). This node's
+   * own `upsertLocal`/`deleteLocal` (TTL expiry included) and `leave()` come
+   * as events with `local: true`. It must not block; what it throws is logged.
    */
   subscribe(listener: GossipListener): () => void {
     return this.listeners.subscribe(listener);
@@ -256,17 +239,7 @@ export class Gossip {
    */
   setSecretKeys(keys: Array<string | Uint8Array>): void {
     this.assertOpen('setSecretKeys');
-    const decoded = resolveSecretKeys(keys);
-    if (decoded.length > 0 !== this.keyring.enabled) {
-      throw new GossipConfigError(
-        'secretKeys',
-        this.keyring.enabled
-          ? 'cannot be emptied on a sealed node (restart it without keys)'
-          : 'cannot be set on a plain node (restart it with keys)',
-        keys,
-      );
-    }
-    this.keyring.replace(decoded);
+    this.keyring.rotate(resolveSecretKeys(keys), keys);
   }
 
   /**
@@ -365,33 +338,15 @@ export class Gossip {
   // -------------------------------------------------------------------- I/O
 
   private handler(): TransportHandler {
-    return {
-      onPacket: (data, from) => {
-        if (this.closed) return;
-        try {
-          this.metrics.packetsInbound.inc();
-          this.metrics.packetBytesInbound.inc(data.length);
-          const message = this.io.decode(data, from);
-          if (message)
-            this.perform(this.core.receive(message, from, this.opts.clock.now(), data.length));
-        } catch (err) {
-          // A bug, not bad input (that is refused and counted): log it, rate-limited.
-          this.io.error(
-            `packet from ${from} failed: ${(err as Error).stack ?? err}`,
-            'packet-error',
-          );
-        }
-      },
-      onRequest: async (data, from) => {
-        if (this.closed) throw new Error('closed');
-        return this.io.serve(data, from, this.self.id, (message) => {
-          const answer = this.core.streams.answer(message, from, this.opts.clock.now());
-          this.perform(answer.outcome);
-          return answer;
-        });
-      },
-      onTransportReject: (reason) => this.io.reject(reason, 'transport'),
-    };
+    return inboundHandler({
+      core: this.core,
+      io: this.io,
+      metrics: this.metrics,
+      clock: this.opts.clock,
+      selfId: this.self.id,
+      isClosed: () => this.closed,
+      perform: (out) => this.perform(out),
+    });
   }
 
   private perform(out: Outcome): void {

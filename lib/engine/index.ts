@@ -1,5 +1,4 @@
 export { Gossip } from './gossip';
-export type { GossipPhase } from './gossip';
 export type { GossipOptions } from './config/options';
 export { DEFAULTS as GOSSIP_DEFAULTS, resolveOptions } from './config/options';
 export type {
@@ -7,6 +6,7 @@ export type {
   NodeMetadata,
   NodeState,
   NodeStatus,
+  GossipPhase,
   Watcher,
   GossipLogger,
 } from './vocabulary/types';

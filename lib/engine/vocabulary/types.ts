@@ -18,6 +18,12 @@ export interface Entry {
  */
 export type NodeStatus = 'pending' | 'alive' | 'unreachable' | 'left';
 
+/**
+ * Where the local engine is in its life (`Gossip.status`): not a
+ * `NodeStatus`, which is how this node sees a member.
+ */
+export type GossipPhase = 'joining' | 'joined' | 'left' | 'closed';
+
 export interface NodeMetadata {
   id: string;
   /** Advertised `host:port` (UDP and TCP share the port). */
