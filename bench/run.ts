@@ -139,7 +139,7 @@ function countedOptions(options: GossipOptions, wire: WireCounts): GossipOptions
 async function runSize(n: number, steadySeconds: number): Promise<Record<string, unknown>> {
   const nodes: Node[] = [];
   const wire = newWireCounts();
-  const live = (x: Node) => x.gossip.nodes().filter((m) => !m.left && !m.unreachable).length;
+  const live = (x: Node) => x.gossip.nodes().filter((m) => m.status === 'alive').length;
   for (let i = 0; i < n; i++) {
     const node: Node = {
       id: `node-${i}`,

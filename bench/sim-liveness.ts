@@ -57,7 +57,7 @@ function quantile(sorted: number[], q: number): number {
 function everyoneLive(sim: Simulation): boolean {
   const running = sim.running;
   return running.every(
-    (n) => n.gossip.nodes().filter((m) => !m.unreachable && !m.left).length === running.length,
+    (n) => n.gossip.nodes().filter((m) => m.status === 'alive').length === running.length,
   );
 }
 
@@ -113,14 +113,14 @@ async function timeCrash(
   const droppedAt = new Map<string, number>();
   const backToLive: string[] = [];
   sim.onEvent((e) => {
-    if (!victimIds.has(e.subject) || victimIds.has(e.node) || e.at < crashedAt) return;
-    const pair = `${e.node}>${e.subject}`;
-    if (e.type === 'unreachable' && !unreachableAt.has(pair))
+    if (!victimIds.has(e.event.nodeId) || victimIds.has(e.node) || e.at < crashedAt) return;
+    const pair = `${e.node}>${e.event.nodeId}`;
+    if (e.event.type === 'unreachable' && !unreachableAt.has(pair))
       unreachableAt.set(pair, e.at - crashedAt);
-    if (e.type === 'expired' && !droppedAt.has(pair)) droppedAt.set(pair, e.at - crashedAt);
-    if (e.type === 'reachable' || e.type === 'join')
+    if (e.event.type === 'expired' && !droppedAt.has(pair)) droppedAt.set(pair, e.at - crashedAt);
+    if (e.event.type === 'reachable' || e.event.type === 'join')
       backToLive.push(
-        `${e.node} reported ${e.subject} ${e.type} at +${Math.round(e.at - crashedAt)} ms`,
+        `${e.node} reported ${e.event.nodeId} ${e.event.type} at +${Math.round(e.at - crashedAt)} ms`,
       );
   });
   for (const v of victims) sim.crash(v.id);
@@ -155,11 +155,11 @@ function watchFalseAlarms(sim: Simulation) {
   let counting = true;
   sim.onEvent((e) => {
     if (!counting) return;
-    const pair = `${e.node}>${e.subject}`;
-    if (e.type === 'unreachable') {
-      events.push({ at: e.at, node: e.node, subject: e.subject });
+    const pair = `${e.node}>${e.event.nodeId}`;
+    if (e.event.type === 'unreachable') {
+      events.push({ at: e.at, node: e.node, subject: e.event.nodeId });
       open.set(pair, e.at);
-    } else if (e.type === 'reachable' && open.has(pair)) {
+    } else if (e.event.type === 'reachable' && open.has(pair)) {
       durations.push(e.at - open.get(pair)!);
       open.delete(pair);
     }

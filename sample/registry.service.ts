@@ -44,7 +44,8 @@ export class RegistryService implements OnApplicationShutdown {
         id: meta.id,
         http: value('http'),
         load: load === undefined ? undefined : Number(load),
-        status: meta.left ? 'left' : meta.unreachable ? 'unreachable' : 'live',
+        // A pending node (known, not yet seen alive) is not offered as live.
+        status: meta.status === 'alive' ? 'live' : meta.left ? 'left' : 'unreachable',
       };
     });
   }

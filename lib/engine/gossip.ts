@@ -2,9 +2,11 @@ import { performance } from 'node:perf_hooks';
 import { formatHostPort, parseHostPort } from './vocabulary/address';
 import type { Timer } from './vocabulary/clock';
 import { EntryTtls, ttlOf, type UpsertOptions } from './state/entry-ttl';
-import { GossipConfigError, GossipJoinError, PeerError, bindError } from './vocabulary/errors';
+import { GossipJoinError, GossipPeerError, bindError } from './vocabulary/errors';
 import { Keyring } from './codec/keyring';
 import { deleteOwn, upsertOwn } from './state/local-writes';
+import { EventListeners } from './io/event-listeners';
+import { inboundHandler } from './io/inbound';
 import { Messenger } from './io/messenger';
 import { GossipMetrics } from './io/metrics';
 import { NodeRecord } from './state/node-record';
@@ -21,12 +23,10 @@ import { StreamClient } from './io/stream-client';
 import { socketTransport } from './io/socket-transport';
 import type { TransportHandler } from './vocabulary/transport';
 import { Tuning, deriveTuning } from './vocabulary/tuning';
-import type { GossipLogger, NodeMetadata, NodeState } from './vocabulary/types';
+import { type GossipListener, watcherListener } from './vocabulary/events';
+import type { GossipLogger, GossipPhase, NodeMetadata, NodeState } from './vocabulary/types';
 import { metadata, metricsSource, nodeState } from './views';
 import { Wire } from './codec/wire';
-
-/** The engine's own view of where it stands: see `Gossip.status`. */
-export type GossipNodeStatus = 'joining' | 'joined' | 'left' | 'closed';
 
 /** The default logger: warnings and errors on the console, no debug. */
 const consoleLogger: GossipLogger = {
@@ -46,6 +46,7 @@ export class Gossip {
   private readonly self: NodeRecord;
   private readonly keyring: Keyring;
   private readonly io: Messenger;
+  private readonly listeners: EventListeners;
   private readonly seeds: Seeds;
   private readonly streams: StreamClient;
   private readonly tuning: Tuning;
@@ -86,12 +87,17 @@ export class Gossip {
       opts.registry,
       opts.metricsPrefix,
     );
+    const logger = opts.logger ?? consoleLogger;
+    this.listeners = new EventListeners(logger);
+    // The seed's callbacks are one more listener, first in line.
+    if (opts.watcher) this.listeners.subscribe(watcherListener(opts.watcher));
     this.io = new Messenger({
       ...opts,
       wire,
       limits,
       metrics: this.metrics,
-      logger: opts.logger ?? consoleLogger,
+      logger,
+      listeners: this.listeners,
       tuning: this.tuning,
     });
     this.seeds = new Seeds(opts.resolver);
@@ -142,12 +148,23 @@ export class Gossip {
   }
 
   /**
+   * Calls `listener` with every `GossipEvent`, synchronously and in order,
+   * until the returned function is called; subscribed once `create` has
+   * resolved, it misses none (events come from I/O and timers). This node's
+   * own `upsertLocal`/`deleteLocal` (TTL expiry included) and `leave()` come
+   * as events with `local: true`. It must not block; what it throws is logged.
+   */
+  subscribe(listener: GossipListener): () => void {
+    return this.listeners.subscribe(listener);
+  }
+
+  /**
    * Where this node stands: `joining` until a `join` resolved (`join([])`
    * included: this node founds the cluster) or a live peer reached us, then
    * `joined` for good (losing every peer later does not make it `joining`
    * again); `left` after `leave()`; `closed` after `close()`.
    */
-  get status(): GossipNodeStatus {
+  get status(): GossipPhase {
     if (this.closed) return 'closed';
     if (this.self.left) return 'left';
     if (!this.joinedOnce && this.core.livePeers().length > 0) this.joinedOnce = true;
@@ -177,8 +194,8 @@ export class Gossip {
       } else {
         const err = r.reason as Error;
         const message = `${others[i]}: ${err.message}`;
-        const reason = err instanceof PeerError ? err.reason : 'unreachable';
-        errors.push(new PeerError(reason, others[i], message));
+        const reason = err instanceof GossipPeerError ? err.reason : 'unreachable';
+        errors.push(new GossipPeerError(reason, others[i], message));
       }
     });
     if (joined.length === 0 && errors.length > 0) {
@@ -196,7 +213,9 @@ export class Gossip {
    */
   async leave(): Promise<void> {
     this.assertOpen('leave');
+    const leaving = !this.self.left;
     const message = this.core.streams.leave();
+    if (leaving) this.listeners.deliver({ type: 'leave', nodeId: this.self.id, local: true });
     const peers = shuffle(this.core.livePeers(), this.opts.random);
     if (peers.length === 0) return;
     await this.streams.tellLeave(peers, message);
@@ -223,17 +242,7 @@ export class Gossip {
    */
   setSecretKeys(keys: Array<string | Uint8Array>): void {
     this.assertOpen('setSecretKeys');
-    const decoded = resolveSecretKeys(keys);
-    if (decoded.length > 0 !== this.keyring.enabled) {
-      throw new GossipConfigError(
-        'secretKeys',
-        this.keyring.enabled
-          ? 'cannot be emptied on a sealed node (restart it without keys)'
-          : 'cannot be set on a plain node (restart it with keys)',
-        keys,
-      );
-    }
-    this.keyring.replace(decoded);
+    this.keyring.rotate(resolveSecretKeys(keys), keys);
   }
 
   /**
@@ -244,16 +253,20 @@ export class Gossip {
     this.assertWritable('upsertLocal');
     // Checked before the write, so a bad ttl changes nothing.
     const ttl = ttlOf(options);
-    upsertOwn(this.self, key, value, this.opts);
+    const changed = upsertOwn(this.self, key, value, this.opts);
     // Also when the value is unchanged: every write restarts (or, without ttl, ends) the countdown.
     this.ttls.set(key, ttl);
+    if (changed)
+      this.listeners.deliver({ type: 'upsert-key', nodeId: this.self.id, key, value, local: true });
   }
 
   /** Deletes `key` on this node (a tombstone that gossip spreads, collected later). */
   deleteLocal(key: string): void {
     this.assertWritable('deleteLocal');
-    deleteOwn(this.self, key, this.opts.clock.now(), this.opts);
+    const changed = deleteOwn(this.self, key, this.opts.clock.now(), this.opts);
     this.ttls.cancel(key);
+    if (changed)
+      this.listeners.deliver({ type: 'delete-key', nodeId: this.self.id, key, local: true });
   }
 
   localNode(): NodeState {
@@ -329,33 +342,15 @@ export class Gossip {
   // -------------------------------------------------------------------- I/O
 
   private handler(): TransportHandler {
-    return {
-      onPacket: (data, from) => {
-        if (this.closed) return;
-        try {
-          this.metrics.packetsInbound.inc();
-          this.metrics.packetBytesInbound.inc(data.length);
-          const message = this.io.decode(data, from);
-          if (message)
-            this.perform(this.core.receive(message, from, this.opts.clock.now(), data.length));
-        } catch (err) {
-          // A bug, not bad input (that is refused and counted): log it, rate-limited.
-          this.io.error(
-            `packet from ${from} failed: ${(err as Error).stack ?? err}`,
-            'packet-error',
-          );
-        }
-      },
-      onRequest: async (data, from) => {
-        if (this.closed) throw new Error('closed');
-        return this.io.serve(data, from, this.self.id, (message) => {
-          const answer = this.core.streams.answer(message, from, this.opts.clock.now());
-          this.perform(answer.outcome);
-          return answer;
-        });
-      },
-      onTransportReject: (reason) => this.io.reject(reason, 'transport'),
-    };
+    return inboundHandler({
+      core: this.core,
+      io: this.io,
+      metrics: this.metrics,
+      clock: this.opts.clock,
+      selfId: this.self.id,
+      isClosed: () => this.closed,
+      perform: (out) => this.perform(out),
+    });
   }
 
   private perform(out: Outcome): void {

@@ -1,10 +1,17 @@
 export { Gossip } from './gossip';
-export type { GossipNodeStatus } from './gossip';
 export type { GossipOptions } from './config/options';
 export { DEFAULTS as GOSSIP_DEFAULTS, resolveOptions } from './config/options';
-export type { Entry, NodeMetadata, NodeState, Watcher, GossipLogger } from './vocabulary/types';
-export { GossipConfigError, GossipJoinError, PeerError } from './vocabulary/errors';
-export type { PeerErrorReason } from './vocabulary/errors';
+export type {
+  Entry,
+  NodeMetadata,
+  NodeState,
+  NodeStatus,
+  GossipPhase,
+  Watcher,
+  GossipLogger,
+} from './vocabulary/types';
+export { GossipConfigError, GossipJoinError, GossipPeerError } from './vocabulary/errors';
+export type { GossipPeerErrorReason } from './vocabulary/errors';
 export type { RejectReason } from './vocabulary/reject-reason';
 export { REJECT_REASONS } from './vocabulary/reject-reason';
 export { GossipMetrics, LOCAL_LABEL } from './io/metrics';
@@ -41,8 +48,9 @@ export type {
   GossipUpsertKeyEvent,
   GossipDeleteKeyEvent,
   GossipExpiredEvent,
+  GossipListener,
 } from './vocabulary/events';
-export { GOSSIP_EVENT_TYPES, eventWatcher, notifyWatcher } from './vocabulary/events';
+export { GOSSIP_EVENT_TYPES } from './vocabulary/events';
 export type { GossipTestHook } from './config/options';
 export { GOSSIP_OPTION_RULES, checkOption } from './config/options';
 export type {

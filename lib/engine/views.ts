@@ -10,9 +10,9 @@ export function metadata(record: NodeRecord): NodeMetadata {
     id: record.id,
     addr: record.addr,
     version: record.maxVersion,
+    status: record.vitals.status,
     left: record.left,
-    // Not a live member: unreachable, or never yet seen alive.
-    unreachable: record.vitals.status === 'unreachable' || record.vitals.status === 'pending',
+    unreachable: record.vitals.status === 'unreachable',
   };
   const expiresAt = record.vitals.expiresAt;
   if (expiresAt !== undefined) meta.expiry = new Date(expiresAt);

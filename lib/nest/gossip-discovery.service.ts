@@ -11,7 +11,6 @@ import {
   startWith,
 } from 'rxjs';
 import {
-  GOSSIP_DEFAULTS,
   holdersOf,
   holdersOfPrefix,
   liveMembers,
@@ -26,10 +25,9 @@ import {
   type OwnerChange,
   type PrefixHolderMap,
 } from '../engine';
-import { GOSSIP_ENGINE, GOSSIP_RESOLVED_OPTIONS } from './constants';
+import { GOSSIP_ENGINE } from './constants';
 import type { GossipEvent } from './gossip-event';
 import { GossipEventBus } from './gossip-event-bus';
-import type { ResolvedGossipModuleOptions } from './interfaces';
 
 /** What changed, as far as recomputing a view needs to know. */
 type Change = { scope: 'all' } | { scope: 'key'; key: string };
@@ -48,10 +46,10 @@ export interface OwnershipOptions {
  * whenever it changes (join, leave, unreachable, reachable, upsert, delete,
  * expired, and this node's own writes), and complete at shutdown.
  *
- * Remote changes are seen as the engine reports them; this node's own
- * writes (including TTL expiry) are noticed within one gossip interval.
- * Every node computes from its own view: see docs/consistency.md for how
- * long two nodes can disagree.
+ * Every change arrives as an engine event, this node's own writes (TTL
+ * expiry included) and leave too (`local` events): nothing polls. Every
+ * node computes from its own view: see docs/consistency.md for how long
+ * two nodes can disagree.
  */
 @Injectable()
 export class GossipDiscoveryService {
@@ -60,28 +58,9 @@ export class GossipDiscoveryService {
   constructor(
     @Inject(GOSSIP_ENGINE) private readonly engine: Gossip,
     bus: GossipEventBus,
-    @Inject(GOSSIP_RESOLVED_OPTIONS) options: ResolvedGossipModuleOptions,
   ) {
-    const pollMs = options.interval ?? GOSSIP_DEFAULTS.interval;
-    this.changes$ = new Observable<Change>((subscriber) => {
-      const events = bus.events$.subscribe({
-        next: (event) => subscriber.next(changeOf(event)),
-        complete: () => subscriber.complete(),
-      });
-      // The engine does not echo local writes; its version counter shows them.
-      let last = this.localSignature();
-      const timer = setInterval(() => {
-        const now = this.localSignature();
-        if (now === last) return;
-        last = now;
-        subscriber.next({ scope: 'all' });
-      }, pollMs);
-      timer.unref();
-      return () => {
-        clearInterval(timer);
-        events.unsubscribe();
-      };
-    }).pipe(share());
+    // The full stream: local writes and leave included, so no view needs a timer.
+    this.changes$ = bus.events$.pipe(map(changeOf), share());
   }
 
   // ------------------------------------------------------------- snapshots
@@ -191,11 +170,6 @@ export class GossipDiscoveryService {
         distinctUntilChanged(same),
       ),
     );
-  }
-
-  private localSignature(): string {
-    const local = this.engine.localNode();
-    return `${local.version}:${local.left}`;
   }
 }
 

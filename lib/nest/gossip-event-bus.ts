@@ -1,7 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { Observable, Subject, filter, map } from 'rxjs';
-import { type GossipEvent, type Watcher, eventWatcher, notifyWatcher } from '../engine';
-import { watcherCallback } from '../engine/vocabulary/events';
+import type { GossipEvent } from '../engine';
 
 /** Events held before the subscribers are loaded; past this the oldest are dropped. */
 const MAX_HELD = 10_000;
@@ -13,7 +12,9 @@ export interface SequencedEvent {
 }
 
 /**
- * Turns engine `Watcher` calls into `GossipEvent`s. The engine binds its
+ * Carries the engine's `GossipEvent`s (subscribed with `Gossip.subscribe`
+ * right after it is created: this node's own writes included, marked
+ * `local`) to the Nest side. The engine binds its
  * sockets while the DI graph is built, before `@OnGossipEvent` handlers are
  * bound, so a peer may join us early: events are held until `release()`
  * (called once the handlers are subscribed, before the node joins) and then
@@ -37,35 +38,25 @@ export class GossipEventBus {
 
   /** Events with their sequence numbers. */
   readonly sequenced$: Observable<SequencedEvent> = this.subject.asObservable();
+  /**
+   * Every event, this node's own writes included: what internal views
+   * (discovery, the cluster page) recompute from. Users get `remote$`.
+   */
   readonly events$: Observable<GossipEvent> = this.sequenced$.pipe(map((s) => s.event));
+  /** Events about other nodes only: `GossipService.events$` and `@OnGossipEvent`. */
+  readonly remote$: Observable<GossipEvent> = this.events$.pipe(filter((e) => !isLocal(e)));
 
   /** Number of the last event the engine reported (delivered or not). */
   get lastSeq(): number {
     return this.seq;
   }
 
-  /** Events numbered after `seq`, as they are delivered. */
-  after(seq: number): Observable<GossipEvent> {
+  /** Remote events numbered after `seq`, as they are delivered. */
+  remoteAfter(seq: number): Observable<GossipEvent> {
     return this.sequenced$.pipe(
-      filter((s) => s.seq > seq),
+      filter((s) => s.seq > seq && !isLocal(s.event)),
       map((s) => s.event),
     );
-  }
-
-  /** A `Watcher` feeding this bus, after the user's own `watcher` (if any) is told. */
-  watcher(user?: Watcher): Watcher {
-    return eventWatcher((event) => {
-      if (user) {
-        try {
-          notifyWatcher(user, event);
-        } catch (err) {
-          this.logger.error(
-            `watcher.${watcherCallback(event.type)} threw: ${(err as Error).stack ?? err}`,
-          );
-        }
-      }
-      this.push(event);
-    });
   }
 
   push(event: GossipEvent): void {
@@ -114,4 +105,9 @@ export class GossipEventBus {
       }
     }
   }
+}
+
+/** This node's own write echoed by the engine (`local: true`). */
+export function isLocal(event: GossipEvent): boolean {
+  return 'local' in event && event.local === true;
 }

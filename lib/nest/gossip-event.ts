@@ -1,6 +1,6 @@
 import type { GossipEvent, GossipEventOf, GossipEventType, NodeState } from '../engine';
 
-// The event union lives in the engine (lib/engine/events.ts); re-exported so
+// The event union lives in the engine (lib/engine/vocabulary/events.ts); re-exported so
 // `import { GossipEvent } from 'nestjs-gossip'` keeps working.
 export type {
   GossipEvent,

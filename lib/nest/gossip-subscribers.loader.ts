@@ -73,7 +73,7 @@ export class GossipSubscribersLoader implements OnApplicationShutdown {
     name: string,
     metadata: OnGossipEventMetadata,
   ): void {
-    const subscription = this.bus.events$
+    const subscription = this.bus.remote$
       .pipe(filter((event) => event.type === metadata.type && this.passes(name, event, metadata)))
       .subscribe((event) => this.invoke(instance, method, name, event));
     this.subscriptions.push(subscription);

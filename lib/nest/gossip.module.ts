@@ -47,13 +47,17 @@ import { MODULE_OPTION_RULES } from './module-option-rules';
     {
       provide: GOSSIP_ENGINE,
       inject: [GOSSIP_RESOLVED_OPTIONS, GOSSIP_MODULE_EXTRAS, GossipEventBus],
-      useFactory: (
+      useFactory: async (
         options: ResolvedGossipModuleOptions,
         extras: GossipModuleExtras,
         bus: GossipEventBus,
-      ) =>
+      ) => {
         // A bind failure is already a GossipBindError naming bindAddr.
-        Gossip.create(engineOptions(options, extras, bus)),
+        const gossip = await Gossip.create(engineOptions(options, extras));
+        // Before any I/O callback can run: no event is missed.
+        gossip.subscribe((event) => bus.push(event));
+        return gossip;
+      },
     },
     GossipService,
     GossipMetadataAccessor,
@@ -108,13 +112,11 @@ export class GossipModule extends ConfigurableModuleClass {
 function engineOptions(
   options: ResolvedGossipModuleOptions,
   extras: GossipModuleExtras,
-  bus: GossipEventBus,
 ): GossipOptions {
   const engine: Record<string, unknown> = { ...options };
   for (const key of Object.keys(MODULE_OPTION_RULES)) delete engine[key];
   return {
     ...(engine as unknown as GossipOptions),
-    watcher: bus.watcher(options.watcher),
     logger: options.logger ?? nestLogger(),
     registry: metricsRegistry(extras),
   };

@@ -6,7 +6,7 @@ import {
   ownersOf,
   type Gossip,
   type GossipMetrics,
-  type GossipNodeStatus,
+  type GossipPhase,
   type HolderMap,
   type MemberFilter,
   type NodeMetadata,
@@ -17,9 +17,6 @@ import { MEMBERSHIP_EVENT_TYPES } from '../engine/vocabulary/events';
 import { GOSSIP_ENGINE } from './constants';
 import type { GossipEvent, GossipEventOf, GossipEventType, GossipSnapshot } from './gossip-event';
 import { GossipEventBus } from './gossip-event-bus';
-
-/** Where this node stands in the cluster (the engine's `Gossip.status`); the health indicator reports it. */
-export type GossipStatus = GossipNodeStatus;
 
 /**
  * The Nest face of one cluster member: the engine API plus typed event
@@ -37,10 +34,12 @@ export type GossipStatus = GossipNodeStatus;
 @Injectable()
 export class GossipService {
   /**
-   * Every event, in the order the engine reported it. Hot: a subscriber sees
-   * what happens after it subscribed (events held during start-up are
-   * delivered to whoever is subscribed when the module releases them).
-   * Completes when the application shuts down.
+   * Every event about other nodes, in the order the engine reported it
+   * (this node's own writes are not echoed here; `GossipDiscoveryService`
+   * streams do include them). Hot: a subscriber sees what happens after it
+   * subscribed (events held during start-up are delivered to whoever is
+   * subscribed when the module releases them). Completes when the
+   * application shuts down.
    */
   readonly events$: Observable<GossipEvent>;
 
@@ -65,7 +64,7 @@ export class GossipService {
     @Inject(GOSSIP_ENGINE) readonly engine: Gossip,
     private readonly bus: GossipEventBus,
   ) {
-    this.events$ = bus.events$;
+    this.events$ = bus.remote$;
     this.members$ = defer(() =>
       bus.events$.pipe(
         filter((e) => MEMBERSHIP_EVENT_TYPES.has(e.type)),
@@ -78,7 +77,7 @@ export class GossipService {
       // Read together, synchronously: the engine's state includes exactly the events up to `seq`.
       const seq = bus.lastSeq;
       const snapshot: GossipSnapshot = { type: 'snapshot', nodes: this.remoteStates() };
-      return concat(of(snapshot), bus.after(seq));
+      return concat(of(snapshot), bus.remoteAfter(seq));
     });
   }
 
@@ -102,7 +101,7 @@ export class GossipService {
    * seeds (this node founds the cluster); then `joined`; `left` after
    * `leave()`; `closed` once the sockets are closed.
    */
-  get status(): GossipStatus {
+  get status(): GossipPhase {
     return this.engine.status;
   }
 

@@ -6,7 +6,7 @@ export {
   type GossipModuleAsyncOptions,
   type GossipModuleForRootOptions,
 } from './gossip.module-definition';
-export { GossipService, type GossipStatus } from './gossip.service';
+export { GossipService } from './gossip.service';
 export { GossipDiscoveryService, type OwnershipOptions } from './gossip-discovery.service';
 export { GossipController, createGossipController } from './gossip.controller';
 export * from './ui';

@@ -1,6 +1,9 @@
-import type { LinkConfig, TrafficCounters } from './network';
+import type { LinkConfig } from './link';
 import { Rng } from './rng';
-import { SimEngineOptions, SimNode, Simulation } from './simulation';
+import type { SimNode } from './sim-node';
+import type { SimEngineOptions } from './sim-options';
+import { Simulation } from './simulation';
+import type { TrafficCounters } from './traffic';
 
 export interface ExperimentOptions {
   nodes: number;
@@ -119,9 +122,9 @@ async function measureSpread(
   maxRounds: number,
 ): Promise<{ curve: number[]; roundsToConverge: number | undefined; rounds: TrafficCounters[] }> {
   const holders = new Set<string>([writer.id]);
-  sim.onEvent((e) => {
-    if (e.type === 'upsert-key' && e.subject === writer.id && e.key === 'sim-update')
-      holders.add(e.node);
+  sim.onEvent(({ node, event }) => {
+    if (event.type === 'upsert-key' && event.nodeId === writer.id && event.key === 'sim-update')
+      holders.add(node);
   });
   const writeRound = sim.round;
   const perRoundBefore = sim.network.perRound.length;
@@ -151,12 +154,12 @@ async function measureDetection(
   const crashedAt = sim.now();
   const times: number[] = [];
   const seen = new Set<string>();
-  sim.onEvent((e) => {
-    if (e.type !== 'unreachable' || !victimIds.has(e.subject) || victimIds.has(e.node)) return;
-    const pair = `${e.node}>${e.subject}`;
+  sim.onEvent(({ at, node, event }) => {
+    if (event.type !== 'unreachable' || !victimIds.has(event.nodeId) || victimIds.has(node)) return;
+    const pair = `${node}>${event.nodeId}`;
     if (seen.has(pair)) return;
     seen.add(pair);
-    times.push(Math.round(e.at - crashedAt));
+    times.push(Math.round(at - crashedAt));
   });
   for (const v of victims) sim.crash(v.id);
   const pairs = survivors.length * victims.length;

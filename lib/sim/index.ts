@@ -1,18 +1,14 @@
 export { Rng } from './rng';
 export { VirtualClock, NodeClock } from './virtual-clock';
-export { SimNetwork, DEFAULT_LINK } from './network';
-export type { LinkConfig, Violation, TrafficCounters, PauseInbox } from './network';
+export { SimNetwork } from './network';
+export type { PauseInbox } from './network';
+export { DEFAULT_LINK } from './link';
+export type { LinkConfig } from './link';
+export type { Violation, TrafficCounters } from './traffic';
 export { Simulation } from './simulation';
-export type {
-  SimulationOptions,
-  SimEngineOptions,
-  SimNode,
-  SimWatcherEvent,
-  SimEventType,
-  SimLogLine,
-  NodeStatus,
-  ViewStatus,
-} from './simulation';
+export type { SimulationOptions, SimEngineOptions } from './sim-options';
+export type { SimNode, SimProcessState } from './sim-node';
+export type { SimEvent, SimLogLine } from './trace';
 export { runExperiment } from './experiment';
 export type { ExperimentOptions, ExperimentResult } from './experiment';
 export { curveCsv, curveSvg } from './report';

@@ -1,66 +1,9 @@
+import { GossipPeerError } from '../engine/vocabulary/errors';
 import type { Transport, TransportFactory, TransportHandler } from '../engine/vocabulary/transport';
+import { type LinkConfig, LinkTable } from './link';
 import type { Rng } from './rng';
+import { type TrafficCounters, type Violation, emptyCounters } from './traffic';
 import type { NodeClock, VirtualClock } from './virtual-clock';
-
-/** Behaviour of the path from one node to another. Times in virtual ms. */
-export interface LinkConfig {
-  /** Probability a datagram is lost. */
-  loss: number;
-  /** One-way datagram delay. */
-  delay: number;
-  /** Extra delay, uniform in [0, jitter). */
-  jitter: number;
-  /** Probability a datagram is delivered twice (the copy with its own delay). */
-  duplicate: number;
-  /** Probability a datagram is held back by up to `reorderDelay`, so later ones overtake it. */
-  reorder: number;
-  reorderDelay: number;
-  /** One-way delay of a stream message (connection set-up included); the reply takes `delay`. */
-  streamDelay: number;
-}
-
-export const DEFAULT_LINK: LinkConfig = {
-  loss: 0,
-  delay: 1,
-  jitter: 1,
-  duplicate: 0,
-  reorder: 0,
-  reorderDelay: 50,
-  streamDelay: 3,
-};
-
-/** Something the network saw that a correct engine never does. Scenario tests assert there are none. */
-export interface Violation {
-  at: number;
-  kind: 'packet-oversize' | 'stream-oversize';
-  from: string;
-  to: string;
-  size: number;
-  limit: number;
-}
-
-/** Traffic counters of one node. */
-export interface TrafficCounters {
-  packetsOut: number;
-  packetBytesOut: number;
-  packetsIn: number;
-  packetBytesIn: number;
-  streamsOut: number;
-  streamBytesOut: number;
-  streamBytesIn: number;
-}
-
-export function emptyCounters(): TrafficCounters {
-  return {
-    packetsOut: 0,
-    packetBytesOut: 0,
-    packetsIn: 0,
-    packetBytesIn: 0,
-    streamsOut: 0,
-    streamBytesOut: 0,
-    streamBytesIn: 0,
-  };
-}
 
 /** What a paused node does with traffic that arrives meanwhile. */
 export type PauseInbox = 'queue' | 'drop';
@@ -105,11 +48,6 @@ class Endpoint implements Transport {
   }
 }
 
-interface Cut {
-  from: Set<string> | undefined;
-  to: Set<string> | undefined;
-}
-
 /**
  * In-memory network carrying the engine's datagrams and request/reply
  * streams between simulated nodes, with faults set per link and changed
@@ -118,10 +56,7 @@ interface Cut {
  */
 export class SimNetwork {
   private readonly endpoints = new Map<string, Endpoint>();
-  private defaults: LinkConfig = { ...DEFAULT_LINK };
-  private readonly links = new Map<string, Partial<LinkConfig>>();
-  private readonly cuts = new Map<number, Cut>();
-  private nextCut = 1;
+  private readonly linkTable = new LinkTable();
   readonly violations: Violation[] = [];
   readonly counters = new Map<string, TrafficCounters>();
   /** Per round (interval since the start), totals over all nodes. */
@@ -154,53 +89,38 @@ export class SimNetwork {
 
   /** Changes the default behaviour of every link (fields not given are kept). */
   configure(config: Partial<LinkConfig>): void {
-    this.defaults = { ...this.defaults, ...config };
+    this.linkTable.configure(config);
   }
 
   get defaultLink(): LinkConfig {
-    return { ...this.defaults };
+    return this.linkTable.defaultLink;
   }
 
   /** Overrides the link from `from` to `to` (node addresses), one way. */
   configureLink(from: string, to: string, config: Partial<LinkConfig>): void {
-    const key = `${from}>${to}`;
-    this.links.set(key, { ...this.links.get(key), ...config });
+    this.linkTable.configureLink(from, to, config);
   }
 
   clearLinks(): void {
-    this.links.clear();
+    this.linkTable.clearLinks();
   }
 
-  /**
-   * Blocks all traffic (datagrams and streams) from any of `from` to any of
-   * `to` (addresses; undefined means everyone). Returns an id for `heal`.
-   */
+  /** Blocks all traffic from any of `from` to any of `to` (undefined: everyone); an id for `heal`. */
   cut(from: string[] | undefined, to: string[] | undefined): number {
-    const id = this.nextCut++;
-    this.cuts.set(id, {
-      from: from ? new Set(from) : undefined,
-      to: to ? new Set(to) : undefined,
-    });
-    return id;
+    return this.linkTable.cut(from, to);
   }
 
   /** Removes one cut, or every cut when no id is given. */
   heal(id?: number): void {
-    if (id === undefined) this.cuts.clear();
-    else this.cuts.delete(id);
+    this.linkTable.heal(id);
   }
 
   blocked(from: string, to: string): boolean {
-    for (const cut of this.cuts.values()) {
-      if ((!cut.from || cut.from.has(from)) && (!cut.to || cut.to.has(to))) return true;
-    }
-    return false;
+    return this.linkTable.blocked(from, to);
   }
 
   private link(from: string, to: string): LinkConfig {
-    if (this.links.size === 0) return this.defaults;
-    const override = this.links.get(`${from}>${to}`);
-    return override ? { ...this.defaults, ...override } : this.defaults;
+    return this.linkTable.link(from, to);
   }
 
   // ------------------------------------------------------------ binding
@@ -316,7 +236,11 @@ export class SimNetwork {
     return new Promise<Uint8Array>((resolve, reject) => {
       let settled = false;
       const timer = from.clock.setTimer(timeoutMs, () =>
-        finish(() => reject(new Error(`stream to ${to} timed out after ${timeoutMs} ms`))),
+        finish(() =>
+          reject(
+            new GossipPeerError('timeout', to, `stream to ${to} timed out after ${timeoutMs} ms`),
+          ),
+        ),
       );
       const finish = (settle: () => void) => {
         if (settled) return;
@@ -335,7 +259,15 @@ export class SimNetwork {
           size: data.length,
           limit: this.maxStreamSize,
         });
-        finish(() => reject(new Error(`stream message of ${data.length} bytes is too large`)));
+        finish(() =>
+          reject(
+            new GossipPeerError(
+              'too-large',
+              to,
+              `stream message of ${data.length} bytes is too large`,
+            ),
+          ),
+        );
         return;
       }
       this.count(from, 'streamsOut', 1);
@@ -347,7 +279,9 @@ export class SimNetwork {
         const target = this.endpoints.get(to);
         if (!target || target.closed) {
           this.clock.schedule(this.clock.now() + link.delay, () =>
-            finish(() => reject(new Error(`connect ${to}: ECONNREFUSED`))),
+            finish(() =>
+              reject(new GossipPeerError('unreachable', to, `connect ${to}: ECONNREFUSED`)),
+            ),
           );
           return;
         }
@@ -359,7 +293,15 @@ export class SimNetwork {
             (reply) => this.reply(from, target, reply, finish, resolve, reject),
             (err: Error) =>
               this.clock.schedule(this.clock.now() + link.delay, () =>
-                finish(() => reject(new Error(`${to} closed the stream: ${err.message}`))),
+                finish(() =>
+                  reject(
+                    new GossipPeerError(
+                      'unreachable',
+                      to,
+                      `${to} closed the stream: ${err.message}`,
+                    ),
+                  ),
+                ),
               ),
           );
         }, 'stream');
@@ -373,7 +315,7 @@ export class SimNetwork {
     reply: Uint8Array,
     finish: (settle: () => void) => void,
     resolve: (bytes: Uint8Array) => void,
-    reject: (err: Error) => void,
+    reject: (err: GossipPeerError) => void,
   ): void {
     if (target.closed || target.clock.isHalted) return;
     if (reply.length > this.maxStreamSize) {
@@ -385,7 +327,15 @@ export class SimNetwork {
         size: reply.length,
         limit: this.maxStreamSize,
       });
-      finish(() => reject(new Error(`reply of ${reply.length} bytes is too large`)));
+      finish(() =>
+        reject(
+          new GossipPeerError(
+            'too-large',
+            target.localAddr,
+            `reply of ${reply.length} bytes is too large`,
+          ),
+        ),
+      );
       return;
     }
     this.count(target, 'streamBytesOut', reply.length);

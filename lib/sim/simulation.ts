@@ -1,64 +1,16 @@
 import { Registry } from 'prom-client';
-import { type GossipEventType, eventWatcher } from '../engine/vocabulary/events';
 import { Gossip } from '../engine/gossip';
-import type { GossipOptions } from '../engine/config/options';
-import type { GossipLogger, NodeMetadata, NodeState, Watcher } from '../engine/vocabulary/types';
-import { DEFAULT_LINK, LinkConfig, SimNetwork, TrafficCounters, emptyCounters } from './network';
+import type { NodeMetadata, NodeState, NodeStatus } from '../engine/vocabulary/types';
+import { SimDriver } from './driver';
+import { DEFAULT_LINK, type LinkConfig } from './link';
+import { SimNetwork } from './network';
+import { type TrafficCounters, emptyCounters } from './traffic';
 import { Rng } from './rng';
 import { NodeClock, VirtualClock } from './virtual-clock';
-
-/** Engine options the simulation sets itself. */
-type ManagedOption = 'bindAddr' | 'nodeId' | 'clock' | 'transport' | 'random' | 'resolver';
-export type SimEngineOptions = Omit<GossipOptions, ManagedOption>;
-
-export interface SimulationOptions {
-  /** Same seed, same run, event for event. Default 1. */
-  seed?: number;
-  /** Virtual time at start, in ms. Large, so a restart gets a higher generation. Default 1e12. */
-  startTime?: number;
-  /** Engine options for every node (interval, nodeExpiry, maxPacketSize, ...). */
-  engine?: SimEngineOptions;
-  /** Default link behaviour. */
-  link?: Partial<LinkConfig>;
-  /** Keep every watcher event in `events`. Default true; turn off for large runs and use `onEvent`. */
-  recordEvents?: boolean;
-}
-
-/** The engine's event types (lib/engine/events.ts). */
-export type SimEventType = GossipEventType;
-
-/** A watcher event, stamped with virtual time. `node` saw it happen to `subject`. */
-export interface SimWatcherEvent {
-  at: number;
-  node: string;
-  type: SimEventType;
-  subject: string;
-  key?: string;
-  value?: string;
-}
-
-export interface SimLogLine {
-  at: number;
-  node: string;
-  level: 'warn' | 'error';
-  message: string;
-}
-
-export type NodeStatus = 'running' | 'paused' | 'crashed' | 'closed';
-
-/** One simulated process running a real `Gossip` engine. */
-export interface SimNode {
-  readonly id: string;
-  readonly addr: string;
-  gossip: Gossip;
-  clock: NodeClock;
-  status: NodeStatus;
-  /** 1 for the first start, +1 per restart. */
-  incarnation: number;
-}
-
-/** How a node sees another: `unknown` when it holds no record of it. */
-export type ViewStatus = 'live' | 'unreachable' | 'left' | 'unknown';
+import type { SimNode } from './sim-node';
+import type { SimEngineOptions, SimulationOptions } from './sim-options';
+import { type SimEvent, type SimLogLine, SimTrace } from './trace';
+import { divergences } from './view-checks';
 
 const PORT = 7946;
 
@@ -72,35 +24,31 @@ export class Simulation {
   readonly clock: VirtualClock;
   readonly network: SimNetwork;
   readonly registry = new Registry();
-  readonly events: SimWatcherEvent[] = [];
-  readonly logs: SimLogLine[] = [];
+  private readonly trace: SimTrace;
   readonly startTime: number;
   readonly interval: number;
   private readonly rng: Rng;
   private readonly nodesById = new Map<string, SimNode>();
   private readonly byAddr = new Map<string, SimNode>();
-  private readonly listeners: Array<(event: SimWatcherEvent) => void> = [];
   private readonly engineDefaults: SimEngineOptions;
-  private readonly recordEvents: boolean;
-  private dirty = false;
+  private readonly driver: SimDriver;
   private nextIndex = 0;
-  /** Events run so far (a cheap measure of simulation work). */
-  steps = 0;
 
   constructor(options: SimulationOptions = {}) {
     this.rng = new Rng(options.seed ?? 1);
     this.startTime = options.startTime ?? 1e12;
     this.clock = new VirtualClock(this.startTime);
+    this.driver = new SimDriver(this.clock);
     this.engineDefaults = options.engine ?? {};
     this.interval = this.engineDefaults.interval ?? 100;
-    this.recordEvents = options.recordEvents ?? true;
+    this.trace = new SimTrace(() => this.now(), options.recordEvents ?? true);
     this.network = new SimNetwork(
       this.clock,
       this.rng.fork(),
       this.engineDefaults.maxPacketSize ?? 1400,
       this.engineDefaults.maxStreamSize ?? 64 * 1024 * 1024,
       (t) => this.roundAt(t),
-      () => (this.dirty = true),
+      () => this.driver.markAsync(),
     );
     this.network.configure({ ...DEFAULT_LINK, ...options.link });
   }
@@ -121,8 +69,8 @@ export class Simulation {
   }
 
   /** Runs every event due in the next `ms` of virtual time. */
-  async runFor(ms: number): Promise<void> {
-    await this.runTo(this.now() + ms);
+  runFor(ms: number): Promise<void> {
+    return this.driver.runFor(ms);
   }
 
   async runRounds(rounds: number): Promise<void> {
@@ -133,48 +81,21 @@ export class Simulation {
    * Runs until `done()` holds, checking every `every` ms (default one
    * interval). Returns the virtual ms it took, or throws after `timeout`.
    */
-  async runUntil(
+  runUntil(
     done: () => boolean,
     { timeout, every }: { timeout: number; every?: number },
   ): Promise<number> {
-    const start = this.now();
-    const step = every ?? this.interval;
-    while (!done()) {
-      if (this.now() - start >= timeout) {
-        throw new Error(`condition not met within ${timeout} ms of virtual time`);
-      }
-      await this.runFor(Math.min(step, start + timeout - this.now()));
-    }
-    return this.now() - start;
+    return this.driver.runUntil(done, timeout, every ?? this.interval);
   }
 
   /** Runs the simulation until `promise` settles (it needs virtual time to), then returns it. */
-  async settle<T>(promise: Promise<T>, timeout = 60_000): Promise<T> {
-    let done = false;
-    promise.then(
-      () => (done = true),
-      () => (done = true),
-    );
-    await drain();
-    const limit = this.now() + timeout;
-    while (!done && this.clock.step(limit)) await this.afterStep();
-    if (!done) throw new Error(`operation did not complete within ${timeout} ms of virtual time`);
-    return promise;
+  settle<T>(promise: Promise<T>, timeout = 60_000): Promise<T> {
+    return this.driver.settle(promise, timeout);
   }
 
-  private async runTo(limit: number): Promise<void> {
-    while (this.clock.step(limit)) await this.afterStep();
-    this.clock.advanceTo(limit);
-  }
-
-  private async afterStep(): Promise<void> {
-    this.steps++;
-    if (this.dirty) {
-      // Engine code awaited something (a stream reply, a timer's async work):
-      // let its continuations run before time moves on.
-      this.dirty = false;
-      await drain();
-    }
+  /** Events run so far (a cheap measure of simulation work). */
+  get steps(): number {
+    return this.driver.steps;
   }
 
   // ----------------------------------------------------------------- nodes
@@ -230,7 +151,7 @@ export class Simulation {
   }
 
   private async boot(node: SimNode, engine: SimEngineOptions): Promise<void> {
-    const clock = new NodeClock(this.clock, () => (this.dirty = true));
+    const clock = new NodeClock(this.clock, () => this.driver.markAsync());
     const random = this.rng.fork().fn;
     node.clock = clock;
     node.incarnation++;
@@ -245,9 +166,9 @@ export class Simulation {
       random,
       transport: this.network.factory(node.id, clock),
       resolver: async (host) => [host],
-      watcher: this.watcherFor(node.id),
-      logger: this.loggerFor(node.id),
+      logger: this.trace.loggerFor(node.id),
     });
+    node.gossip.subscribe(this.trace.listenerFor(node.id));
   }
 
   node(id: string): SimNode {
@@ -379,21 +300,29 @@ export class Simulation {
 
   // ------------------------------------------------------------ observers
 
-  onEvent(listener: (event: SimWatcherEvent) => void): void {
-    this.listeners.push(listener);
+  /** Every engine event, as it happens (also when `recordEvents` is off). */
+  onEvent(listener: (event: SimEvent) => void): void {
+    this.trace.onEvent(listener);
   }
 
-  /** How `observer` currently sees `subject`. */
-  status(observer: string, subject: string): ViewStatus {
-    const record = this.gossip(observer).node(subject);
-    if (!record) return 'unknown';
-    if (record.left) return 'left';
-    return record.unreachable ? 'unreachable' : 'live';
+  /** Every engine event so far, unless `recordEvents` is off. */
+  get events(): SimEvent[] {
+    return this.trace.events;
   }
 
-  /** `observer`'s copy of `subject`'s state. */
-  view(observer: string, subject: string): NodeState | undefined {
-    return this.gossip(observer).node(subject);
+  /** Every engine warning and error so far. */
+  get logs(): SimLogLine[] {
+    return this.trace.logs;
+  }
+
+  /** How `observer` currently sees node `nodeId`: `unknown` when it holds no record of it. */
+  status(observer: string, nodeId: string): NodeStatus | 'unknown' {
+    return this.gossip(observer).node(nodeId)?.status ?? 'unknown';
+  }
+
+  /** `observer`'s copy of `nodeId`'s state. */
+  view(observer: string, nodeId: string): NodeState | undefined {
+    return this.gossip(observer).node(nodeId);
   }
 
   /** Every node `observer` knows, with status. */
@@ -401,10 +330,10 @@ export class Simulation {
     return this.gossip(observer).nodes();
   }
 
-  /** Live key/values `observer` holds for `subject`. */
-  liveKeys(observer: string, subject: string): Map<string, string> {
+  /** Live key/values `observer` holds for `nodeId`. */
+  liveKeys(observer: string, nodeId: string): Map<string, string> {
     const out = new Map<string, string>();
-    for (const e of this.view(observer, subject)?.entries ?? []) {
+    for (const e of this.view(observer, nodeId)?.entries ?? []) {
       if (!e.deleted) out.set(e.key, e.value);
     }
     return out;
@@ -420,42 +349,7 @@ export class Simulation {
     among = this.running,
     limit = 20,
   }: { among?: SimNode[]; limit?: number } = {}): string[] {
-    const out: string[] = [];
-    const owners = among.map((n) => ({ id: n.id, meta: n.gossip.node(n.id)! }));
-    // Cheap pass on metadata first; entries are compared only once every version agrees.
-    for (const observer of among) {
-      const seen = new Map(observer.gossip.nodes().map((m) => [m.id, m]));
-      for (const owner of owners) {
-        if (owner.id === observer.id) continue;
-        const m = seen.get(owner.id);
-        const problem = !m
-          ? 'unknown'
-          : m.left
-            ? 'left'
-            : m.unreachable
-              ? 'unreachable'
-              : m.version !== owner.meta.version
-                ? `version ${m.version} != ${owner.meta.version}`
-                : undefined;
-        if (problem) {
-          out.push(`${observer.id} sees ${owner.id}: ${problem}`);
-          if (out.length >= limit) return out;
-        }
-      }
-    }
-    if (out.length > 0) return out;
-    for (const owner of owners) {
-      const state = this.gossip(owner.id).localNode();
-      for (const observer of among) {
-        if (owner.id === observer.id) continue;
-        const seen = observer.gossip.node(owner.id);
-        if (!seen || !sameEntries(seen, state)) {
-          out.push(`${observer.id} sees ${owner.id}: entries differ`);
-          if (out.length >= limit) return out;
-        }
-      }
-    }
-    return out;
+    return divergences(among, limit);
   }
 
   converged(among?: SimNode[]): boolean {
@@ -466,7 +360,7 @@ export class Simulation {
   membershipConverged(among: SimNode[] = this.running): boolean {
     const ids = among.map((n) => n.id);
     return among.every((observer) =>
-      ids.every((id) => id === observer.id || this.status(observer.id, id) === 'live'),
+      ids.every((id) => id === observer.id || this.status(observer.id, id) === 'alive'),
     );
   }
 
@@ -498,48 +392,4 @@ export class Simulation {
       await node.gossip.close();
     }
   }
-
-  private watcherFor(nodeId: string): Watcher {
-    const emit = (type: SimEventType, subject: string, key?: string, value?: string) => {
-      if (!this.recordEvents && this.listeners.length === 0) return;
-      const event: SimWatcherEvent = { at: this.now(), node: nodeId, type, subject };
-      if (key !== undefined) event.key = key;
-      if (value !== undefined) event.value = value;
-      if (this.recordEvents) this.events.push(event);
-      for (const listener of this.listeners) listener(event);
-    };
-    return eventWatcher((e) =>
-      emit(e.type, e.nodeId, 'key' in e ? e.key : undefined, 'value' in e ? e.value : undefined),
-    );
-  }
-
-  private loggerFor(nodeId: string): GossipLogger {
-    return {
-      debug: () => undefined,
-      warn: (message) => this.logs.push({ at: this.now(), node: nodeId, level: 'warn', message }),
-      error: (message) => this.logs.push({ at: this.now(), node: nodeId, level: 'error', message }),
-    };
-  }
-}
-
-function sameEntries(a: NodeState, b: NodeState): boolean {
-  if (a.entries.length !== b.entries.length) return false;
-  for (let i = 0; i < a.entries.length; i++) {
-    const x = a.entries[i];
-    const y = b.entries[i];
-    if (
-      x.key !== y.key ||
-      x.value !== y.value ||
-      x.version !== y.version ||
-      x.deleted !== y.deleted ||
-      x.internal !== y.internal
-    )
-      return false;
-  }
-  return true;
-}
-
-/** Lets every queued promise continuation run. */
-function drain(): Promise<void> {
-  return new Promise((resolve) => setImmediate(resolve));
 }

@@ -3,7 +3,7 @@ import {
   Gossip,
   GossipBindError,
   GossipJoinError,
-  PeerError,
+  GossipPeerError,
   explainJoinError,
   joinHint,
 } from '../../lib/engine';
@@ -11,7 +11,7 @@ import { LoopbackCluster } from '../support/cluster';
 
 jest.setTimeout(30_000);
 
-/** Why a join failed, as callers read it: the PeerError reason of each cause, no message matching. */
+/** Why a join failed, as callers read it: the GossipPeerError reason of each cause, no message matching. */
 async function joinFailure(joiner: Gossip, addr: string): Promise<string[]> {
   const err = await joiner.join([addr]).then(
     () => undefined,
@@ -19,7 +19,7 @@ async function joinFailure(joiner: Gossip, addr: string): Promise<string[]> {
   );
   expect(err).toBeInstanceOf(GossipJoinError);
   return (err as GossipJoinError).causes.map((c) =>
-    c instanceof PeerError ? c.reason : 'untyped',
+    c instanceof GossipPeerError ? c.reason : 'untyped',
   );
 }
 
@@ -62,7 +62,7 @@ describe('errors that say where', () => {
     );
   });
 
-  it('explains a join by the PeerError reason of each cause', async () => {
+  it('explains a join by the GossipPeerError reason of each cause', async () => {
     const blue = await cluster.start('blue', { clusterId: 'blue' });
     const red = await cluster.start('red', { clusterId: 'red' });
     const err = await red.gossip.join([blue.addr]).then(
@@ -72,7 +72,7 @@ describe('errors that say where', () => {
     expect(explainJoinError(err)).toBe(
       `${blue.addr} belongs to another cluster: set the same clusterId on every node (${blue.addr} refused: node blue is in cluster "blue", not "red")`,
     );
-    expect(joinHint(new PeerError('auth', blue.addr, 'x'))).toMatch(/secretKeys/);
-    expect(joinHint(new PeerError('refused', blue.addr, 'x'))).toBeUndefined();
+    expect(joinHint(new GossipPeerError('auth', blue.addr, 'x'))).toMatch(/secretKeys/);
+    expect(joinHint(new GossipPeerError('refused', blue.addr, 'x'))).toBeUndefined();
   });
 });

@@ -159,3 +159,23 @@ describe('discovery streams on three apps', () => {
     expect(completed).toBe(true);
   });
 });
+
+describe('discovery streams and this node’s own writes', () => {
+  it('update from the local write’s event, not from a timer', async () => {
+    const { app, gossip } = await gossipApp({ nodeId: 'solo', interval: 60_000 });
+    try {
+      const discovery = app.get(GossipDiscoveryService);
+      const maps: Array<Record<string, string>> = [];
+      const sub = discovery.holders$('rpc').subscribe((m) => maps.push(Object.fromEntries(m)));
+      gossip.upsertLocal('rpc', 'solo:1');
+      // The bus delivers on a microtask; a poll would wait a whole interval (60 s here).
+      await new Promise((resolve) => setImmediate(resolve));
+      gossip.deleteLocal('rpc');
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(maps).toEqual([{}, { solo: 'solo:1' }, {}]);
+      sub.unsubscribe();
+    } finally {
+      await app.close();
+    }
+  });
+});

@@ -71,11 +71,12 @@ export const create: typeof Gossip.create = Gossip.create;
 
 /** The engine alone: no @nestjs, rxjs or class-validator installed. */
 const ENGINE_APP = `
-import { Gossip, eventWatcher, type GossipEvent } from 'nestjs-gossip/engine';
+import { Gossip, type GossipEvent } from 'nestjs-gossip/engine';
 
 export async function main(): Promise<void> {
   const seen: GossipEvent[] = [];
-  const gossip = await Gossip.create({ bindAddr: '127.0.0.1:0', watcher: eventWatcher((e) => seen.push(e)) });
+  const gossip = await Gossip.create({ bindAddr: '127.0.0.1:0' });
+  gossip.subscribe((e) => seen.push(e));
   console.log(gossip.status, seen.length);
   await gossip.close();
 }
@@ -261,8 +262,8 @@ describe('the packed tarball', () => {
     expect(await typecheck(dir)).toEqual({ ok: true, output: '' });
 
     const script = `
-      const { Gossip, eventWatcher } = require('nestjs-gossip/engine');
-      Gossip.create({ bindAddr: '127.0.0.1:0', watcher: eventWatcher(() => {}) })
+      const { Gossip } = require('nestjs-gossip/engine');
+      Gossip.create({ bindAddr: '127.0.0.1:0', watcher: { onJoin: () => {} } })
         .then(async (g) => { console.log(g.status, g.localNode().addr); await g.close(); })
         .then(() => import('nestjs-gossip/engine'))
         .then((m) => console.log('esm', typeof m.Gossip.create));`;

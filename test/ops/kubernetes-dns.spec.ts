@@ -116,7 +116,7 @@ describe('the headless Service DNS name as pods come and go (dnsmasq on 127.0.0.
   const live = (pod: Pod) =>
     pod.gossip
       .nodes()
-      .filter((n) => !n.left && !n.unreachable)
+      .filter((n) => n.status === 'alive')
       .map((n) => n.id)
       .sort()
       .join();

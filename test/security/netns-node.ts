@@ -41,7 +41,7 @@ async function main(): Promise<void> {
       status: {
         live: gossip
           .nodes()
-          .filter((n) => !n.left && !n.unreachable)
+          .filter((n) => n.status === 'alive')
           .map((n) => n.id),
         unreachable: gossip
           .nodes()

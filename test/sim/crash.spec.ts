@@ -22,7 +22,7 @@ describe('scenario 3: crash of 5 of 100 nodes', () => {
     const crashAt = sim.now();
 
     const detected = await sim.runUntil(
-      () => survivors.every((s) => crashed.every((c) => sim.status(s.id, c) !== 'live')),
+      () => survivors.every((s) => crashed.every((c) => sim.status(s.id, c) !== 'alive')),
       { timeout: 10_000 },
     );
     console.log(`5 crashed of 100: every survivor suspects them after ${detected} ms`);
@@ -34,9 +34,9 @@ describe('scenario 3: crash of 5 of 100 nodes', () => {
     const expiredAt = sim.now();
     for (const s of survivors) {
       for (const c of crashed) {
-        const events = sim.events.filter((e) => e.node === s.id && e.subject === c);
-        expect(events.some((e) => e.type === 'unreachable' && e.at > crashAt)).toBe(true);
-        expect(events.some((e) => e.type === 'expired')).toBe(true);
+        const events = sim.events.filter((e) => e.node === s.id && e.event.nodeId === c);
+        expect(events.some((e) => e.event.type === 'unreachable' && e.at > crashAt)).toBe(true);
+        expect(events.some((e) => e.event.type === 'expired')).toBe(true);
       }
     }
 
@@ -47,7 +47,7 @@ describe('scenario 3: crash of 5 of 100 nodes', () => {
         for (const c of crashed) expect(sim.status(s.id, c)).toBe('unknown');
     }
     const comebacks = sim.events.filter(
-      (e) => crashed.includes(e.subject) && e.at > expiredAt && e.type !== 'expired',
+      (e) => crashed.includes(e.event.nodeId) && e.at > expiredAt && e.event.type !== 'expired',
     );
     expect(comebacks).toEqual([]);
     expect(sim.problems()).toEqual([]);

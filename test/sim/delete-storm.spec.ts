@@ -31,9 +31,9 @@ describe('scenario 6: delete storm of 10,000 keys with tombstone GC', () => {
     writer.upsertLocal('survivor-2', 'yes');
     const deletedAt = sim.now();
     const resurrected: string[] = [];
-    sim.onEvent((e) => {
-      if (e.subject === 'n0' && e.type === 'upsert-key' && e.key?.startsWith('key-'))
-        resurrected.push(`${e.node} saw ${e.key} live again at ${e.at - deletedAt} ms`);
+    sim.onEvent(({ at, node, event }) => {
+      if (event.nodeId === 'n0' && event.type === 'upsert-key' && event.key.startsWith('key-'))
+        resurrected.push(`${node} saw ${event.key} live again at ${at - deletedAt} ms`);
     });
 
     // Past the grace period (and the once-a-second collection) everyone

@@ -1,13 +1,10 @@
-import { Simulation, SimWatcherEvent } from '../../lib/sim';
+import { Simulation, SimEvent } from '../../lib/sim';
 
 // Virtual time is cheap, wall time is not: generous limits for a busy CI machine.
 jest.setTimeout(180_000);
 
-const unreachableEvents = (
-  sim: Simulation,
-  after: number,
-  filter = (_e: SimWatcherEvent) => true,
-) => sim.events.filter((e) => e.type === 'unreachable' && e.at >= after && filter(e));
+const unreachableEvents = (sim: Simulation, after: number, filter = (_e: SimEvent) => true) =>
+  sim.events.filter((e) => e.event.type === 'unreachable' && e.at >= after && filter(e));
 
 /**
  * Scenario 11: liveness under the faults that broke heartbeat-based
@@ -49,16 +46,18 @@ describe('scenario 11: liveness under heavy loss, one-way links, late joins and 
     await sim.runFor(60_000);
 
     for (const o of others) {
-      const about = sim.events.filter((e) => e.node === o && e.subject === deaf && e.at >= cutAt);
+      const about = sim.events.filter(
+        (e) => e.node === o && e.event.nodeId === deaf && e.at >= cutAt,
+      );
       // Marked unreachable exactly once, never back.
-      expect(about.map((e) => e.type)).toEqual(['unreachable']);
+      expect(about.map((e) => e.event.type)).toEqual(['unreachable']);
       expect(sim.status(o, deaf)).toBe('unreachable');
     }
     // The deaf node's accusations reach everyone, but alone they convict no one.
-    const flaps = unreachableEvents(sim, cutAt, (e) => e.node !== deaf && e.subject !== deaf);
+    const flaps = unreachableEvents(sim, cutAt, (e) => e.node !== deaf && e.event.nodeId !== deaf);
     expect(flaps).toEqual([]);
     for (const a of others)
-      for (const b of others) if (a !== b) expect(sim.status(a, b)).toBe('live');
+      for (const b of others) if (a !== b) expect(sim.status(a, b)).toBe('alive');
     await sim.shutdown();
   });
 
@@ -74,17 +73,22 @@ describe('scenario 11: liveness under heavy loss, one-way links, late joins and 
     const late = await sim.addNode('late');
     let seenLive = false;
     sim.onEvent((e) => {
-      if (e.node === 'late' && e.subject === 'n4' && (e.type === 'join' || e.type === 'reachable'))
+      if (
+        e.node === 'late' &&
+        e.event.nodeId === 'n4' &&
+        (e.event.type === 'join' || e.event.type === 'reachable')
+      )
         seenLive = true;
     });
     await sim.join('late', ['n0']);
     for (let t = 0; t < 8_000; t += 10) {
       await sim.runFor(10);
-      if (sim.status('late', 'n4') === 'live') seenLive = true;
+      if (sim.status('late', 'n4') === 'alive') seenLive = true;
     }
     expect(seenLive).toBe(false);
     // Meanwhile it took in every live node, and the dead one is gone for good.
-    for (const n of sim.running) if (n.id !== 'late') expect(sim.status('late', n.id)).toBe('live');
+    for (const n of sim.running)
+      if (n.id !== 'late') expect(sim.status('late', n.id)).toBe('alive');
     expect(sim.status('late', 'n4')).toBe('unknown');
     expect(late.gossip.nodes().length).toBe(10); // the nine live, and itself
     await sim.shutdown();
@@ -108,7 +112,7 @@ describe('scenario 11: liveness under heavy loss, one-way links, late joins and 
     expect(took).toBeLessThan(1_500);
     // Its own pause made it accuse no one.
     expect(
-      unreachableEvents(sim, crashAt - 300, (e) => e.node === 'n2' && e.subject !== 'n7'),
+      unreachableEvents(sim, crashAt - 300, (e) => e.node === 'n2' && e.event.nodeId !== 'n7'),
     ).toEqual([]);
     await sim.shutdown();
   });

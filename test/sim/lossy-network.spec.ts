@@ -36,9 +36,9 @@ describe('scenario 1: 100 nodes, 10% loss, duplication and reordering', () => {
       }
     }
     // Nobody crashed: any suspicion the loss caused was withdrawn (converged() needs every node live).
-    const suspicions = sim.events.filter((e) => e.type === 'unreachable');
+    const suspicions = sim.events.filter((e) => e.event.type === 'unreachable');
     console.log(`false suspicions on the lossy network (all withdrawn): ${suspicions.length}`);
-    for (const s of suspicions) expect(sim.status(s.node, s.subject)).toBe('live');
+    for (const s of suspicions) expect(sim.status(s.node, s.event.nodeId)).toBe('alive');
     expect(sim.network.dropped).toBeGreaterThan(0);
     expect(sim.network.duplicated).toBeGreaterThan(0);
   });

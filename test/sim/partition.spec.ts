@@ -44,7 +44,9 @@ describe('scenario 2: partition into two halves, writes on both sides, heal', ()
         expect(sim.liveKeys(b, a).get('side')).toBe(`left-${a}`);
         // Unreachable during the cut, reachable again only after the heal.
         const seen = (node: string, subject: string, type: string) =>
-          sim.events.filter((e) => e.node === node && e.subject === subject && e.type === type);
+          sim.events.filter(
+            (e) => e.node === node && e.event.nodeId === subject && e.event.type === type,
+          );
         expect(seen(a, b, 'unreachable').some((e) => e.at > cutAt && e.at < healedAt)).toBe(true);
         expect(seen(a, b, 'reachable').some((e) => e.at >= healedAt)).toBe(true);
         expect(seen(b, a, 'reachable').some((e) => e.at >= healedAt)).toBe(true);

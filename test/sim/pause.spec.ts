@@ -25,14 +25,16 @@ describe('scenario 8: a node paused for 5 s', () => {
 
     await sim.runFor(5_000);
     const accusedByN4 = sim.events.filter(
-      (e) => e.node === 'n4' && e.type === 'unreachable' && e.at >= pausedAt,
+      (e) => e.node === 'n4' && e.event.type === 'unreachable' && e.at >= pausedAt,
     );
     expect(accusedByN4).toEqual([]);
     for (const p of peers) {
-      expect(sim.status('n4', p)).toBe('live');
-      expect(sim.status(p, 'n4')).toBe('live');
-      const back = sim.events.filter((e) => e.node === p && e.subject === 'n4');
-      expect(back.map((e) => e.type)).toEqual(expect.arrayContaining(['unreachable', 'reachable']));
+      expect(sim.status('n4', p)).toBe('alive');
+      expect(sim.status(p, 'n4')).toBe('alive');
+      const back = sim.events.filter((e) => e.node === p && e.event.nodeId === 'n4');
+      expect(back.map((e) => e.event.type)).toEqual(
+        expect.arrayContaining(['unreachable', 'reachable']),
+      );
     }
     expect(sim.converged()).toBe(true);
     expect(sim.problems()).toEqual([]);

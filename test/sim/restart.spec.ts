@@ -60,8 +60,8 @@ describe('scenarios 4 and 5: restart with the same id, stale incarnation replaye
       expect(sim.liveKeys(node.id, 'n5')).toEqual(new Map([['a', 'new']]));
       // Reported as the old incarnation expiring, then the new one joining.
       const seen = sim.events
-        .filter((e) => e.node === node.id && e.subject === 'n5' && e.at >= restartedAt)
-        .map((e) => e.type);
+        .filter((e) => e.node === node.id && e.event.nodeId === 'n5' && e.at >= restartedAt)
+        .map((e) => e.event.type);
       expect(seen.indexOf('expired')).toBeGreaterThanOrEqual(0);
       expect(seen.indexOf('join')).toBeGreaterThan(seen.indexOf('expired'));
     }
@@ -84,7 +84,10 @@ describe('scenarios 4 and 5: restart with the same id, stale incarnation replaye
     // Liveness may flicker on a busy network; membership and entries must not move.
     const n5Events = sim.events
       .slice(before)
-      .filter((e) => e.subject === 'n5' && e.type !== 'unreachable' && e.type !== 'reachable');
+      .filter(
+        (e) =>
+          e.event.nodeId === 'n5' && e.event.type !== 'unreachable' && e.event.type !== 'reachable',
+      );
     expect(n5Events).toEqual([]);
     for (const node of sim.all)
       if (node.id !== 'n5') expect(sim.liveKeys(node.id, 'n5')).toEqual(new Map([['a', 'new']]));

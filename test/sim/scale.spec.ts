@@ -17,9 +17,9 @@ describe('scenario 10: 1,000 nodes, one update', () => {
 
     const writer = nodes[137];
     const holders = new Set([writer.id]);
-    sim.onEvent((e) => {
-      if (e.type === 'upsert-key' && e.subject === writer.id && e.key === 'news')
-        holders.add(e.node);
+    sim.onEvent(({ node, event }) => {
+      if (event.type === 'upsert-key' && event.nodeId === writer.id && event.key === 'news')
+        holders.add(node);
     });
     writer.gossip.upsertLocal('news', 'hello');
     const curve = [holders.size / N];

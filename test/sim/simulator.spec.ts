@@ -1,5 +1,5 @@
 import { Gossip } from '../../lib/engine';
-import { Rng, Simulation, SimWatcherEvent, VirtualClock } from '../../lib/sim';
+import { Rng, Simulation, SimEvent, VirtualClock } from '../../lib/sim';
 
 jest.setTimeout(60_000);
 
@@ -27,7 +27,7 @@ describe('simulator', () => {
   });
 
   it('replays a faulty run event for event from its seed', async () => {
-    const run = async (seed: number): Promise<SimWatcherEvent[]> => {
+    const run = async (seed: number): Promise<SimEvent[]> => {
       const sim = new Simulation({ seed, engine: { interval: 100, nodeExpiry: 2_000 } });
       await sim.startCluster(8);
       sim.faults({ loss: 0.2, duplicate: 0.1, reorder: 0.2, jitter: 30 });
@@ -73,7 +73,7 @@ describe('simulator', () => {
     expect(sim.network.dropped).toBeGreaterThan(0);
     sim.heal();
     await sim.runUntil(
-      () => sim.status('n1', 'n0') === 'live' && sim.status('n0', 'n1') === 'live',
+      () => sim.status('n1', 'n0') === 'alive' && sim.status('n0', 'n1') === 'alive',
       { timeout: 5_000 },
     );
     await sim.shutdown();
@@ -111,7 +111,7 @@ describe('simulator', () => {
     const node = await sim.restart('n2', ['n0']);
     expect(node.gossip).not.toBe(old);
     expect(node.incarnation).toBe(2);
-    expect(sim.status('n2', 'n0')).toBe('live');
+    expect(sim.status('n2', 'n0')).toBe('alive');
     await sim.shutdown();
   });
 });

@@ -3,8 +3,7 @@ import {
   Gossip,
   GossipEvent,
   GossipOptions,
-  Watcher,
-  eventWatcher,
+  GossipPeerError,
   socketTransport,
 } from '../../lib/engine';
 import type { TransportFactory } from '../../lib/engine';
@@ -13,10 +12,15 @@ import { waitFor } from './wait';
 /** One event a watcher saw. */
 export type SeenEvent = GossipEvent;
 
-/** A watcher that records every event, in order. */
-export function recordingWatcher(): Watcher & { events: SeenEvent[] } {
+/** Records every event about other nodes, in order (as the seed's Watcher saw them). */
+export function recordingWatcher(): { events: SeenEvent[]; listener: (e: GossipEvent) => void } {
   const events: SeenEvent[] = [];
-  return { events, ...eventWatcher((e) => events.push(e)) };
+  return {
+    events,
+    listener: (e) => {
+      if (!('local' in e && e.local)) events.push(e);
+    },
+  };
 }
 
 export interface TestNode {
@@ -61,7 +65,7 @@ export function guardedTransport(
       request: (to, data, timeoutMs) =>
         allowed.has(to)
           ? transport.request(to, data, timeoutMs)
-          : Promise.reject(new Error(`${to} is not a test node`)),
+          : Promise.reject(new GossipPeerError('unreachable', to, `${to} is not a test node`)),
       close: () => transport.close(),
     };
   };
@@ -92,12 +96,12 @@ export class LoopbackCluster {
       bindAddr: '127.0.0.1:0',
       nodeId: id,
       interval: 50,
-      ...(watch ? { watcher } : {}),
       logger: quietLogger,
       ...this.defaults,
       ...options,
       ...(guarded ? { transport: guardedTransport(options, this.allowed) } : {}),
     });
+    if (watch) gossip.subscribe(watcher.listener);
     const node = { gossip, watcher, id, addr: gossip.localNode().addr };
     this.nodes.push(node);
     return node;
@@ -132,7 +136,7 @@ export class LoopbackCluster {
 export function liveIds(gossip: Gossip): string[] {
   return gossip
     .nodes()
-    .filter((n) => !n.left && !n.unreachable)
+    .filter((n) => n.status === 'alive')
     .map((n) => n.id)
     .sort();
 }

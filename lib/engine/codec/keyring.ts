@@ -1,4 +1,5 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { GossipConfigError } from '../vocabulary/errors';
 
 const KEY_BYTES = 32;
 const NONCE_BYTES = 12;
@@ -29,8 +30,21 @@ export class Keyring {
     return this.keys.length > 0;
   }
 
-  /** Replaces the keys (validated by the caller); takes effect for the next message. */
-  replace(keys: Buffer[]): void {
+  /**
+   * Replaces the keys (decoded by the caller) for the next message. A sealed
+   * ring stays sealed and a plain one plain: `given` is what the user passed,
+   * for the error.
+   */
+  rotate(keys: Buffer[], given: unknown): void {
+    if (keys.length > 0 !== this.enabled) {
+      throw new GossipConfigError(
+        'secretKeys',
+        this.enabled
+          ? 'cannot be emptied on a sealed node (restart it without keys)'
+          : 'cannot be set on a plain node (restart it with keys)',
+        given,
+      );
+    }
     this.keys = [...keys];
   }
 

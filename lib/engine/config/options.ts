@@ -62,7 +62,7 @@ export interface GossipOptions {
   registry?: Registry;
   /** Metric name prefix. Default `gossip_`. */
   metricsPrefix?: string;
-  /** Callbacks for membership and entry changes (see `eventWatcher` for a single listener). */
+  /** Callbacks for remote membership and entry changes; `Gossip.subscribe` gives the same as `GossipEvent` objects. */
   watcher?: Watcher;
   /** debug/warn/error logger. Default: warnings and errors on the console. */
   logger?: GossipLogger;

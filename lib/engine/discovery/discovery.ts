@@ -25,9 +25,9 @@ export type HolderMap = Map<string, string>;
 /** Node id → { key: value } of the keys under a prefix, for the live nodes holding any. */
 export type PrefixHolderMap = Map<string, Record<string, string>>;
 
-/** Offered to discovery and ownership: neither left nor unreachable. */
+/** Offered to discovery and ownership: alive (neither pending, unreachable nor left). */
 export function isLive(node: NodeMetadata): boolean {
-  return !node.left && !node.unreachable;
+  return node.status === 'alive';
 }
 
 /** The live nodes holding `key` (not deleted), with its value on each. */

@@ -8,15 +8,15 @@ import {
   decodeMessage,
   encodeMessage,
 } from '../codec';
-import { PeerError, PeerErrorReason } from '../vocabulary/errors';
+import { GossipPeerError, GossipPeerErrorReason } from '../vocabulary/errors';
 import type { GossipMetrics } from './metrics';
-import { type GossipEvent, notifyWatcher, watcherCallback } from '../vocabulary/events';
+import type { EventListeners } from './event-listeners';
 import type { Outcome } from '../state/outcome';
 import type { StreamAnswer } from '../core/stream-sync';
 import type { RejectReason } from '../vocabulary/reject-reason';
 import type { Transport } from '../vocabulary/transport';
 import type { Tuning } from '../vocabulary/tuning';
-import type { GossipLogger, Watcher } from '../vocabulary/types';
+import type { GossipLogger } from '../vocabulary/types';
 import type { Wire } from '../codec/wire';
 
 /** Decode failures that mean the peer's settings differ from ours: answered with a plain error on streams. */
@@ -32,7 +32,8 @@ export interface MessengerDeps {
   limits: DecodeLimits;
   metrics: GossipMetrics;
   logger: GossipLogger;
-  watcher: Watcher | undefined;
+  /** Where the events of each Outcome go. */
+  listeners: EventListeners;
   clock: Clock;
   tuning: Tuning;
   clusterId: string;
@@ -43,7 +44,7 @@ export interface MessengerDeps {
 /**
  * The I/O edge of the engine: seals and opens messages, sends datagrams,
  * makes stream requests, counts traffic and refusals, logs (rate-limited on
- * the injected clock) and hands events to the Watcher. It carries out the
+ * the injected clock) and hands events to the listeners. It carries out the
  * Outcomes the protocol core returns; it makes no protocol decision.
  */
 export class Messenger {
@@ -65,7 +66,7 @@ export class Messenger {
 
   /**
    * Carries out an Outcome: counts and logs refusals, hands events to the
-   * watcher, then sends in order (datagrams now; a 'sync' starts `sync`).
+   * listeners, then sends in order (datagrams now; a 'sync' starts `sync`).
    */
   perform(out: Outcome, sync: (addr: string, request: Outgoing) => void): void {
     const metrics = this.deps.metrics;
@@ -73,7 +74,7 @@ export class Messenger {
     for (const w of out.warnings) if (this.shouldLog(w.key)) this.deps.logger.warn(w.message);
     if (out.digestEntriesIn > 0) metrics.digestEntriesInbound.inc(out.digestEntriesIn);
     if (out.deltaEntriesIn > 0) metrics.deltaEntriesInbound.inc(out.deltaEntriesIn);
-    for (const event of out.events) this.deliver(event);
+    for (const event of out.events) this.deps.listeners.deliver(event);
     for (const send of out.sends) {
       if (send.kind === 'sync') {
         sync(send.to, send.message);
@@ -99,7 +100,7 @@ export class Messenger {
     this.transport.sendPacket(to, bytes);
   }
 
-  /** One stream exchange: our message, the peer's reply; a failure is a PeerError. */
+  /** One stream exchange: our message, the peer's reply; a failure is a GossipPeerError. */
   async request(to: string, message: Outgoing): Promise<Message> {
     const bytes = this.deps.wire.encode(message);
     const metrics = this.deps.metrics;
@@ -109,21 +110,22 @@ export class Messenger {
     try {
       raw = await this.transport.request(to, bytes, this.deps.streamTimeout);
     } catch (err) {
-      if (err instanceof PeerError) throw err;
-      throw new PeerError(transportReason(err as Error), to, (err as Error).message);
+      if (err instanceof GossipPeerError) throw err;
+      // A transport that breaks the contract (see Transport.request): no reason to read.
+      throw new GossipPeerError('unreachable', to, (err as Error).message);
     }
     metrics.streamBytesInbound.inc(raw.length);
     const reply = this.decodeReply(raw, to);
     if (reply.type === MessageType.StreamError) {
       const text = reply.message.slice(0, this.deps.tuning.maxRemoteText);
-      throw new PeerError(refusalReason(reply.code), to, `${to} refused: ${text}`);
+      throw new GossipPeerError(refusalReason(reply.code), to, `${to} refused: ${text}`);
     }
     if (reply.type === MessageType.Ping || reply.type === MessageType.PingAck) {
       this.reject('type', to, `datagram message type ${reply.type} on a stream`);
-      throw new PeerError('protocol', to, `${to} answered with a datagram message`);
+      throw new GossipPeerError('protocol', to, `${to} answered with a datagram message`);
     }
     if (reply.clusterId !== this.deps.clusterId) {
-      throw new PeerError(
+      throw new GossipPeerError(
         'cluster',
         to,
         `${to} is in cluster ${JSON.stringify(reply.clusterId)}, not ${JSON.stringify(this.deps.clusterId)}`,
@@ -149,7 +151,7 @@ export class Messenger {
       }
       const reason = err instanceof DecodeError ? err.reason : 'decode';
       this.reject(reason, from, (err as Error).message);
-      throw new PeerError(
+      throw new GossipPeerError(
         refusalReason(reason),
         from,
         `${from} sent a reply we refuse (${reason}): ${(err as Error).message}`,
@@ -244,30 +246,10 @@ export class Messenger {
     this.lastLogged.set(key, now);
     return true;
   }
-
-  /** Hands one event to the watcher; a watcher that throws is logged, never propagated. */
-  deliver(event: GossipEvent): void {
-    const watcher = this.deps.watcher;
-    if (!watcher) return;
-    try {
-      notifyWatcher(watcher, event);
-    } catch (err) {
-      this.deps.logger.error(
-        `watcher ${watcherCallback(event.type)} threw: ${(err as Error).stack ?? err}`,
-      );
-    }
-  }
 }
 
-function refusalReason(code: string): PeerErrorReason {
+function refusalReason(code: string): GossipPeerErrorReason {
   if (code === 'auth' || code === 'sealed' || code === 'unsealed') return 'auth';
   if (code === 'cluster' || code === 'version') return code;
   return code === 'decode' || code === 'type' ? 'protocol' : 'refused';
-}
-
-/** Transports other than ours (the simulator's) throw plain errors: classify by text. */
-function transportReason(err: Error): PeerErrorReason {
-  if (/timed out|within \d+ ms/.test(err.message)) return 'timeout';
-  if (/too large|exceeds/.test(err.message)) return 'too-large';
-  return 'unreachable';
 }

@@ -1,7 +1,7 @@
 import { createSocket, Socket as UdpSocket } from 'node:dgram';
 import { createServer, connect, isIP, Server, Socket } from 'node:net';
 import { HostPort, formatHostPort, parseHostPort } from '../vocabulary/address';
-import { PeerError } from '../vocabulary/errors';
+import { GossipPeerError } from '../vocabulary/errors';
 import { StreamBudget, StreamReservation, inboundStreamBudget } from './stream-budget';
 import type { Transport, TransportFactory, TransportHandler } from '../vocabulary/transport';
 
@@ -129,14 +129,15 @@ class SocketTransport implements Transport {
 
   request(to: string, data: Uint8Array, timeoutMs: number): Promise<Uint8Array> {
     const peer = parseHostPort(to);
-    if (!peer) return Promise.reject(new PeerError('unreachable', to, `bad address ${to}`));
-    if (this.closed) return Promise.reject(new PeerError('unreachable', to, 'transport closed'));
+    if (!peer) return Promise.reject(new GossipPeerError('unreachable', to, `bad address ${to}`));
+    if (this.closed)
+      return Promise.reject(new GossipPeerError('unreachable', to, 'transport closed'));
     return new Promise((resolve, reject) => {
       const socket = connect({ port: peer.port, host: peer.host });
       this.outbound.add(socket);
       const reader = new FrameReader(this.limits.maxStreamSize);
       let settled = false;
-      const finish = (err: PeerError | undefined, reply?: Uint8Array) => {
+      const finish = (err: GossipPeerError | undefined, reply?: Uint8Array) => {
         if (settled) return;
         settled = true;
         clearTimeout(timer);
@@ -146,7 +147,8 @@ class SocketTransport implements Transport {
         else resolve(reply as Uint8Array);
       };
       const timer = setTimeout(
-        () => finish(new PeerError('timeout', to, `no reply from ${to} within ${timeoutMs} ms`)),
+        () =>
+          finish(new GossipPeerError('timeout', to, `no reply from ${to} within ${timeoutMs} ms`)),
         timeoutMs,
       );
       timer.unref();
@@ -155,7 +157,7 @@ class SocketTransport implements Transport {
         const result = reader.push(chunk);
         if (result === 'oversize')
           finish(
-            new PeerError(
+            new GossipPeerError(
               'too-large',
               to,
               `reply from ${to} exceeds ${this.limits.maxStreamSize} bytes`,
@@ -164,10 +166,10 @@ class SocketTransport implements Transport {
         else if (result instanceof Uint8Array) finish(undefined, result);
       });
       socket.on('error', (err) =>
-        finish(new PeerError('unreachable', to, `stream to ${to} failed: ${err.message}`)),
+        finish(new GossipPeerError('unreachable', to, `stream to ${to} failed: ${err.message}`)),
       );
       socket.on('close', () =>
-        finish(new PeerError('unreachable', to, `stream to ${to} closed before a reply`)),
+        finish(new GossipPeerError('unreachable', to, `stream to ${to} closed before a reply`)),
       );
     });
   }

@@ -1,6 +1,6 @@
 import type { Clock } from '../vocabulary/clock';
 import { MessageType, Outgoing } from '../codec';
-import { PeerError } from '../vocabulary/errors';
+import { GossipPeerError } from '../vocabulary/errors';
 import type { Messenger } from './messenger';
 import type { GossipMetrics } from './metrics';
 import type { NodeRecord } from '../state/node-record';
@@ -37,7 +37,7 @@ export class StreamClient {
   async syncWith(addr: string, request: Outgoing): Promise<string> {
     const reply = await this.io.request(addr, request);
     if (reply.type !== MessageType.SyncReply)
-      throw new PeerError(
+      throw new GossipPeerError(
         'protocol',
         addr,
         `${addr} answered a sync with message type ${reply.type}`,
@@ -50,7 +50,7 @@ export class StreamClient {
       this.metrics.deltaEntriesOutbound.inc(push.deltaEntries);
       const ack = await this.io.request(addr, push.push);
       if (ack.type !== MessageType.StreamAck)
-        throw new PeerError(
+        throw new GossipPeerError(
           'protocol',
           addr,
           `${addr} answered a push with message type ${ack.type}`,

@@ -6,8 +6,16 @@ export interface WriteLimits {
   maxEntriesPerNode: number;
 }
 
-/** Sets `key` on our own record; throws TypeError or RangeError for what the limits refuse. */
-export function upsertOwn(self: NodeRecord, key: string, value: string, limits: WriteLimits): void {
+/**
+ * Sets `key` on our own record; throws TypeError or RangeError for what the
+ * limits refuse. False when the key already held `value` (nothing written).
+ */
+export function upsertOwn(
+  self: NodeRecord,
+  key: string,
+  value: string,
+  limits: WriteLimits,
+): boolean {
   checkKey(key, limits);
   if (typeof value !== 'string') throw new TypeError('upsertLocal: value must be a string');
   const size = Buffer.byteLength(value);
@@ -17,7 +25,7 @@ export function upsertOwn(self: NodeRecord, key: string, value: string, limits: 
     );
   }
   const existing = self.get(key);
-  if (existing && !existing.deleted && existing.value === value) return;
+  if (existing && !existing.deleted && existing.value === value) return false;
   if (!existing && self.size >= limits.maxEntriesPerNode) {
     throw new RangeError(
       `upsertLocal: ${self.size} entries already, maxEntriesPerNode is ${limits.maxEntriesPerNode}`,
@@ -31,13 +39,22 @@ export function upsertOwn(self: NodeRecord, key: string, value: string, limits: 
     internal: false,
     deletedAt: 0,
   });
+  return true;
 }
 
-/** Writes a tombstone for `key` on our own record (gossip spreads it, collection drops it later). */
-export function deleteOwn(self: NodeRecord, key: string, now: number, limits: WriteLimits): void {
+/**
+ * Writes a tombstone for `key` on our own record (gossip spreads it,
+ * collection drops it later). False when there was no live `key`.
+ */
+export function deleteOwn(
+  self: NodeRecord,
+  key: string,
+  now: number,
+  limits: WriteLimits,
+): boolean {
   checkKey(key, limits);
   const existing = self.get(key);
-  if (!existing || existing.deleted) return;
+  if (!existing || existing.deleted) return false;
   self.put({
     key,
     value: '',
@@ -46,6 +63,7 @@ export function deleteOwn(self: NodeRecord, key: string, now: number, limits: Wr
     internal: existing.internal,
     deletedAt: now,
   });
+  return true;
 }
 
 function checkKey(key: string, limits: WriteLimits): void {

@@ -3,8 +3,8 @@ import type { GossipEvent } from '../vocabulary/events';
 import type { RejectReason } from '../vocabulary/reject-reason';
 
 // The event union is defined once, in events.ts: the core emits it, the
-// facade hands each to the Watcher (Messenger.deliver), Nest and the
-// simulator receive it.
+// facade hands each to the listeners (Messenger.perform → EventListeners),
+// Nest and the simulator among them.
 export type { GossipEvent } from '../vocabulary/events';
 
 /** Something to send: a datagram, or the first message of a background stream sync. */

@@ -30,7 +30,7 @@ function describe(value: unknown): string {
 }
 
 /** Why a peer could not be used, so callers and tests need not match message text. */
-export type PeerErrorReason =
+export type GossipPeerErrorReason =
   /** Keys differ: the peer could not open our message, or we could not open its reply. */
   | 'auth'
   /** The peer is in another cluster. */
@@ -49,14 +49,14 @@ export type PeerErrorReason =
   | 'protocol';
 
 /** A stream exchange with a peer failed; `reason` says why, `peer` is its address. */
-export class PeerError extends Error {
+export class GossipPeerError extends Error {
   constructor(
-    readonly reason: PeerErrorReason,
+    readonly reason: GossipPeerErrorReason,
     readonly peer: string,
     message: string,
   ) {
     super(message);
-    this.name = 'PeerError';
+    this.name = 'GossipPeerError';
   }
 }
 
@@ -105,10 +105,10 @@ export function bindError(bindAddr: unknown, err: unknown): Error {
   return new GossipBindError(String(bindAddr), cause);
 }
 
-/** The likely cause of a failed join target, by `PeerError` reason; phrased to follow its address. */
+/** The likely cause of a failed join target, by `GossipPeerError` reason; phrased to follow its address. */
 const NOT_GOSSIP =
   "answered, but not as a gossip node: is that the HTTP port? A seed is a peer's gossip port (its bindAddr)";
-const JOIN_HINTS: Partial<Record<PeerErrorReason, string>> = {
+const JOIN_HINTS: Partial<Record<GossipPeerErrorReason, string>> = {
   // An HTTP server's reply reads as a frame length of gigabytes.
   'too-large': NOT_GOSSIP,
   protocol: NOT_GOSSIP,
@@ -119,7 +119,7 @@ const JOIN_HINTS: Partial<Record<PeerErrorReason, string>> = {
 };
 
 /**
- * What `unreachable` (and errors that are not a PeerError: the seed list,
+ * What `unreachable` (and errors that are not a GossipPeerError: the seed list,
  * DNS) say only in their text: the socket's error code.
  */
 const TEXT_HINTS: Array<[RegExp, string]> = [
@@ -135,12 +135,12 @@ const TEXT_HINTS: Array<[RegExp, string]> = [
 
 /**
  * The likely cause of one failed join target (`answered, but not as a
- * gossip node: is that the HTTP port? ...`): from a `PeerError`'s reason,
+ * gossip node: is that the HTTP port? ...`): from a `GossipPeerError`'s reason,
  * else from the error's text; undefined when nothing better than the error
  * itself can be said.
  */
 export function joinHint(cause: unknown): string | undefined {
-  if (cause instanceof PeerError) {
+  if (cause instanceof GossipPeerError) {
     const hint = JOIN_HINTS[cause.reason];
     if (hint) return hint;
   }
@@ -160,7 +160,7 @@ export function explainJoinError(err: unknown): string {
       const message = messageOf(cause);
       const hint = joinHint(cause);
       if (!hint) return message;
-      const target = cause instanceof PeerError ? cause.peer : targetOf(message);
+      const target = cause instanceof GossipPeerError ? cause.peer : targetOf(message);
       const detail =
         target && message.startsWith(`${target}: `) ? message.slice(target.length + 2) : message;
       return `${target ?? 'the seed'} ${hint} (${detail})`;

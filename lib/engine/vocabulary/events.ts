@@ -5,10 +5,12 @@ export interface GossipJoinEvent {
   type: 'join';
   nodeId: string;
 }
-/** A remote node announced it left the cluster. */
+/** A remote node announced it left the cluster (or, `local`, this node called `leave()`). */
 export interface GossipLeaveEvent {
   type: 'leave';
   nodeId: string;
+  /** This node's own `leave()`; absent for remote nodes. */
+  local?: true;
 }
 /** A node the failure detector suspected is heard from again. */
 export interface GossipReachableEvent {
@@ -20,18 +22,22 @@ export interface GossipUnreachableEvent {
   type: 'unreachable';
   nodeId: string;
 }
-/** A remote node set `key` to `value`. */
+/** A node set `key` to `value`. */
 export interface GossipUpsertKeyEvent {
   type: 'upsert-key';
   nodeId: string;
   key: string;
   value: string;
+  /** This node's own write (`upsertLocal`); absent for remote nodes. */
+  local?: true;
 }
-/** A remote node deleted `key`. */
+/** A node deleted `key`. */
 export interface GossipDeleteKeyEvent {
   type: 'delete-key';
   nodeId: string;
   key: string;
+  /** This node's own delete (`deleteLocal`, or a `ttl` that ran out); absent for remote nodes. */
+  local?: true;
 }
 /** A left or unreachable node's state was dropped after `nodeExpiry`. */
 export interface GossipExpiredEvent {
@@ -40,9 +46,12 @@ export interface GossipExpiredEvent {
 }
 
 /**
- * One `Watcher` call as data: what `GossipService.events$` emits,
- * `@OnGossipEvent` handlers receive and the simulator records. Events
- * describe remote nodes: local `upsertLocal`/`deleteLocal` are not echoed.
+ * Everything the engine reports, one union from the core to every consumer:
+ * `Gossip.subscribe` listeners, `GossipService.events$`, `@OnGossipEvent`
+ * handlers and the simulator receive these objects. Events describe remote
+ * nodes, except that `upsert-key`/`delete-key`/`leave` also echo this node's
+ * own writes and leave, marked `local: true` (the `Watcher` adapter and the
+ * Nest `events$` leave those out).
  */
 export type GossipEvent =
   | GossipJoinEvent
@@ -57,6 +66,9 @@ export type GossipEventType = GossipEvent['type'];
 
 /** The event of one type: `GossipEventOf<'upsert-key'>` has `key` and `value`. */
 export type GossipEventOf<T extends GossipEventType> = Extract<GossipEvent, { type: T }>;
+
+/** Receives every `GossipEvent`, synchronously, in the engine's order (see `Gossip.subscribe`). */
+export type GossipListener = (event: GossipEvent) => void;
 
 /** The `Watcher` callback behind each event type: the one place the two vocabularies meet. */
 const CALLBACKS = {
@@ -81,37 +93,16 @@ export const MEMBERSHIP_EVENT_TYPES: ReadonlySet<GossipEventType> = new Set([
 ]);
 
 /**
- * A `Watcher` that hands every call to `listener` as a `GossipEvent`,
- * synchronously, in the engine's order.
- *
- * ```ts
- * const events: GossipEvent[] = [];
- * await Gossip.create({ bindAddr: ':7946', watcher: eventWatcher((e) => events.push(e)) });
- * ```
+ * The seed-compatible `watcher` option as a listener: calls the callback
+ * matching each remote event. Local writes are not echoed to a Watcher.
  */
-export function eventWatcher(listener: (event: GossipEvent) => void): Required<Watcher> {
-  return {
-    onJoin: (nodeId) => listener({ type: 'join', nodeId }),
-    onLeave: (nodeId) => listener({ type: 'leave', nodeId }),
-    onReachable: (nodeId) => listener({ type: 'reachable', nodeId }),
-    onUnreachable: (nodeId) => listener({ type: 'unreachable', nodeId }),
-    onUpsertKey: (nodeId, key, value) => listener({ type: 'upsert-key', nodeId, key, value }),
-    onDeleteKey: (nodeId, key) => listener({ type: 'delete-key', nodeId, key }),
-    onExpired: (nodeId) => listener({ type: 'expired', nodeId }),
+export function watcherListener(watcher: Watcher): GossipListener {
+  return (event) => {
+    if ('local' in event && event.local) return;
+    const fn = watcher[CALLBACKS[event.type]] as ((...args: string[]) => void) | undefined;
+    if (!fn) return;
+    if (event.type === 'upsert-key') fn.call(watcher, event.nodeId, event.key, event.value);
+    else if (event.type === 'delete-key') fn.call(watcher, event.nodeId, event.key);
+    else fn.call(watcher, event.nodeId);
   };
-}
-
-/** Calls the matching callback of `watcher` (if it has one) with the event's arguments. */
-export function notifyWatcher(watcher: Watcher, event: GossipEvent): void {
-  const name = CALLBACKS[event.type];
-  const fn = watcher[name] as ((...args: string[]) => void) | undefined;
-  if (!fn) return;
-  if (event.type === 'upsert-key') fn.call(watcher, event.nodeId, event.key, event.value);
-  else if (event.type === 'delete-key') fn.call(watcher, event.nodeId, event.key);
-  else fn.call(watcher, event.nodeId);
-}
-
-/** The `Watcher` callback name of an event type (`'upsert-key'` → `'onUpsertKey'`). */
-export function watcherCallback(type: GossipEventType): keyof Watcher {
-  return CALLBACKS[type];
 }

@@ -20,7 +20,13 @@ export interface Transport {
   readonly localAddr: string;
   /** Fire and forget; a datagram may be lost. */
   sendPacket(to: string, data: Uint8Array): void;
-  /** Opens a stream, sends one message, resolves with the one reply. */
+  /**
+   * Opens a stream, sends one message, resolves with the one reply. Rejects
+   * with a `GossipPeerError` whose reason is `timeout` (no reply within
+   * `timeoutMs`), `too-large` (message or reply over the stream limit) or
+   * `unreachable` (no connection, or it broke before a reply): the engine
+   * reads the reason from the error, never from its text.
+   */
   request(to: string, data: Uint8Array, timeoutMs: number): Promise<Uint8Array>;
   close(): Promise<void>;
 }

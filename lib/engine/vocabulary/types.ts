@@ -22,13 +22,23 @@ export interface Entry {
  */
 export type NodeStatus = 'pending' | 'alive' | 'unreachable' | 'left';
 
+/**
+ * Where the local engine is in its life (`Gossip.status`): not a
+ * `NodeStatus`, which is how this node sees a member.
+ */
+export type GossipPhase = 'joining' | 'joined' | 'left' | 'closed';
+
 export interface NodeMetadata {
   id: string;
   /** Advertised `host:port` (UDP and TCP share the port). */
   addr: string;
   /** Highest entry version of this node that we hold. */
   version: number;
+  /** How this node sees it: a member only when `alive`. */
+  status: NodeStatus;
+  /** `status === 'left'`. */
   left: boolean;
+  /** `status === 'unreachable'` (a `pending` node is neither unreachable nor a member). */
   unreachable: boolean;
   /** Set only while the node is left or unreachable: when its state will be dropped. */
   expiry?: Date;

@@ -37,10 +37,11 @@ export class GossipHealthIndicator {
     let members = 0;
     let unreachable = 0;
     let left = 0;
+    // A pending node (known, never yet seen alive) is neither a member nor unreachable.
     for (const node of this.gossip.nodes()) {
-      if (node.left) left++;
-      else if (node.unreachable) unreachable++;
-      else members++;
+      if (node.status === 'left') left++;
+      else if (node.status === 'unreachable') unreachable++;
+      else if (node.status === 'alive') members++;
     }
     const data = { nodeId, gossip: status, members, unreachable, left };
     if (status !== 'joined') return session.down(data);

@@ -72,9 +72,9 @@ export class ClusterActivity {
     };
     this.eventCount = 0;
     for (const node of this.gossip.nodes()) {
-      if (node.left) sample.left++;
-      else if (node.unreachable) sample.unreachable++;
-      else sample.alive++;
+      if (node.status === 'left') sample.left++;
+      else if (node.status === 'unreachable') sample.unreachable++;
+      else if (node.status === 'alive') sample.alive++;
     }
     this.history.push(sample);
     if (this.history.length > (this.options.keep ?? 60)) this.history.shift();

@@ -1,19 +1,16 @@
 import type { MessageEvent } from '@nestjs/common';
 import { Observable } from 'rxjs';
-import type { Entry, NodeMetadata } from '../../engine';
+import type { Entry, NodeMetadata, NodeStatus } from '../../engine';
 import type { GossipEvent } from '../gossip-event';
 import type { GossipService } from '../gossip.service';
 import type { ActivitySample, ClusterActivity } from './cluster-activity';
-
-/** A node's status as the page shows it. */
-export type FeedNodeStatus = 'alive' | 'unreachable' | 'left';
 
 /** One node's change: metadata, plus the entries written since the last update (all when `full`). */
 export interface FeedNode {
   id: string;
   addr: string;
   version: number;
-  status: FeedNodeStatus;
+  status: NodeStatus;
   /** ISO time at which a left or unreachable node will be dropped. */
   expiry?: string;
   /** `entries` replace everything known of the node, rather than adding to it. */
@@ -32,18 +29,14 @@ export interface FeedSnapshot {
   history: ActivitySample[];
 }
 
-export interface ClusterFeedOptions {
-  /** How often node changes are looked for, in ms. Default 250. */
-  pollInterval?: number;
-}
-
 /**
  * The server-sent events behind `GET {path}/events`, for one client:
  *
  * - `snapshot` ({@link FeedSnapshot}) first;
  * - every `GossipEvent` as it happens, named by its type (`join`, `upsert-key`, ...);
  * - `node` ({@link FeedNode}) when a node's version, status, address or
- *   expiry moved (the local node included, whose writes are not events);
+ *   expiry moved (the local node included): looked for after each event
+ *   of `changes$`, which carries this node's own writes too (nothing polls);
  * - `gone` (`{ id }`) when a node was dropped;
  * - `stats` ({@link ActivitySample}) every second: cumulative traffic
  *   counters, the events of that second, and the membership totals.
@@ -52,8 +45,8 @@ export interface ClusterFeedOptions {
  */
 export function clusterFeed(
   gossip: GossipService,
+  changes$: Observable<GossipEvent>,
   activity: ClusterActivity,
-  options: ClusterFeedOptions = {},
 ): Observable<MessageEvent> {
   return new Observable<MessageEvent>((subscriber) => {
     const cursor = new FeedCursor(gossip);
@@ -66,14 +59,23 @@ export function clusterFeed(
       },
       complete: () => subscriber.complete(),
     });
-    const poll = setInterval(() => {
+    // One look per burst: the bus delivers a burst in one microtask run.
+    let pending = false;
+    const lookForChanges = () => {
+      pending = false;
+      if (subscriber.closed) return;
       for (const change of cursor.changes()) subscriber.next(change);
-    }, options.pollInterval ?? 250);
+    };
+    const changes = changes$.subscribe(() => {
+      if (pending) return;
+      pending = true;
+      queueMicrotask(lookForChanges);
+    });
     const stats = activity.samples$.subscribe((sample) =>
       subscriber.next({ type: 'stats', data: sample }),
     );
     return () => {
-      clearInterval(poll);
+      changes.unsubscribe();
       stats.unsubscribe();
       events.unsubscribe();
     };
@@ -115,7 +117,7 @@ class FeedCursor {
   }
 
   private update(meta: NodeMetadata): FeedNode | undefined {
-    const metaKey = `${meta.addr}|${meta.left}|${meta.unreachable}|${meta.expiry?.getTime()}`;
+    const metaKey = `${meta.addr}|${meta.status}|${meta.expiry?.getTime()}`;
     const prev = this.sent.get(meta.id);
     if (prev && prev.version === meta.version && prev.meta === metaKey) return undefined;
     const state = this.gossip.node(meta.id);
@@ -140,17 +142,12 @@ class FeedCursor {
       id: state.id,
       addr: state.addr,
       version: state.version,
-      status: nodeStatus(state),
+      status: state.status,
       expiry: state.expiry?.toISOString(),
       full,
       entries,
     };
   }
-}
-
-export function nodeStatus(node: NodeMetadata): FeedNodeStatus {
-  if (node.left) return 'left';
-  return node.unreachable ? 'unreachable' : 'alive';
 }
 
 function liveCount(entries: Entry[]): number {

@@ -66,7 +66,7 @@ export const CLUSTER_PAGE_SCRIPT = String.raw`
       return a < b ? -1 : a > b ? 1 : 0;
     });
     var list = document.createDocumentFragment();
-    var counts = { alive: 0, unreachable: 0, left: 0 };
+    var counts = { pending: 0, alive: 0, unreachable: 0, left: 0 };
     var total = 0;
     ids.forEach(function (id) {
       var node = nodes.get(id);

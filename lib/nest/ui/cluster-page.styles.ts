@@ -28,9 +28,10 @@ canvas { width: 100%; height: 140px; display: block; }
 .node { background: var(--card); border: 1px solid var(--line); border-left: 5px solid var(--alive); border-radius: 6px; padding: 10px 12px; }
 .node.unreachable { border-left-color: var(--unreachable); background: #fff5f5; }
 .node.left { border-left-color: var(--left); opacity: 0.75; }
+.node.pending { border-left-color: var(--muted); border-left-style: dashed; }
 .node h3 { margin: 0; font-size: 15px; display: flex; gap: 8px; align-items: center; overflow-wrap: anywhere; }
 .badge { font-size: 11px; font-weight: 600; color: #fff; padding: 1px 7px; border-radius: 9px; background: var(--alive); }
-.badge.unreachable { background: var(--unreachable); } .badge.left { background: var(--left); }
+.badge.unreachable { background: var(--unreachable); } .badge.left { background: var(--left); } .badge.pending { background: var(--muted); }
 .self { font-size: 11px; color: var(--muted); border: 1px solid var(--line); border-radius: 9px; padding: 0 6px; }
 .meta { font-size: 12px; color: var(--muted); margin: 4px 0 6px; display: flex; flex-wrap: wrap; gap: 10px; }
 .expiry { color: var(--unreachable); }

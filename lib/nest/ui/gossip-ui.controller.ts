@@ -12,6 +12,7 @@ import {
 import { Observable, Subject, takeUntil } from 'rxjs';
 import { GOSSIP_DEFAULTS } from '../../engine';
 import { DEFAULT_CONTROLLER_PATH, GOSSIP_RESOLVED_OPTIONS } from '../constants';
+import { GossipEventBus } from '../gossip-event-bus';
 import { GossipService } from '../gossip.service';
 import type { ResolvedGossipModuleOptions } from '../interfaces';
 import { ClusterActivity } from './cluster-activity';
@@ -32,6 +33,7 @@ export class GossipUiController implements OnModuleInit, OnModuleDestroy {
 
   constructor(
     private readonly gossip: GossipService,
+    private readonly bus: GossipEventBus,
     @Inject(GOSSIP_RESOLVED_OPTIONS) options: ResolvedGossipModuleOptions,
   ) {
     this.activity = new ClusterActivity(gossip, {
@@ -51,7 +53,7 @@ export class GossipUiController implements OnModuleInit, OnModuleDestroy {
   /** `snapshot` first, then changes as they happen, and `stats` every second (see `clusterFeed`). */
   @Sse('events')
   events(): Observable<MessageEvent> {
-    return clusterFeed(this.gossip, this.activity).pipe(takeUntil(this.closing));
+    return clusterFeed(this.gossip, this.bus.events$, this.activity).pipe(takeUntil(this.closing));
   }
 
   /** Sampling starts with the app, so the chart has the last minute when the page opens. */

@@ -1,11 +1,5 @@
 export { GossipUiController, createGossipUiController } from './gossip-ui.controller';
-export {
-  clusterFeed,
-  type ClusterFeedOptions,
-  type FeedNode,
-  type FeedNodeStatus,
-  type FeedSnapshot,
-} from './cluster-feed';
+export { clusterFeed, type FeedNode, type FeedSnapshot } from './cluster-feed';
 export {
   ClusterActivity,
   type ActivitySample,

@@ -1,0 +1,48 @@
+import type { ProtocolCore } from '../core/protocol';
+import type { Outcome } from '../state/outcome';
+import type { Clock } from '../vocabulary/clock';
+import type { TransportHandler } from '../vocabulary/transport';
+import type { Messenger } from './messenger';
+import type { GossipMetrics } from './metrics';
+
+export interface InboundDeps {
+  core: ProtocolCore;
+  io: Messenger;
+  metrics: GossipMetrics;
+  clock: Clock;
+  selfId: string;
+  isClosed(): boolean;
+  /** Carries out what the core decided (sends, events). */
+  perform(out: Outcome): void;
+}
+
+/**
+ * What the engine does with the traffic its transport receives: open each
+ * message, let the core answer, carry out its Outcome. Bad input is refused
+ * and counted by the Messenger; anything else that throws is a bug, logged.
+ */
+export function inboundHandler(d: InboundDeps): TransportHandler {
+  return {
+    onPacket: (data, from) => {
+      if (d.isClosed()) return;
+      try {
+        d.metrics.packetsInbound.inc();
+        d.metrics.packetBytesInbound.inc(data.length);
+        const message = d.io.decode(data, from);
+        if (message) d.perform(d.core.receive(message, from, d.clock.now(), data.length));
+      } catch (err) {
+        // A bug, not bad input (that is refused and counted): log it, rate-limited.
+        d.io.error(`packet from ${from} failed: ${(err as Error).stack ?? err}`, 'packet-error');
+      }
+    },
+    onRequest: async (data, from) => {
+      if (d.isClosed()) throw new Error('closed');
+      return d.io.serve(data, from, d.selfId, (message) => {
+        const answer = d.core.streams.answer(message, from, d.clock.now());
+        d.perform(answer.outcome);
+        return answer;
+      });
+    },
+    onTransportReject: (reason) => d.io.reject(reason, 'transport'),
+  };
+}
