@@ -5,6 +5,7 @@ import { EntryTtls, ttlOf, type UpsertOptions } from './state/entry-ttl';
 import { GossipConfigError, GossipJoinError, PeerError, bindError } from './vocabulary/errors';
 import { Keyring } from './codec/keyring';
 import { deleteOwn, upsertOwn } from './state/local-writes';
+import { Discovery } from './discovery/discovery';
 import { Messenger } from './io/messenger';
 import { GossipMetrics } from './io/metrics';
 import { NodeRecord } from './state/node-record';
@@ -41,6 +42,8 @@ const silentLogger: GossipLogger = {
  */
 export class Gossip {
   readonly metrics: GossipMetrics;
+  /** Discovery reads (members, holders, owners), indexed as the state changes. */
+  readonly discovery: Discovery;
   private readonly core: ProtocolCore;
   private readonly self: NodeRecord;
   private readonly keyring: Keyring;
@@ -79,6 +82,9 @@ export class Gossip {
       now,
       () => opts.clock.now(),
     );
+    const records = this.core.state.records;
+    this.discovery = new Discovery({ record: (id) => records.get(id), describe: metadata });
+    this.discovery.refresh(this.self.id);
     this.metrics = new GossipMetrics(
       metricsSource(opts.nodeId, this.core.state, this.core.liveness.prober),
       opts.registry,
@@ -194,6 +200,7 @@ export class Gossip {
   async leave(): Promise<void> {
     this.assertOpen('leave');
     const message = this.core.streams.leave();
+    this.discovery.refresh(this.self.id);
     const peers = shuffle(this.core.livePeers(), this.opts.random);
     if (peers.length === 0) return;
     await this.streams.tellLeave(peers, message);
@@ -242,6 +249,7 @@ export class Gossip {
     // Checked before the write, so a bad ttl changes nothing.
     const ttl = ttlOf(options);
     upsertOwn(this.self, key, value, this.opts);
+    this.discovery.refresh(this.self.id);
     // Also when the value is unchanged: every write restarts (or, without ttl, ends) the countdown.
     this.ttls.set(key, ttl);
   }
@@ -250,6 +258,7 @@ export class Gossip {
   deleteLocal(key: string): void {
     this.assertWritable('deleteLocal');
     deleteOwn(this.self, key, this.opts.clock.now(), this.opts);
+    this.discovery.refresh(this.self.id);
     this.ttls.cancel(key);
   }
 
@@ -355,6 +364,8 @@ export class Gossip {
   }
 
   private perform(out: Outcome): void {
+    // Before the events reach watchers, so a handler reading discovery sees them.
+    this.discovery.apply(out.events);
     this.io.perform(out, (addr, request) => this.streams.runSync(addr, request));
   }
 

@@ -1,7 +1,12 @@
 import type { INestApplication } from '@nestjs/common';
 import type { Subscription } from 'rxjs';
-import { GossipDiscoveryService, GossipService } from '../../lib';
+import { GossipDiscoveryService, GossipService, type Holder } from '../../lib';
 import { gossipApp, waitFor } from './helpers';
+
+/** Holders as { nodeId: value }, in the order given (sorted by node id). */
+function byNode(holders: Holder[]): Record<string, string> {
+  return Object.fromEntries(holders.map((h) => [h.nodeId, h.value]));
+}
 
 interface App {
   id: string;
@@ -32,7 +37,7 @@ describe('discovery streams on three apps', () => {
     const { app, gossip } = await gossipApp({ nodeId: id, join, nodeExpiry: 30_000 });
     const discovery = app.get(GossipDiscoveryService);
     const a: App = { id, app, gossip, discovery, maps: [], owners: [], subs: [] };
-    a.subs.push(discovery.holders$('rpc').subscribe((m) => a.maps.push(Object.fromEntries(m))));
+    a.subs.push(discovery.holders$('rpc').subscribe((h) => a.maps.push(byNode(h))));
     a.subs.push(
       discovery.owner$('tenant-1', { holding: 'rpc' }).subscribe((o) => a.owners.push(o)),
     );
@@ -49,8 +54,7 @@ describe('discovery streams on three apps', () => {
       10_000,
     );
     // The snapshot agrees with the stream.
-    for (const v of viewers)
-      expect(Object.fromEntries(v.discovery.holders('rpc'))).toEqual(expected);
+    for (const v of viewers) expect(byNode(v.discovery.holders('rpc'))).toEqual(expected);
   }
 
   it('tracks join, update, crash, leave and restart on every node', async () => {
@@ -121,12 +125,12 @@ describe('discovery streams on three apps', () => {
     const a = apps[0];
     const seen: Array<Record<string, Record<string, string>>> = [];
     const sub = a.discovery
-      .holdersWithPrefix$('svc/')
-      .subscribe((m) => seen.push(Object.fromEntries(m)));
+      .holdersOfPrefix$('svc/')
+      .subscribe((h) => seen.push(Object.fromEntries(h.map((p) => [p.nodeId, p.values]))));
     const workers: string[][] = [];
     const sub2 = a.discovery
       .members$({ holding: 'role', value: 'worker' })
-      .subscribe((m) => workers.push(m));
+      .subscribe((m) => workers.push(m.map((n) => n.id)));
     const c = apps.at(-1) as App;
     c.gossip.upsertLocal('svc/http', 'h');
     c.gossip.upsertLocal('svc/grpc', 'g');
