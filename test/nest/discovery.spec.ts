@@ -1,5 +1,6 @@
-import type { INestApplication } from '@nestjs/common';
-import type { Subscription } from 'rxjs';
+import { Controller, Get, Param, type INestApplication } from '@nestjs/common';
+import { take, type Subscription } from 'rxjs';
+import request from 'supertest';
 import { GossipDiscoveryService, GossipService, type Holder } from '../../lib';
 import { gossipApp, waitFor } from './helpers';
 
@@ -161,5 +162,77 @@ describe('discovery streams on three apps', () => {
     a.discovery.holders$('rpc').subscribe({ complete: () => (completed = true) });
     await a.app.close();
     expect(completed).toBe(true);
+  });
+});
+
+/** The README's HTTP example: discovery reads returned from a controller, as JSON. */
+@Controller('services')
+class ServicesController {
+  constructor(private readonly discovery: GossipDiscoveryService) {}
+
+  @Get('members')
+  members() {
+    return this.discovery.members();
+  }
+
+  @Get(':key/holders')
+  holders(@Param('key') key: string) {
+    return this.discovery.holders(key);
+  }
+
+  @Get(':key/owner')
+  owner(@Param('key') key: string) {
+    return { key, owner: this.discovery.owner(key, { holding: 'http' }) ?? null };
+  }
+
+  /** A stream never completes: take its current value. */
+  @Get(':key/holders/now')
+  holdersNow(@Param('key') key: string) {
+    return this.discovery.holders$(key).pipe(take(1));
+  }
+}
+
+describe('discovery reads from a controller', () => {
+  let a: { app: INestApplication; gossip: GossipService };
+  let b: { app: INestApplication; gossip: GossipService };
+
+  beforeAll(async () => {
+    a = await gossipApp({ nodeId: 'json-a' }, { controllers: [ServicesController] });
+    b = await gossipApp({ nodeId: 'json-b', join: [a.gossip.localNode().addr] });
+    a.gossip.upsertLocal('http', 'http://10.0.0.1:3000');
+    b.gossip.upsertLocal('http', 'http://10.0.0.2:3000');
+    const discovery = a.app.get(GossipDiscoveryService);
+    await waitFor(() => discovery.holders('http').length === 2, 'b advertised at a');
+  });
+
+  afterAll(async () => {
+    await b?.app.close();
+    await a?.app.close();
+  });
+
+  it('returns holders as a JSON array sorted by node id', async () => {
+    const expected = [
+      { nodeId: 'json-a', value: 'http://10.0.0.1:3000' },
+      { nodeId: 'json-b', value: 'http://10.0.0.2:3000' },
+    ];
+    const server = a.app.getHttpServer();
+    const res = await request(server).get('/services/http/holders').expect(200);
+    expect(res.headers['content-type']).toMatch(/json/);
+    expect(res.body).toEqual(expected);
+    // The stream's current value, taken once, answers too (a bare stream would never finish).
+    await request(server).get('/services/http/holders/now').expect(200, expected);
+    await request(server).get('/services/none/holders').expect(200, []);
+  });
+
+  it('returns members and the owner as plain JSON', async () => {
+    const server = a.app.getHttpServer();
+    const members = await request(server).get('/services/members').expect(200);
+    expect(members.body).toEqual([
+      expect.objectContaining({ id: 'json-a', left: false, unreachable: false }),
+      expect.objectContaining({ id: 'json-b', left: false, unreachable: false }),
+    ]);
+    const owner = a.app.get(GossipDiscoveryService).owner('tenant-1', { holding: 'http' });
+    expect(['json-a', 'json-b']).toContain(owner);
+    await request(server).get('/services/tenant-1/owner').expect(200, { key: 'tenant-1', owner });
   });
 });
