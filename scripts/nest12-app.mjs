@@ -12,7 +12,7 @@ import 'reflect-metadata';
 import { Controller, Get, Inject, Injectable, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { HealthCheck, HealthCheckService, TerminusModule } from '@nestjs/terminus';
-import { GossipDiscoveryService, GossipModule, OnGossipEvent } from 'nestjs-gossip';
+import { GossipDiscoveryService, GossipModule, GossipService, OnGossipEvent } from 'nestjs-gossip';
 import { GossipHealthIndicator } from 'nestjs-gossip/health';
 import { GOSSIP_DEFAULTS } from 'nestjs-gossip/engine';
 

@@ -58,6 +58,7 @@ export class Discovery {
 
   /** Re-reads each node an Outcome's events name, once (the state already holds the result). */
   apply(events: readonly GossipEvent[]): void {
+    if (events.length === 0) return;
     if (events.length === 1) return this.refresh(events[0].nodeId);
     const seen = new Set<string>();
     for (const event of events) {
