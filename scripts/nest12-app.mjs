@@ -12,7 +12,7 @@ import 'reflect-metadata';
 import { Controller, Get, Inject, Injectable, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { HealthCheck, HealthCheckService, TerminusModule } from '@nestjs/terminus';
-import { GossipModule, GossipService, OnGossipEvent } from 'nestjs-gossip';
+import { GossipDiscoveryService, GossipModule, GossipService, OnGossipEvent } from 'nestjs-gossip';
 import { GossipHealthIndicator } from 'nestjs-gossip/health';
 import { GOSSIP_DEFAULTS } from 'nestjs-gossip/engine';
 
@@ -20,20 +20,20 @@ const env = process.env;
 
 /** Logs membership as the user of issue 11 wanted: the current list first, then each change. */
 class Membership {
-  constructor(gossip) {
-    this.gossip = gossip;
+  constructor(discovery) {
+    this.discovery = discovery;
   }
   onApplicationBootstrap() {
-    this.gossip.members$.subscribe((members) =>
-      console.log(`members ${members.map((m) => m.id).join(',')}`),
-    );
+    this.discovery
+      .members$()
+      .subscribe((members) => console.log(`members ${members.map((m) => m.id).join(',')}`));
   }
   onEvent(event) {
     console.log(`event ${event.type} ${event.nodeId}`);
   }
 }
 Injectable()(Membership);
-Inject(GossipService)(Membership, undefined, 0);
+Inject(GossipDiscoveryService)(Membership, undefined, 0);
 const onEvent = Object.getOwnPropertyDescriptor(Membership.prototype, 'onEvent');
 OnGossipEvent('join')(Membership.prototype, 'onEvent', onEvent);
 OnGossipEvent('leave')(Membership.prototype, 'onEvent', onEvent);

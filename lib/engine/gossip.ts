@@ -7,6 +7,7 @@ import { Keyring } from './codec/keyring';
 import { deleteOwn, upsertOwn } from './state/local-writes';
 import { EventListeners } from './io/event-listeners';
 import { inboundHandler } from './io/inbound';
+import { Discovery } from './discovery/discovery';
 import { Messenger } from './io/messenger';
 import { GossipMetrics } from './io/metrics';
 import { NodeRecord } from './state/node-record';
@@ -42,6 +43,8 @@ const consoleLogger: GossipLogger = {
  */
 export class Gossip {
   readonly metrics: GossipMetrics;
+  /** Discovery reads (members, holders, owners), indexed as the state changes. */
+  readonly discovery: Discovery;
   private readonly core: ProtocolCore;
   private readonly self: NodeRecord;
   private readonly keyring: Keyring;
@@ -82,6 +85,9 @@ export class Gossip {
       now,
       () => opts.clock.now(),
     );
+    const records = this.core.state.records;
+    this.discovery = new Discovery({ record: (id) => records.get(id), describe: metadata });
+    this.discovery.refresh(this.self.id);
     this.metrics = new GossipMetrics(
       metricsSource(opts.nodeId, this.core.state, this.core.liveness.prober),
       opts.registry,
@@ -215,6 +221,7 @@ export class Gossip {
     this.assertOpen('leave');
     const leaving = !this.self.left;
     const message = this.core.streams.leave();
+    this.discovery.refresh(this.self.id);
     if (leaving) this.listeners.deliver({ type: 'leave', nodeId: this.self.id, local: true });
     const peers = shuffle(this.core.livePeers(), this.opts.random);
     if (peers.length === 0) return;
@@ -254,6 +261,7 @@ export class Gossip {
     // Checked before the write, so a bad ttl changes nothing.
     const ttl = ttlOf(options);
     const changed = upsertOwn(this.self, key, value, this.opts);
+    this.discovery.refresh(this.self.id);
     // Also when the value is unchanged: every write restarts (or, without ttl, ends) the countdown.
     this.ttls.set(key, ttl);
     if (changed)
@@ -264,6 +272,7 @@ export class Gossip {
   deleteLocal(key: string): void {
     this.assertWritable('deleteLocal');
     const changed = deleteOwn(this.self, key, this.opts.clock.now(), this.opts);
+    this.discovery.refresh(this.self.id);
     this.ttls.cancel(key);
     if (changed)
       this.listeners.deliver({ type: 'delete-key', nodeId: this.self.id, key, local: true });
@@ -354,6 +363,8 @@ export class Gossip {
   }
 
   private perform(out: Outcome): void {
+    // Before the events reach watchers, so a handler reading discovery sees them.
+    this.discovery.apply(out.events);
     this.io.perform(out, (addr, request) => this.streams.runSync(addr, request));
   }
 

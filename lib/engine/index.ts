@@ -23,18 +23,14 @@ export type { Resolver } from './io/resolver';
 export { systemResolver } from './io/resolver';
 export type { UpsertOptions } from './state/entry-ttl';
 export { MAX_TTL } from './state/entry-ttl';
-export type { ClusterView, MemberFilter, HolderMap, PrefixHolderMap } from './discovery/discovery';
-export {
-  holdersOf,
-  holdersOfPrefix,
-  isLive,
-  liveMembers,
-  ownerOf,
-  ownersOf,
-  sameHolders,
-} from './discovery/discovery';
+export type { Discovery, Holder, MemberFilter, PrefixHolder } from './discovery/discovery';
 export type { OwnerChange } from './discovery/ownership';
-export { owner, owners, ownerChanges, rendezvousScore } from './discovery/ownership';
+export {
+  ownerChanges,
+  rendezvousOwner,
+  rendezvousOwners,
+  rendezvousScore,
+} from './discovery/ownership';
 export { StreamBudget, inboundStreamBudget } from './io/stream-budget';
 export type { StreamReservation, BudgetRefusal } from './io/stream-budget';
 export type {

@@ -11,19 +11,14 @@ import {
   startWith,
 } from 'rxjs';
 import {
-  holdersOf,
-  holdersOfPrefix,
-  liveMembers,
   ownerChanges,
-  ownerOf,
-  owners,
-  ownersOf,
-  sameHolders,
+  rendezvousOwners,
   type Gossip,
-  type HolderMap,
+  type Holder,
   type MemberFilter,
+  type NodeMetadata,
   type OwnerChange,
-  type PrefixHolderMap,
+  type PrefixHolder,
 } from '../engine';
 import { GOSSIP_ENGINE } from './constants';
 import type { GossipEvent } from './gossip-event';
@@ -41,10 +36,14 @@ export interface OwnershipOptions {
 }
 
 /**
- * Service discovery and key ownership, Nest side. Snapshots read this node's
- * view now; the `$` streams emit the current value on subscription and again
- * whenever it changes (join, leave, unreachable, reachable, upsert, delete,
- * expired, and this node's own writes), and complete at shutdown.
+ * Service discovery and key ownership, Nest side: the one home of the
+ * discovery reads, named as on the engine (`gossip.discovery`). Snapshots
+ * read this node's view now and return plain data (arrays of plain
+ * objects, sorted by node id), so a controller can return them as JSON. The
+ * `$` streams emit the current value on subscription and again whenever it
+ * changes (join, leave, unreachable, reachable, upsert, delete, expired, and
+ * this node's own writes), and complete only at shutdown: return a snapshot
+ * from an HTTP handler, not a stream (or `stream.pipe(take(1))`).
  *
  * Every change arrives as an engine event, this node's own writes (TTL
  * expiry included) and leave too (`local` events): nothing polls. Every
@@ -65,29 +64,34 @@ export class GossipDiscoveryService {
 
   // ------------------------------------------------------------- snapshots
 
-  /** Live nodes holding `key`: node id → value. */
-  holders(key: string): HolderMap {
-    return holdersOf(this.engine, key);
+  /** The live members (this node included unless it left), optionally only those advertising an entry, sorted by id. */
+  members(filter?: MemberFilter): NodeMetadata[] {
+    return this.engine.discovery.members(filter);
   }
 
-  /** Live nodes holding keys under `prefix`: node id → { key: value }. */
-  holdersWithPrefix(prefix: string): PrefixHolderMap {
-    return holdersOfPrefix(this.engine, prefix);
+  /** The live nodes holding `key`, with its value on each: `[{ nodeId, value }]`, sorted by node id. */
+  holders(key: string): Holder[] {
+    return this.engine.discovery.holders(key);
   }
 
-  /** Live member ids (this node included), optionally only those advertising an entry. */
-  members(filter?: MemberFilter): string[] {
-    return liveMembers(this.engine, filter);
+  /** The live nodes holding keys under `prefix`: `[{ nodeId, values: { key: value } }]`, sorted by node id. */
+  holdersOfPrefix(prefix: string): PrefixHolder[] {
+    return this.engine.discovery.holdersOfPrefix(prefix);
   }
 
   /** The member that owns `key` by rendezvous hashing, as this node sees the cluster. */
   owner(key: string, filter?: MemberFilter): string | undefined {
-    return ownerOf(this.engine, key, filter);
+    return this.engine.discovery.owner(key, filter);
   }
 
-  /** The `n` members that own `key`, best first. */
+  /** The `n` members that own `key`, best first (default 1). */
   owners(key: string, n?: number, filter?: MemberFilter): string[] {
-    return ownersOf(this.engine, key, n, filter);
+    return this.engine.discovery.owners(key, n, filter);
+  }
+
+  /** What live node `nodeId` holds under `key`, or undefined: one lookup, no list. */
+  holder(key: string, nodeId: string): Holder | undefined {
+    return this.engine.discovery.holder(key, nodeId);
   }
 
   /** True when this node is the owner of `key`. */
@@ -97,8 +101,19 @@ export class GossipDiscoveryService {
 
   // --------------------------------------------------------------- streams
 
-  holders$(key: string): Observable<HolderMap> {
-    holdersOf(this.engine, key); // validates now, not at subscription
+  /** `members(filter)`: now, then after each change to who qualifies (or to an address). */
+  members$(filter?: MemberFilter): Observable<NodeMetadata[]> {
+    this.members(filter); // validates now, not at subscription
+    return this.view(
+      (c) => c.scope === 'all' || (filter !== undefined && c.key === filter.holding),
+      () => this.members(filter),
+      sameMembers,
+    );
+  }
+
+  /** `holders(key)`: now, then after each change. */
+  holders$(key: string): Observable<Holder[]> {
+    this.holders(key);
     return this.view(
       (c) => c.scope === 'all' || c.key === key,
       () => this.holders(key),
@@ -106,37 +121,30 @@ export class GossipDiscoveryService {
     );
   }
 
-  holdersWithPrefix$(prefix: string): Observable<PrefixHolderMap> {
-    holdersOfPrefix(this.engine, prefix);
+  /** `holdersOfPrefix(prefix)`: now, then after each change. */
+  holdersOfPrefix$(prefix: string): Observable<PrefixHolder[]> {
+    this.holdersOfPrefix(prefix);
     return this.view(
       (c) => c.scope === 'all' || c.key.startsWith(prefix),
-      () => this.holdersWithPrefix(prefix),
-      sameHolders,
-    );
-  }
-
-  members$(filter?: MemberFilter): Observable<string[]> {
-    liveMembers(this.engine, filter);
-    return this.view(
-      (c) => c.scope === 'all' || (filter !== undefined && c.key === filter.holding),
-      () => this.members(filter),
-      sameList,
+      () => this.holdersOfPrefix(prefix),
+      samePrefixHolders,
     );
   }
 
   /** The owner of `key`: now, then each time it changes (undefined while nobody qualifies). */
   owner$(key: string, filter?: MemberFilter): Observable<string | undefined> {
-    ownerOf(this.engine, key, filter);
-    return this.members$(filter).pipe(
-      map((members) => owners(key, members, 1)[0]),
+    this.owner(key, filter);
+    return this.memberIds$(filter).pipe(
+      map(() => this.owner(key, filter)),
       distinctUntilChanged(),
     );
   }
 
+  /** The `n` owners of `key`, best first: now, then each time they change. */
   owners$(key: string, n?: number, filter?: MemberFilter): Observable<string[]> {
-    ownersOf(this.engine, key, n, filter);
-    return this.members$(filter).pipe(
-      map((members) => owners(key, members, n)),
+    this.owners(key, n, filter);
+    return this.memberIds$(filter).pipe(
+      map(() => this.owners(key, n, filter)),
       distinctUntilChanged(sameList),
     );
   }
@@ -150,10 +158,18 @@ export class GossipDiscoveryService {
     options: OwnershipOptions = {},
   ): Observable<OwnerChange> {
     if (typeof keys !== 'function') throw new TypeError('ownerChanges$: keys must be a function');
-    owners('check', [], options.n);
-    return this.members$(options.filter).pipe(
+    rendezvousOwners('check', [], options.n);
+    return this.memberIds$(options.filter).pipe(
       pairwise(),
       mergeMap(([before, after]) => ownerChanges(keys(), before, after, options.n)),
+    );
+  }
+
+  /** Ids of `members$(filter)`, emitted only when the set of ids changes. */
+  private memberIds$(filter?: MemberFilter): Observable<string[]> {
+    return this.members$(filter).pipe(
+      map((members) => members.map((m) => m.id)),
+      distinctUntilChanged(sameList),
     );
   }
 
@@ -181,4 +197,27 @@ function changeOf(event: GossipEvent): Change {
 
 function sameList(a: string[], b: string[]): boolean {
   return a.length === b.length && a.every((id, i) => id === b[i]);
+}
+
+function sameMembers(a: NodeMetadata[], b: NodeMetadata[]): boolean {
+  return a.length === b.length && a.every((n, i) => n.id === b[i].id && n.addr === b[i].addr);
+}
+
+function sameHolders(a: Holder[], b: Holder[]): boolean {
+  return (
+    a.length === b.length && a.every((h, i) => h.nodeId === b[i].nodeId && h.value === b[i].value)
+  );
+}
+
+function samePrefixHolders(a: PrefixHolder[], b: PrefixHolder[]): boolean {
+  return (
+    a.length === b.length &&
+    a.every((h, i) => h.nodeId === b[i].nodeId && sameRecord(h.values, b[i].values))
+  );
+}
+
+function sameRecord(a: Record<string, string>, b: Record<string, string>): boolean {
+  const keys = Object.keys(a);
+  if (keys.length !== Object.keys(b).length) return false;
+  return keys.every((k) => Object.prototype.hasOwnProperty.call(b, k) && a[k] === b[k]);
 }

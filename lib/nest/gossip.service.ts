@@ -1,30 +1,26 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { Observable, concat, defer, distinctUntilChanged, filter, map, of, startWith } from 'rxjs';
+import { Observable, concat, defer, filter, of } from 'rxjs';
 import {
-  holdersOf,
-  ownerOf,
-  ownersOf,
   type Gossip,
   type GossipMetrics,
   type GossipPhase,
-  type HolderMap,
-  type MemberFilter,
   type NodeMetadata,
   type NodeState,
   type UpsertOptions,
 } from '../engine';
-import { MEMBERSHIP_EVENT_TYPES } from '../engine/vocabulary/events';
 import { GOSSIP_ENGINE } from './constants';
 import type { GossipEvent, GossipEventOf, GossipEventType, GossipSnapshot } from './gossip-event';
 import { GossipEventBus } from './gossip-event-bus';
 
 /**
- * The Nest face of one cluster member: the engine API plus typed event
- * streams. Inject it anywhere `GossipModule` is visible.
+ * The Nest face of one cluster member: its lifecycle, its entries, the
+ * known nodes and typed event streams. Inject it anywhere `GossipModule` is
+ * visible. Discovery reads (who is live, who holds a key, who owns it) are
+ * on `GossipDiscoveryService`.
  *
  * Which stream to use:
- * - `members$`: who is live now, then again after every change. Subscribe
- *   anywhere, any time: the current list comes first.
+ * - `GossipDiscoveryService.members$`: who is live now, then again after
+ *   every change. Subscribe anywhere, any time: the current list comes first.
  * - `snapshotThenEvents$`: every known node with its entries at subscription,
  *   then every change after it, with nothing missed or repeated between.
  * - `events$` / `on(type)`: changes only, from the moment you subscribe (hot).
@@ -44,14 +40,6 @@ export class GossipService {
   readonly events$: Observable<GossipEvent>;
 
   /**
-   * The live members (this node included, left and unreachable ones
-   * excluded, sorted by id): the current list at subscription, then a new
-   * list after each join, leave, reachable, unreachable or expiry that
-   * changes it. Completes when the application shuts down.
-   */
-  readonly members$: Observable<NodeMetadata[]>;
-
-  /**
    * `{ type: 'snapshot', nodes }` at subscription (every remote node this
    * node knows, with its entries), then every `GossipEvent` that happened
    * after that snapshot: apply the snapshot, then the events, and your copy
@@ -65,14 +53,6 @@ export class GossipService {
     private readonly bus: GossipEventBus,
   ) {
     this.events$ = bus.remote$;
-    this.members$ = defer(() =>
-      bus.events$.pipe(
-        filter((e) => MEMBERSHIP_EVENT_TYPES.has(e.type)),
-        startWith(undefined),
-        map(() => this.members()),
-        distinctUntilChanged(sameMembers),
-      ),
-    );
     this.snapshotThenEvents$ = defer(() => {
       // Read together, synchronously: the engine's state includes exactly the events up to `seq`.
       const seq = bus.lastSeq;
@@ -165,13 +145,6 @@ export class GossipService {
     return this.engine.livePeers();
   }
 
-  /** Live members now: this node (unless it left) and the live peers, sorted by id. */
-  members(): NodeMetadata[] {
-    const self = this.engine.nodes().find((n) => n.id === this.engine.nodeId);
-    const list = self && !self.left ? [self, ...this.livePeers()] : this.livePeers();
-    return list.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-  }
-
   private remoteStates(): NodeState[] {
     const self = this.engine.nodeId;
     const out: NodeState[] = [];
@@ -182,25 +155,4 @@ export class GossipService {
     }
     return out;
   }
-
-  // Discovery and ownership snapshots; streams are on GossipDiscoveryService.
-
-  /** Live nodes holding `key`: node id → value. */
-  holders(key: string): HolderMap {
-    return holdersOf(this.engine, key);
-  }
-
-  /** The live member owning `key` (rendezvous hashing), optionally among those holding an entry. */
-  owner(key: string, filter?: MemberFilter): string | undefined {
-    return ownerOf(this.engine, key, filter);
-  }
-
-  /** The `n` live members owning `key`, best first. */
-  owners(key: string, n?: number, filter?: MemberFilter): string[] {
-    return ownersOf(this.engine, key, n, filter);
-  }
-}
-
-function sameMembers(a: NodeMetadata[], b: NodeMetadata[]): boolean {
-  return a.length === b.length && a.every((n, i) => n.id === b[i].id && n.addr === b[i].addr);
 }

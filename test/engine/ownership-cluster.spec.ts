@@ -1,8 +1,12 @@
-import { liveMembers, ownerOf, ownersOf } from '../../lib/engine';
+import type { Gossip, MemberFilter } from '../../lib/engine';
 import { LoopbackCluster, TestNode } from '../support/cluster';
 import { waitFor } from '../nest/helpers';
 
 jest.setTimeout(60_000);
+
+/** Ids of the live members `gossip` sees, optionally filtered. */
+const memberIds = (gossip: Gossip, filter?: MemberFilter) =>
+  gossip.discovery.members(filter).map((m) => m.id);
 
 const KEYS = Array.from({ length: 500 }, (_, i) => `job-${i}`);
 
@@ -10,7 +14,7 @@ const KEYS = Array.from({ length: 500 }, (_, i) => `job-${i}`);
 function ownershipView(node: TestNode): string {
   return KEYS.map(
     (k) =>
-      `${ownerOf(node.gossip, k, { holding: 'rpc' })}|${ownersOf(node.gossip, k, 3).join(',')}`,
+      `${node.gossip.discovery.owner(k, { holding: 'rpc' })}|${node.gossip.discovery.owners(k, 3).join(',')}`,
   ).join(';');
 }
 
@@ -27,9 +31,9 @@ describe('ownership agreement on 10 loopback nodes', () => {
     const want = () => cluster.running.map((n) => n.id).sort();
     await waitFor(
       () =>
-        cluster.running.every((n) => liveMembers(n.gossip).join() === want().join()) &&
+        cluster.running.every((n) => memberIds(n.gossip).join() === want().join()) &&
         cluster.running.every(
-          (n) => liveMembers(n.gossip, { holding: 'rpc' }).join() === want().join(),
+          (n) => memberIds(n.gossip, { holding: 'rpc' }).join() === want().join(),
         ),
       what,
       15_000,
@@ -62,7 +66,7 @@ describe('ownership agreement on 10 loopback nodes', () => {
 
     const views = cluster.running.map(ownershipView);
     expect(new Set(views).size).toBe(1);
-    const owners = new Set(KEYS.map((k) => ownerOf(first.gossip, k)));
+    const owners = new Set(KEYS.map((k) => first.gossip.discovery.owner(k)));
     expect(owners.has('own-3')).toBe(false);
     expect(owners.has('own-5')).toBe(false);
     expect(owners.size).toBe(cluster.running.length); // 500 keys land on all 9
@@ -76,13 +80,13 @@ describe('ownership agreement on 10 loopback nodes', () => {
     expect(cluster.running).toHaveLength(10);
     const viewer = cluster.running[0];
     const victim = cluster.running.find((n) => n !== viewer) as TestNode;
-    const key = KEYS.find((k) => ownerOf(viewer.gossip, k) === victim.id) as string;
+    const key = KEYS.find((k) => viewer.gossip.discovery.owner(k) === victim.id) as string;
     const survivors = cluster.running.filter((n) => n !== victim);
     const crashedAt = Date.now();
     await cluster.crash(victim);
     const agreed = await waitFor(
       () => {
-        const named = new Set(survivors.map((n) => ownerOf(n.gossip, key)));
+        const named = new Set(survivors.map((n) => n.gossip.discovery.owner(key)));
         return named.size === 1 && !named.has(victim.id) ? Date.now() : 0;
       },
       'agreement on the new owner',

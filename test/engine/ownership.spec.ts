@@ -1,4 +1,4 @@
-import { owner, ownerChanges, owners, rendezvousScore } from '../../lib/engine';
+import { ownerChanges, rendezvousOwner, rendezvousOwners, rendezvousScore } from '../../lib/engine';
 
 const ids = (n: number, prefix = 'node-') => Array.from({ length: n }, (_, i) => `${prefix}${i}`);
 const keys = (n: number) => Array.from({ length: n }, (_, i) => `tenant-${i}`);
@@ -8,16 +8,16 @@ describe('rendezvous ownership (pure)', () => {
     const members = ids(10);
     const shuffled = [...members].reverse().concat(members.slice(0, 3));
     for (const key of keys(200)) {
-      expect(owner(key, shuffled)).toBe(owner(key, members));
-      expect(owners(key, shuffled, 3)).toEqual(owners(key, members, 3));
+      expect(rendezvousOwner(key, shuffled)).toBe(rendezvousOwner(key, members));
+      expect(rendezvousOwners(key, shuffled, 3)).toEqual(rendezvousOwners(key, members, 3));
     }
   });
 
-  it('agrees between owner() and owners()[0], and owners() lists distinct members best first', () => {
+  it('agrees between rendezvousOwner() and rendezvousOwners()[0], and rendezvousOwners() lists distinct members best first', () => {
     const members = ids(7);
     for (const key of keys(200)) {
-      const top = owners(key, members, 7);
-      expect(top[0]).toBe(owner(key, members));
+      const top = rendezvousOwners(key, members, 7);
+      expect(top[0]).toBe(rendezvousOwner(key, members));
       expect(new Set(top).size).toBe(7);
       const scores = top.map((id) => rendezvousScore(key, id));
       expect([...scores].sort((a, b) => b - a)).toEqual(scores);
@@ -25,14 +25,16 @@ describe('rendezvous ownership (pure)', () => {
   });
 
   it('returns nothing without members, and fewer than n when there are fewer members', () => {
-    expect(owner('k', [])).toBeUndefined();
-    expect(owners('k', [], 3)).toEqual([]);
-    expect(owners('k', ['a', 'b'], 3)).toHaveLength(2);
+    expect(rendezvousOwner('k', [])).toBeUndefined();
+    expect(rendezvousOwners('k', [], 3)).toEqual([]);
+    expect(rendezvousOwners('k', ['a', 'b'], 3)).toHaveLength(2);
   });
 
   it('rejects a bad replica count, naming it', () => {
-    expect(() => owners('k', ['a'], 0)).toThrow(/n must be an integer of at least 1 \(got 0\)/);
-    expect(() => owners('k', ['a'], 1.5)).toThrow(/n must be an integer/);
+    expect(() => rendezvousOwners('k', ['a'], 0)).toThrow(
+      /n must be an integer of at least 1 \(got 0\)/,
+    );
+    expect(() => rendezvousOwners('k', ['a'], 1.5)).toThrow(/n must be an integer/);
   });
 
   it('gives fixed scores (the same on every platform and release)', () => {
@@ -47,7 +49,7 @@ describe('rendezvous ownership (pure)', () => {
     const members = ids(20);
     const counts = new Map<string, number>();
     for (const key of keys(20_000)) {
-      const o = owner(key, members) as string;
+      const o = rendezvousOwner(key, members) as string;
       counts.set(o, (counts.get(o) ?? 0) + 1);
     }
     for (const id of members) {
@@ -64,7 +66,7 @@ describe('rendezvous ownership (pure)', () => {
     const moved = ownerChanges(all, members, after);
     // Every moved key was the leaver's; every key the leaver held moved.
     expect(moved.every((c) => c.previous[0] === leaving)).toBe(true);
-    expect(moved.length).toBe(all.filter((k) => owner(k, members) === leaving).length);
+    expect(moved.length).toBe(all.filter((k) => rendezvousOwner(k, members) === leaving).length);
     const joined = ownerChanges(all, members, [...members, 'node-new']);
     expect(joined.every((c) => c.current[0] === 'node-new')).toBe(true);
     // About 1/N: 100 of 10 000 expected.

@@ -1,7 +1,13 @@
-import type { INestApplication } from '@nestjs/common';
-import type { Subscription } from 'rxjs';
-import { GossipDiscoveryService, GossipService } from '../../lib';
+import { Controller, Get, Param, type INestApplication } from '@nestjs/common';
+import { take, type Subscription } from 'rxjs';
+import request from 'supertest';
+import { GossipDiscoveryService, GossipService, type Holder } from '../../lib';
 import { gossipApp, waitFor } from './helpers';
+
+/** Holders as { nodeId: value }, in the order given (sorted by node id). */
+function byNode(holders: Holder[]): Record<string, string> {
+  return Object.fromEntries(holders.map((h) => [h.nodeId, h.value]));
+}
 
 interface App {
   id: string;
@@ -32,7 +38,7 @@ describe('discovery streams on three apps', () => {
     const { app, gossip } = await gossipApp({ nodeId: id, join, nodeExpiry: 30_000 });
     const discovery = app.get(GossipDiscoveryService);
     const a: App = { id, app, gossip, discovery, maps: [], owners: [], subs: [] };
-    a.subs.push(discovery.holders$('rpc').subscribe((m) => a.maps.push(Object.fromEntries(m))));
+    a.subs.push(discovery.holders$('rpc').subscribe((h) => a.maps.push(byNode(h))));
     a.subs.push(
       discovery.owner$('tenant-1', { holding: 'rpc' }).subscribe((o) => a.owners.push(o)),
     );
@@ -49,8 +55,7 @@ describe('discovery streams on three apps', () => {
       10_000,
     );
     // The snapshot agrees with the stream.
-    for (const v of viewers)
-      expect(Object.fromEntries(v.discovery.holders('rpc'))).toEqual(expected);
+    for (const v of viewers) expect(byNode(v.discovery.holders('rpc'))).toEqual(expected);
   }
 
   it('tracks join, update, crash, leave and restart on every node', async () => {
@@ -121,12 +126,12 @@ describe('discovery streams on three apps', () => {
     const a = apps[0];
     const seen: Array<Record<string, Record<string, string>>> = [];
     const sub = a.discovery
-      .holdersWithPrefix$('svc/')
-      .subscribe((m) => seen.push(Object.fromEntries(m)));
+      .holdersOfPrefix$('svc/')
+      .subscribe((h) => seen.push(Object.fromEntries(h.map((p) => [p.nodeId, p.values]))));
     const workers: string[][] = [];
     const sub2 = a.discovery
       .members$({ holding: 'role', value: 'worker' })
-      .subscribe((m) => workers.push(m));
+      .subscribe((m) => workers.push(m.map((n) => n.id)));
     const c = apps.at(-1) as App;
     c.gossip.upsertLocal('svc/http', 'h');
     c.gossip.upsertLocal('svc/grpc', 'g');
@@ -166,7 +171,9 @@ describe('discovery streams and this node’s own writes', () => {
     try {
       const discovery = app.get(GossipDiscoveryService);
       const maps: Array<Record<string, string>> = [];
-      const sub = discovery.holders$('rpc').subscribe((m) => maps.push(Object.fromEntries(m)));
+      const sub = discovery
+        .holders$('rpc')
+        .subscribe((m) => maps.push(Object.fromEntries(m.map((h) => [h.nodeId, h.value]))));
       gossip.upsertLocal('rpc', 'solo:1');
       // The bus delivers on a microtask; a poll would wait a whole interval (60 s here).
       await new Promise((resolve) => setImmediate(resolve));
@@ -177,5 +184,77 @@ describe('discovery streams and this node’s own writes', () => {
     } finally {
       await app.close();
     }
+  });
+});
+
+/** The README's HTTP example: discovery reads returned from a controller, as JSON. */
+@Controller('services')
+class ServicesController {
+  constructor(private readonly discovery: GossipDiscoveryService) {}
+
+  @Get('members')
+  members() {
+    return this.discovery.members();
+  }
+
+  @Get(':key/holders')
+  holders(@Param('key') key: string) {
+    return this.discovery.holders(key);
+  }
+
+  @Get(':key/owner')
+  owner(@Param('key') key: string) {
+    return { key, owner: this.discovery.owner(key, { holding: 'http' }) ?? null };
+  }
+
+  /** A stream never completes: take its current value. */
+  @Get(':key/holders/now')
+  holdersNow(@Param('key') key: string) {
+    return this.discovery.holders$(key).pipe(take(1));
+  }
+}
+
+describe('discovery reads from a controller', () => {
+  let a: { app: INestApplication; gossip: GossipService };
+  let b: { app: INestApplication; gossip: GossipService };
+
+  beforeAll(async () => {
+    a = await gossipApp({ nodeId: 'json-a' }, { controllers: [ServicesController] });
+    b = await gossipApp({ nodeId: 'json-b', join: [a.gossip.localNode().addr] });
+    a.gossip.upsertLocal('http', 'http://10.0.0.1:3000');
+    b.gossip.upsertLocal('http', 'http://10.0.0.2:3000');
+    const discovery = a.app.get(GossipDiscoveryService);
+    await waitFor(() => discovery.holders('http').length === 2, 'b advertised at a');
+  });
+
+  afterAll(async () => {
+    await b?.app.close();
+    await a?.app.close();
+  });
+
+  it('returns holders as a JSON array sorted by node id', async () => {
+    const expected = [
+      { nodeId: 'json-a', value: 'http://10.0.0.1:3000' },
+      { nodeId: 'json-b', value: 'http://10.0.0.2:3000' },
+    ];
+    const server = a.app.getHttpServer();
+    const res = await request(server).get('/services/http/holders').expect(200);
+    expect(res.headers['content-type']).toMatch(/json/);
+    expect(res.body).toEqual(expected);
+    // The stream's current value, taken once, answers too (a bare stream would never finish).
+    await request(server).get('/services/http/holders/now').expect(200, expected);
+    await request(server).get('/services/none/holders').expect(200, []);
+  });
+
+  it('returns members and the owner as plain JSON', async () => {
+    const server = a.app.getHttpServer();
+    const members = await request(server).get('/services/members').expect(200);
+    expect(members.body).toEqual([
+      expect.objectContaining({ id: 'json-a', left: false, unreachable: false }),
+      expect.objectContaining({ id: 'json-b', left: false, unreachable: false }),
+    ]);
+    const owner = a.app.get(GossipDiscoveryService).owner('tenant-1', { holding: 'http' });
+    expect(['json-a', 'json-b']).toContain(owner);
+    await request(server).get('/services/tenant-1/owner').expect(200, { key: 'tenant-1', owner });
   });
 });

@@ -101,13 +101,13 @@ describe('GossipClients: one ClientProxy per node', () => {
     await c.gossip.close(); // a crash: no leave
     await waitFor(() => factory.created.at(-1)?.closed, 'closed on unreachable');
     expect(clients.openClients()).toEqual([]);
-    expect(clients.ownerOf('anything')).toBe(undefined);
+    expect(clients.owner('anything')).toBe(undefined);
   });
 
   it('closes every client at shutdown', async () => {
     await peer('cl-d', '127.0.0.1:5');
     expect(clients.client('cl-d')).toBeDefined();
-    expect(clients.ownerOf('k')).toBe('cl-d'); // the only live node with an address
+    expect(clients.owner('k')).toBe('cl-d'); // the only live node with an address
     await a.app.close();
     expect(factory.created.every((c) => c.closed)).toBe(true);
   });

@@ -26,18 +26,28 @@ const tsc = join(root, 'node_modules/typescript/bin/tsc');
 const NEST_APP = `
 import 'reflect-metadata';
 import { Injectable, Module } from '@nestjs/common';
-import { GossipModule, GossipService, OnGossipEvent, type GossipEventOf } from 'nestjs-gossip';
+import {
+  GossipDiscoveryService,
+  GossipModule,
+  GossipService,
+  OnGossipEvent,
+  type GossipEventOf,
+} from 'nestjs-gossip';
 import { GossipHealthIndicator } from 'nestjs-gossip/health';
 import { Gossip, type GossipOptions } from 'nestjs-gossip/engine';
 import { provideGossipClients, type GossipClientsOptions } from 'nestjs-gossip/microservices';
 
 @Injectable()
 export class Registry {
-  constructor(readonly gossip: GossipService, readonly health: GossipHealthIndicator) {}
+  constructor(
+    readonly gossip: GossipService,
+    readonly discovery: GossipDiscoveryService,
+    readonly health: GossipHealthIndicator,
+  ) {}
 
   @OnGossipEvent('upsert-key', { key: 'http' })
   onAddress(event: GossipEventOf<'upsert-key'>): void {
-    console.log(event.nodeId, event.value, this.gossip.members().length);
+    console.log(event.nodeId, event.value, this.discovery.members().length);
   }
 
   // @ts-expect-error a join handler cannot take an upsert-key event

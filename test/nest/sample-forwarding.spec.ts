@@ -56,7 +56,7 @@ describe('sample: forwarding to the key owner over TCP', () => {
     const [entry1, entry2, victim] = nodes;
     const victimId = victim.config.id;
     const key = Array.from({ length: 100 }, (_, i) => `order-${i}`).find(
-      (k) => clients[0].ownerOf(k) === victimId,
+      (k) => clients[0].owner(k) === victimId,
     ) as string;
 
     // Before: both entry nodes forward to the same owner; the owner serves its own key too.
@@ -88,9 +88,9 @@ describe('sample: forwarding to the key owner over TCP', () => {
       10_000,
       5,
     );
-    const newOwner = clients[0].ownerOf(key);
+    const newOwner = clients[0].owner(key);
     expect(newOwner).not.toBe(victimId);
-    expect(clients[1].ownerOf(key)).toBe(newOwner);
+    expect(clients[1].owner(key)).toBe(newOwner);
     await waitFor(
       () => outcomes.some((o) => o.startedAt > detected + RETRY_DELAY),
       'requests after detection',

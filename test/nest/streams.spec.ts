@@ -2,6 +2,7 @@ import { Injectable, type INestApplication, type OnApplicationBootstrap } from '
 import { Test } from '@nestjs/testing';
 import type { Subscription } from 'rxjs';
 import {
+  GossipDiscoveryService,
   GossipModule,
   GossipService,
   type GossipEvent,
@@ -19,14 +20,17 @@ class LateSubscriber implements OnApplicationBootstrap {
   readonly copy = new Map<string, Map<string, string>>();
   private readonly subscriptions: Subscription[] = [];
 
-  constructor(private readonly gossip: GossipService) {}
+  constructor(
+    private readonly gossip: GossipService,
+    private readonly discovery: GossipDiscoveryService,
+  ) {}
 
   onApplicationBootstrap(): void {
     this.subscriptions.push(
       this.gossip.events$.subscribe((e) => this.events.push(e)),
-      this.gossip.members$.subscribe((list: NodeMetadata[]) =>
-        this.members.push(list.map((n) => n.id)),
-      ),
+      this.discovery
+        .members$()
+        .subscribe((list: NodeMetadata[]) => this.members.push(list.map((n) => n.id))),
       this.gossip.snapshotThenEvents$.subscribe((item) => this.apply(item)),
     );
   }

@@ -1,4 +1,4 @@
-import { liveMembers, ownerChanges, ownerOf } from '../../lib/engine';
+import { ownerChanges } from '../../lib/engine';
 import { Simulation } from '../../lib/sim';
 
 jest.setTimeout(120_000);
@@ -8,7 +8,14 @@ const KEYS = Array.from({ length: 10_000 }, (_, i) => `tenant-${i}`);
 /** True when every listed node sees exactly `expected` as live members. */
 function allSee(sim: Simulation, observers: string[], expected: string[]): boolean {
   const want = [...expected].sort().join(',');
-  return observers.every((id) => liveMembers(sim.gossip(id)).join(',') === want);
+  return observers.every(
+    (id) =>
+      sim
+        .gossip(id)
+        .discovery.members()
+        .map((m) => m.id)
+        .join(',') === want,
+  );
 }
 
 describe('ownership on 100 simulated nodes', () => {
@@ -19,7 +26,7 @@ describe('ownership on 100 simulated nodes', () => {
     const nodes = await sim.startCluster(100);
     const ids = sim.ids(nodes);
     await sim.runUntil(() => allSee(sim, ids, ids), { timeout: 20_000 });
-    const before = new Map(KEYS.map((k) => [k, ownerOf(sim.gossip('n0'), k)]));
+    const before = new Map(KEYS.map((k) => [k, sim.gossip('n0').discovery.owner(k)]));
 
     const leaving = 'n37';
     const leaveAt = sim.now();
@@ -43,7 +50,7 @@ describe('ownership on 100 simulated nodes', () => {
     expect(share).toBeLessThan(0.015);
     // Every survivor computes the same owner for a sample of keys.
     for (const key of KEYS.slice(0, 200)) {
-      const owners = new Set(survivors.map((id) => ownerOf(sim.gossip(id), key)));
+      const owners = new Set(survivors.map((id) => sim.gossip(id).discovery.owner(key)));
       expect(owners.size).toBe(1);
     }
     expect(sim.problems()).toEqual([]);
@@ -57,12 +64,12 @@ describe('owner agreement after a crash, N = 10, interval 100 ms (simulated)', (
       const nodes = await sim.startCluster(10);
       const ids = sim.ids(nodes);
       await sim.runUntil(() => allSee(sim, ids, ids), { timeout: 10_000 });
-      const key = KEYS.find((k) => ownerOf(sim.gossip('n0'), k) === 'n4') as string;
+      const key = KEYS.find((k) => sim.gossip('n0').discovery.owner(k) === 'n4') as string;
       sim.crash('n4');
       const survivors = ids.filter((id) => id !== 'n4');
       const agreedAfter = await sim.runUntil(
         () => {
-          const seen = new Set(survivors.map((id) => ownerOf(sim.gossip(id), key)));
+          const seen = new Set(survivors.map((id) => sim.gossip(id).discovery.owner(key)));
           return seen.size === 1 && !seen.has('n4');
         },
         { timeout: 10_000, every: 10 },

@@ -1,132 +1,179 @@
-// Service discovery over the gossiped state: which live nodes hold a key (or
-// keys under a prefix), with their values. Pure reads of one node's view;
-// nothing here sends or waits, so every node answers from what it holds now.
-import { owner as rendezvousOwner, owners as rendezvousOwners } from './ownership';
-import type { NodeMetadata, NodeState } from '../vocabulary/types';
-
-/** What discovery reads: a `Gossip` engine, or anything shaped like it. */
-export interface ClusterView {
-  nodes(): NodeMetadata[];
-  node(id: string): NodeState | undefined;
-}
+// Service discovery over the gossiped state: who the live members are, which
+// of them hold a key (or keys under a prefix) and with what value, and who
+// owns a key. Pure reads of one node's view; nothing here sends or waits, so
+// every node answers from what it holds now. Reads go through an index the
+// facade keeps current (discovery-index.ts), so none copies the cluster.
+import type { GossipEvent } from '../vocabulary/events';
+import type { NodeMetadata } from '../vocabulary/types';
+import type { NodeRecord } from '../state/node-record';
+import { DiscoveryIndex, type HolderValues } from './discovery-index';
+import { DEFAULT_REPLICAS, KeyHash, TopOwners, checkCount, outranks } from './ownership';
 
 /**
- * Narrows ownership to the members that advertise an entry: `{ holding: 'rpc' }`
- * (any value) or `{ holding: 'role', value: 'worker' }`.
+ * Narrows members and ownership to the members that advertise an entry:
+ * `{ holding: 'rpc' }` (any value) or `{ holding: 'role', value: 'worker' }`.
  */
 export interface MemberFilter {
   holding: string;
   value?: string;
 }
 
-/** Node id → value of `key`, for the live nodes that hold it (ids sorted). */
-export type HolderMap = Map<string, string>;
-
-/** Node id → { key: value } of the keys under a prefix, for the live nodes holding any. */
-export type PrefixHolderMap = Map<string, Record<string, string>>;
-
-/** Offered to discovery and ownership: alive (neither pending, unreachable nor left). */
-export function isLive(node: NodeMetadata): boolean {
-  return node.status === 'alive';
+/** A live node holding a key, with its value there. Plain data: JSON as is. */
+export interface Holder {
+  nodeId: string;
+  value: string;
 }
 
-/** The live nodes holding `key` (not deleted), with its value on each. */
-export function holdersOf(view: ClusterView, key: string): HolderMap {
-  checkText('key', key);
-  const out: HolderMap = new Map();
-  for (const state of liveStates(view)) {
-    const entry = state.entries.find((e) => e.key === key && !e.deleted);
-    if (entry) out.set(state.id, entry.value);
+/** A live node holding keys under a prefix, with those keys' values (keys sorted). */
+export interface PrefixHolder {
+  nodeId: string;
+  values: Record<string, string>;
+}
+
+/** Where discovery reads the records it indexes: the engine's cluster state. */
+export interface DiscoverySource {
+  /** The record of `id` (this node's included), or undefined when none is held. */
+  record(id: string): NodeRecord | undefined;
+  /** What users see of a record. */
+  describe(record: NodeRecord): NodeMetadata;
+}
+
+/**
+ * The discovery reads of one node (`gossip.discovery`); `GossipDiscoveryService`
+ * offers the same reads under the same names, plus streams.
+ */
+export class Discovery {
+  private readonly index = new DiscoveryIndex();
+
+  constructor(private readonly source: DiscoverySource) {}
+
+  // ------------------------------------------------------------- feeding
+
+  /** Re-reads what node `id` offers: after a local write, a leave, or any event naming it. */
+  refresh(id: string): void {
+    const record = this.source.record(id);
+    const live = record !== undefined && record.vitals.status === 'alive' && !record.left;
+    this.index.set(id, live ? record.liveEntries() : undefined);
   }
-  return out;
-}
 
-/** The live nodes holding any key that starts with `prefix`, with those keys' values. */
-export function holdersOfPrefix(view: ClusterView, prefix: string): PrefixHolderMap {
-  if (typeof prefix !== 'string') throw new TypeError('prefix must be a string');
-  const out: PrefixHolderMap = new Map();
-  for (const state of liveStates(view)) {
-    let values: Record<string, string> | undefined;
-    for (const e of state.entries) {
-      if (e.deleted || !e.key.startsWith(prefix)) continue;
-      values ??= {};
-      values[e.key] = e.value;
+  /** Re-reads each node an Outcome's events name, once (the state already holds the result). */
+  apply(events: readonly GossipEvent[]): void {
+    if (events.length === 0) return;
+    if (events.length === 1) return this.refresh(events[0].nodeId);
+    const seen = new Set<string>();
+    for (const event of events) {
+      if (seen.has(event.nodeId)) continue;
+      seen.add(event.nodeId);
+      this.refresh(event.nodeId);
     }
-    if (values) out.set(state.id, sortKeys(values));
   }
-  return out;
-}
 
-/** Ids of the live members (this node included unless it left), optionally filtered, sorted. */
-export function liveMembers(view: ClusterView, filter?: MemberFilter): string[] {
-  if (filter === undefined) {
-    return view
-      .nodes()
-      .filter(isLive)
-      .map((n) => n.id)
-      .sort();
+  // --------------------------------------------------------------- reads
+
+  /** The live members (this node included unless it left), optionally filtered, sorted by id. */
+  members(filter?: MemberFilter): NodeMetadata[] {
+    const out: NodeMetadata[] = [];
+    for (const id of this.memberIds(filter)) {
+      const record = this.source.record(id);
+      if (record) out.push(this.source.describe(record));
+    }
+    return out;
   }
-  checkFilter(filter);
-  const held = holdersOf(view, filter.holding);
-  return [...held]
-    .filter(([, value]) => filter.value === undefined || value === filter.value)
-    .map(([id]) => id);
-}
 
-/** The live member that owns `key` (rendezvous hashing), or undefined if none qualifies. */
-export function ownerOf(view: ClusterView, key: string, filter?: MemberFilter): string | undefined {
-  checkText('key', key);
-  return rendezvousOwner(key, liveMembers(view, filter));
-}
-
-/** The `n` live members that own `key`, best first. */
-export function ownersOf(
-  view: ClusterView,
-  key: string,
-  n?: number,
-  filter?: MemberFilter,
-): string[] {
-  checkText('key', key);
-  return rendezvousOwners(key, liveMembers(view, filter), n);
-}
-
-/** Same nodes with the same values (order ignored): for "emit only on change". */
-export function sameHolders(
-  a: ReadonlyMap<string, string | Record<string, string>>,
-  b: ReadonlyMap<string, string | Record<string, string>>,
-): boolean {
-  if (a.size !== b.size) return false;
-  for (const [id, value] of a) {
-    if (!b.has(id)) return false;
-    const other = b.get(id);
-    if (typeof value === 'string' || typeof other === 'string') {
-      if (value !== other) return false;
-    } else if (!sameRecord(value, other as Record<string, string>)) return false;
+  /** The live nodes holding `key` (not deleted), with its value on each, sorted by node id. */
+  holders(key: string): Holder[] {
+    checkText('key', key);
+    const out: Holder[] = [];
+    this.index.holders(key).forEach((value, nodeId) => out.push({ nodeId, value }));
+    return out.sort(byNodeId);
   }
-  return true;
-}
 
-/** Snapshots of the live nodes only, sorted by id (unreachable and left ones are not copied). */
-function liveStates(view: ClusterView): NodeState[] {
-  const out: NodeState[] = [];
-  for (const meta of view.nodes()) {
-    if (!isLive(meta)) continue;
-    const state = view.node(meta.id);
-    if (state && isLive(state)) out.push(state);
+  /** The value live node `nodeId` holds under `key`, or undefined: one lookup, no list. */
+  holder(key: string, nodeId: string): Holder | undefined {
+    checkText('key', key);
+    const value = this.index.holders(key).get(nodeId);
+    return value === undefined ? undefined : { nodeId, value };
   }
-  return out.sort((x, y) => (x.id < y.id ? -1 : x.id > y.id ? 1 : 0));
+
+  /** The live nodes holding any key that starts with `prefix`, with those keys' values. */
+  holdersOfPrefix(prefix: string): PrefixHolder[] {
+    if (typeof prefix !== 'string') throw new TypeError('prefix must be a string');
+    const byNode = new Map<string, Record<string, string>>();
+    const keys = [...this.index.keys()].filter((k) => k.startsWith(prefix)).sort();
+    for (const key of keys) {
+      this.index.holders(key).forEach((value, nodeId) => {
+        let values = byNode.get(nodeId);
+        if (!values) byNode.set(nodeId, (values = {}));
+        values[key] = value;
+      });
+    }
+    const out: PrefixHolder[] = [];
+    byNode.forEach((values, nodeId) => out.push({ nodeId, values }));
+    return out.sort(byNodeId);
+  }
+
+  /** The live member that owns `key` (rendezvous hashing), or undefined if none qualifies. */
+  owner(key: string, filter?: MemberFilter): string | undefined {
+    checkText('key', key);
+    if (filter !== undefined) checkFilter(filter);
+    const hash = new KeyHash(key);
+    let best: string | undefined;
+    let bestScore = -1;
+    if (filter === undefined) {
+      // An indexed loop over the maintained array: no copy, no iterator.
+      const ids = this.index.members();
+      for (let i = 0; i < ids.length; i++) {
+        const score = hash.score(ids[i]);
+        if (best === undefined || outranks(score, ids[i], bestScore, best)) {
+          best = ids[i];
+          bestScore = score;
+        }
+      }
+      return best;
+    }
+    this.eachCandidate(filter, (id) => {
+      const score = hash.score(id);
+      if (best === undefined || outranks(score, id, bestScore, best)) {
+        best = id;
+        bestScore = score;
+      }
+    });
+    return best;
+  }
+
+  /** The `n` live members that own `key`, best first (default 1). */
+  owners(key: string, n = DEFAULT_REPLICAS, filter?: MemberFilter): string[] {
+    checkText('key', key);
+    checkCount(n);
+    if (filter !== undefined) checkFilter(filter);
+    const top = new TopOwners(key, n);
+    if (filter === undefined) for (const id of this.index.members()) top.offer(id);
+    else this.eachCandidate(filter, (id) => top.offer(id));
+    return top.ids();
+  }
+
+  // ------------------------------------------------------------- helpers
+
+  private memberIds(filter?: MemberFilter): string[] {
+    if (filter === undefined) return [...this.index.members()];
+    checkFilter(filter);
+    const ids: string[] = [];
+    this.eachCandidate(filter, (id) => ids.push(id));
+    return ids.sort();
+  }
+
+  /** Calls `visit` with each live member the filter admits (any order). */
+  private eachCandidate(filter: MemberFilter, visit: (id: string) => void): void {
+    const holders: HolderValues = this.index.holders(filter.holding);
+    const wanted = filter.value;
+    holders.forEach((value, id) => {
+      if (wanted === undefined || value === wanted) visit(id);
+    });
+  }
 }
 
-function sameRecord(a: Record<string, string>, b: Record<string, string>): boolean {
-  const keys = Object.keys(a);
-  if (keys.length !== Object.keys(b).length) return false;
-  return keys.every((k) => Object.prototype.hasOwnProperty.call(b, k) && a[k] === b[k]);
-}
-
-function sortKeys(values: Record<string, string>): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const k of Object.keys(values).sort()) out[k] = values[k];
-  return out;
+function byNodeId(x: { nodeId: string }, y: { nodeId: string }): number {
+  return x.nodeId < y.nodeId ? -1 : x.nodeId > y.nodeId ? 1 : 0;
 }
 
 function checkFilter(filter: MemberFilter): void {

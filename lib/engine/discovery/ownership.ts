@@ -6,7 +6,7 @@
 // Bound once: under Jest every `Math.imul` lookup goes through the vm context.
 const { imul } = Math;
 
-/** How many owners `owners(key, n)` returns when `n` is omitted. */
+/** How many owners `owners(key, n)` and `rendezvousOwners` return when `n` is omitted. */
 export const DEFAULT_REPLICAS = 1;
 
 /**
@@ -15,24 +15,50 @@ export const DEFAULT_REPLICAS = 1;
  * finished with MurmurHash3's avalanche so close ids spread out).
  */
 export function rendezvousScore(key: string, member: string): number {
-  let a = 0x811c9dc5;
-  let b = 0x9747b28c;
-  const feed = (text: string) => {
-    for (let i = 0; i < text.length; i++) {
-      const c = text.charCodeAt(i);
+  return new KeyHash(key).score(member);
+}
+
+/**
+ * A key hashed once, then scored against each member: a lookup over N
+ * members hashes the key once, not N times (the scores are unchanged).
+ */
+export class KeyHash {
+  private readonly a: number;
+  private readonly b: number;
+
+  constructor(key: string) {
+    let a = 0x811c9dc5;
+    let b = 0x9747b28c;
+    for (let i = 0; i < key.length; i++) {
+      const c = key.charCodeAt(i);
       a = imul(a ^ c, 0x01000193);
       b = imul(b ^ c, 0x5bd1e995);
       b ^= b >>> 15;
     }
-  };
-  feed(key);
-  // A separator no id contains at that position: ("ab", "c") and ("a", "bc") differ.
-  a = imul(a ^ 0xffff, 0x01000193);
-  b = imul(b ^ 0xffff, 0x5bd1e995);
-  feed(member);
-  const hi = fmix32(a ^ imul(b, 0x27d4eb2d));
-  const lo = fmix32(b ^ hi);
-  return (hi >>> 11) * 0x100000000 + lo;
+    // A separator no id contains at that position: ("ab", "c") and ("a", "bc") differ.
+    this.a = imul(a ^ 0xffff, 0x01000193);
+    this.b = imul(b ^ 0xffff, 0x5bd1e995);
+  }
+
+  /** `rendezvousScore(key, member)`. */
+  score(member: string): number {
+    let a = this.a;
+    let b = this.b;
+    for (let i = 0; i < member.length; i++) {
+      const c = member.charCodeAt(i);
+      a = imul(a ^ c, 0x01000193);
+      b = imul(b ^ c, 0x5bd1e995);
+      b ^= b >>> 15;
+    }
+    const hi = fmix32(a ^ imul(b, 0x27d4eb2d));
+    const lo = fmix32(b ^ hi);
+    return (hi >>> 11) * 0x100000000 + lo;
+  }
+}
+
+/** Whether `id` (scoring `score`) beats the current best: higher score, ties to the smaller id. */
+export function outranks(score: number, id: string, bestScore: number, best: string): boolean {
+  return score > bestScore || (score === bestScore && id < best);
 }
 
 /**
@@ -40,26 +66,65 @@ export function rendezvousScore(key: string, member: string): number {
  * there are fewer members). Ties, which need equal 53-bit scores, go to the
  * smaller id so every node still agrees.
  */
-export function owners(key: string, members: Iterable<string>, n = DEFAULT_REPLICAS): string[] {
+export function rendezvousOwners(
+  key: string,
+  members: Iterable<string>,
+  n = DEFAULT_REPLICAS,
+): string[] {
   checkCount(n);
-  const scored: Array<{ id: string; score: number }> = [];
-  for (const id of new Set(members)) scored.push({ id, score: rendezvousScore(key, id) });
-  scored.sort((x, y) => y.score - x.score || (x.id < y.id ? -1 : x.id > y.id ? 1 : 0));
-  return scored.slice(0, n).map((s) => s.id);
+  const top = new TopOwners(key, n);
+  for (const id of members) top.offer(id);
+  return top.ids();
 }
 
 /** The one member that owns `key`, or undefined when there are no members. */
-export function owner(key: string, members: Iterable<string>): string | undefined {
+export function rendezvousOwner(key: string, members: Iterable<string>): string | undefined {
+  const hash = new KeyHash(key);
   let best: string | undefined;
   let bestScore = -1;
   for (const id of members) {
-    const score = rendezvousScore(key, id);
-    if (score > bestScore || (score === bestScore && best !== undefined && id < best)) {
+    const score = hash.score(id);
+    if (best === undefined || outranks(score, id, bestScore, best)) {
       best = id;
       bestScore = score;
     }
   }
   return best;
+}
+
+/**
+ * The best `n` members offered so far, kept in a list of at most `n`: memory
+ * in proportion to the replicas, not to the members. Duplicates count once.
+ */
+export class TopOwners {
+  private readonly hash: KeyHash;
+  private readonly best: Array<{ id: string; score: number }> = [];
+
+  constructor(
+    key: string,
+    private readonly n: number,
+  ) {
+    this.hash = new KeyHash(key);
+  }
+
+  offer(id: string): void {
+    const score = this.hash.score(id);
+    const list = this.best;
+    if (list.length === this.n) {
+      const last = list[list.length - 1];
+      if (!outranks(score, id, last.score, last.id)) return;
+    }
+    let i = list.length;
+    while (i > 0 && outranks(score, id, list[i - 1].score, list[i - 1].id)) i--;
+    if (i > 0 && list[i - 1].id === id) return; // offered twice
+    list.splice(i, 0, { id, score });
+    if (list.length > this.n) list.pop();
+  }
+
+  /** The ids, best first. */
+  ids(): string[] {
+    return this.best.map((s) => s.id);
+  }
 }
 
 /** One key whose owners differ between two member lists. */
@@ -85,8 +150,8 @@ export function ownerChanges(
   const now = [...after];
   const changes: OwnerChange[] = [];
   for (const key of keys) {
-    const previous = owners(key, was, n);
-    const current = owners(key, now, n);
+    const previous = rendezvousOwners(key, was, n);
+    const current = rendezvousOwners(key, now, n);
     if (previous.length !== current.length || previous.some((id, i) => id !== current[i])) {
       changes.push({ key, previous, current });
     }
@@ -94,7 +159,7 @@ export function ownerChanges(
   return changes;
 }
 
-function checkCount(n: number): void {
+export function checkCount(n: number): void {
   if (!Number.isInteger(n) || n < 1) {
     throw new RangeError(`owners: n must be an integer of at least 1 (got ${String(n)})`);
   }

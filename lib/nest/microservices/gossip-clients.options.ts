@@ -7,7 +7,7 @@ export interface GossipClientsOptions {
   /**
    * The entry each node advertises its microservice address under
    * (`host:port` for TCP). Only nodes holding it get a client, and only they
-   * are candidates for `ownerOf`. Default `rpc`.
+   * are candidates for `owner`. Default `rpc`.
    */
   addressKey?: string;
   /**

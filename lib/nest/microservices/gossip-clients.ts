@@ -9,7 +9,7 @@ import {
 import { ClientProxyFactory, Transport, type ClientProxy } from '@nestjs/microservices';
 import { types } from 'node:util';
 import { firstValueFrom, timeout, type Subscription } from 'rxjs';
-import { isLive, type MemberFilter } from '../../engine';
+import type { MemberFilter } from '../../engine';
 import { GossipDiscoveryService } from '../gossip-discovery.service';
 import type { GossipEvent } from '../gossip-event';
 import { GossipService } from '../gossip.service';
@@ -86,16 +86,14 @@ export class GossipClients implements OnModuleInit, OnApplicationShutdown {
     return { holding: this.addressKey };
   }
 
-  /** The live node owning `key` among those advertising an address. */
-  ownerOf(key: string): string | undefined {
+  /** The live node owning `key` among those advertising an address (`GossipDiscoveryService.owner`). */
+  owner(key: string): string | undefined {
     return this.discovery.owner(key, this.reachableFilter);
   }
 
   /** The address a live node advertises, if any. */
   addressOf(nodeId: string): string | undefined {
-    const node = this.gossip.node(nodeId);
-    if (!node || !isLive(node)) return undefined;
-    return node.entries.find((e) => e.key === this.addressKey && !e.deleted)?.value;
+    return this.discovery.holder(this.addressKey, nodeId)?.value;
   }
 
   /** The client for `nodeId` (created once), or undefined when it is not live or has no address. */
@@ -146,7 +144,7 @@ export class GossipClients implements OnModuleInit, OnApplicationShutdown {
     pattern: unknown,
     data: unknown,
   ): Promise<OwnerReply<R>> {
-    const nodeId = this.ownerOf(key);
+    const nodeId = this.owner(key);
     if (nodeId === undefined) {
       throw new GossipTransportError(
         '(none)',

@@ -1,0 +1,80 @@
+// What discovery reads, kept up to date as the cluster changes rather than
+// rebuilt per read: key → its live holders, and the sorted live member ids.
+// A change to one node costs in proportion to that node's entries; a read
+// costs in proportion to what it returns. Pure: the facade feeds it.
+
+/** Node id → value, for the live nodes holding one key. */
+export type HolderValues = ReadonlyMap<string, string>;
+
+const NONE: HolderValues = new Map();
+
+export class DiscoveryIndex {
+  /** key → node id → value, live members only. */
+  private readonly byKey = new Map<string, Map<string, string>>();
+  /** Live member id → its user entries (what `byKey` holds for it). */
+  private readonly byNode = new Map<string, ReadonlyMap<string, string>>();
+  /** The live member ids, sorted: owner lookups iterate it without copying. */
+  private readonly ids: string[] = [];
+
+  /**
+   * What `id` offers now: its live user entries while it is a live member,
+   * or undefined when it is not (pending, unreachable, left, expired).
+   */
+  set(id: string, entries: ReadonlyMap<string, string> | undefined): void {
+    const before = this.byNode.get(id);
+    if (entries === undefined) {
+      if (before === undefined) return;
+      this.byNode.delete(id);
+      for (const key of before.keys()) this.unhold(key, id);
+      this.ids.splice(this.position(id), 1);
+      return;
+    }
+    if (before === undefined) this.ids.splice(this.position(id), 0, id);
+    else for (const key of before.keys()) if (!entries.has(key)) this.unhold(key, id);
+    this.byNode.set(id, entries);
+    for (const [key, value] of entries) {
+      if (before?.get(key) === value) continue;
+      let holders = this.byKey.get(key);
+      if (!holders) this.byKey.set(key, (holders = new Map()));
+      holders.set(id, value);
+    }
+  }
+
+  /** The live member ids, sorted. Read-only: the index keeps it current in place. */
+  members(): readonly string[] {
+    return this.ids;
+  }
+
+  isMember(id: string): boolean {
+    return this.byNode.has(id);
+  }
+
+  /** The live holders of `key` (node id → value). Read-only view, not a copy. */
+  holders(key: string): HolderValues {
+    return this.byKey.get(key) ?? NONE;
+  }
+
+  /** Every key some live member holds. */
+  keys(): IterableIterator<string> {
+    return this.byKey.keys();
+  }
+
+  private unhold(key: string, id: string): void {
+    const holders = this.byKey.get(key);
+    if (!holders) return;
+    holders.delete(id);
+    if (holders.size === 0) this.byKey.delete(key);
+  }
+
+  /** Where `id` is or would go in the sorted ids (binary search). */
+  private position(id: string): number {
+    let lo = 0;
+    let hi = this.ids.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (this.ids[mid] < id) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+}

@@ -1,0 +1,199 @@
+import { Discovery, type DiscoverySource } from '../../lib/engine/discovery/discovery';
+import { KeyHash, rendezvousOwner } from '../../lib/engine/discovery/ownership';
+import type { NodeRecord } from '../../lib/engine/state/node-record';
+import type { NodeMetadata } from '../../lib/engine';
+import { Simulation } from '../../lib/sim';
+
+/** What discovery reads of a record, counting how often it is read. */
+class FakeRecord {
+  vitals = { status: 'alive' };
+  left = false;
+  reads = 0;
+  constructor(
+    readonly id: string,
+    readonly entries: Map<string, string>,
+  ) {}
+  liveEntries(): Map<string, string> {
+    this.reads++;
+    return new Map(this.entries);
+  }
+}
+
+/** A cluster of `size` fake members with 20 keys each; `rpc` is held by the first `rpcHolders`. */
+function cluster(size: number, rpcHolders: number) {
+  const records = new Map<string, FakeRecord>();
+  for (let i = 0; i < size; i++) {
+    const id = `node-${String(i).padStart(4, '0')}`;
+    const entries = new Map<string, string>();
+    for (let k = 0; k < 20; k++) entries.set(`${id}/key-${k}`, 'v');
+    if (i < rpcHolders) entries.set('rpc', `10.0.0.${i}:4000`);
+    records.set(id, new FakeRecord(id, entries));
+  }
+  let recordCalls = 0;
+  const source: DiscoverySource = {
+    record: (id) => {
+      recordCalls++;
+      return records.get(id) as unknown as NodeRecord | undefined;
+    },
+    describe: (r) => ({
+      id: r.id,
+      addr: '',
+      version: 0,
+      left: r.left,
+      unreachable: false,
+      status: r.left ? 'left' : 'alive',
+    }),
+  };
+  const discovery = new Discovery(source);
+  for (const id of records.keys()) discovery.refresh(id);
+  const reset = () => {
+    recordCalls = 0;
+    for (const r of records.values()) r.reads = 0;
+  };
+  const reads = () => recordCalls + [...records.values()].reduce((sum, r) => sum + r.reads, 0);
+  return { records, discovery, reset, reads };
+}
+
+describe('discovery index: reads in proportion to the answer, not the cluster', () => {
+  afterEach(() => jest.restoreAllMocks());
+
+  it.each([10, 1000])(
+    'holders(key) reads no record and scores 3 holders among %i members',
+    (size) => {
+      const { discovery, reset, reads } = cluster(size, 3);
+      reset();
+      const score = jest.spyOn(KeyHash.prototype, 'score');
+      expect(discovery.holders('rpc')).toEqual([
+        { nodeId: 'node-0000', value: '10.0.0.0:4000' },
+        { nodeId: 'node-0001', value: '10.0.0.1:4000' },
+        { nodeId: 'node-0002', value: '10.0.0.2:4000' },
+      ]);
+      expect(discovery.holder('rpc', 'node-0001')).toEqual({
+        nodeId: 'node-0001',
+        value: '10.0.0.1:4000',
+      });
+      expect(discovery.holder('rpc', 'node-0005')).toBeUndefined();
+      // Ownership among the rpc holders scores those 3, whatever the cluster's size.
+      const owner = discovery.owner('tenant-1', { holding: 'rpc' });
+      expect(score).toHaveBeenCalledTimes(3);
+      expect(owner).toBe(rendezvousOwner('tenant-1', ['node-0000', 'node-0001', 'node-0002']));
+      expect(discovery.owners('tenant-1', 2, { holding: 'rpc' })[0]).toBe(owner);
+      expect(reads()).toBe(0);
+    },
+  );
+
+  it('owner(key) over all members agrees with the pure function, reading no record', () => {
+    const { records, discovery, reset, reads } = cluster(500, 0);
+    reset();
+    const ids = [...records.keys()];
+    for (let i = 0; i < 50; i++) {
+      const key = `tenant-${i}`;
+      expect(discovery.owner(key)).toBe(rendezvousOwner(key, ids));
+      expect(discovery.owners(key, 3)[0]).toBe(discovery.owner(key));
+    }
+    expect(reads()).toBe(0);
+  });
+
+  it('a change re-reads only the node it names, and leaves the others in place', () => {
+    const { records, discovery, reset, reads } = cluster(1000, 3);
+    const changed = records.get('node-0001') as FakeRecord;
+    changed.entries.set('rpc', '10.0.0.99:4000');
+    reset();
+    discovery.apply([
+      { type: 'upsert-key', nodeId: 'node-0001', key: 'rpc', value: '10.0.0.99:4000' },
+      { type: 'upsert-key', nodeId: 'node-0001', key: 'zone', value: 'a' },
+    ]);
+    expect(reads()).toBe(2); // one record() and one liveEntries(), for node-0001 only
+    expect(discovery.holder('rpc', 'node-0001')?.value).toBe('10.0.0.99:4000');
+
+    // Unreachable: gone from every read; back: present again.
+    changed.vitals.status = 'unreachable';
+    discovery.refresh('node-0001');
+    expect(discovery.holders('rpc').map((h) => h.nodeId)).toEqual(['node-0000', 'node-0002']);
+    expect(discovery.members().some((m) => m.id === 'node-0001')).toBe(false);
+    expect(discovery.holders('node-0001/key-0')).toEqual([]);
+    changed.vitals.status = 'alive';
+    discovery.refresh('node-0001');
+    expect(discovery.members()).toHaveLength(1000);
+    expect(discovery.holders('node-0001/key-0')).toEqual([{ nodeId: 'node-0001', value: 'v' }]);
+
+    // Left, then expired (no record at all).
+    changed.left = true;
+    discovery.refresh('node-0001');
+    expect(discovery.members()).toHaveLength(999);
+    records.delete('node-0001');
+    discovery.refresh('node-0001');
+    expect(discovery.members()).toHaveLength(999);
+    expect(discovery.holders('rpc')).toHaveLength(2);
+  });
+
+  it('answers prefix reads as plain data, keys sorted', () => {
+    const { discovery } = cluster(3, 1);
+    expect(discovery.holdersOfPrefix('node-0002/key-1')).toEqual([
+      {
+        nodeId: 'node-0002',
+        values: Object.fromEntries(
+          Array.from({ length: 20 }, (_, k) => `node-0002/key-${k}`)
+            .filter((k) => k.startsWith('node-0002/key-1'))
+            .sort()
+            .map((k) => [k, 'v']),
+        ),
+      },
+    ]);
+    expect(JSON.parse(JSON.stringify(discovery.holders('rpc')))).toEqual(discovery.holders('rpc'));
+  });
+});
+
+/** What the old reads computed by copying every live node: the index must always agree. */
+function bruteHolders(members: NodeMetadata[], sim: Simulation, observer: string, key: string) {
+  const out: Array<{ nodeId: string; value: string }> = [];
+  for (const m of members) {
+    const value = sim.liveKeys(observer, m.id).get(key);
+    if (value !== undefined) out.push({ nodeId: m.id, value });
+  }
+  return out;
+}
+
+describe('discovery index fed by the engine (simulator)', () => {
+  const sim = new Simulation({ seed: 7, engine: { interval: 100, nodeExpiry: 3_000 } });
+  afterAll(() => sim.shutdown());
+
+  it('agrees with a full recomputation through writes, a leave, a crash and expiry', async () => {
+    const nodes = await sim.startCluster(6);
+    const ids = sim.ids(nodes);
+    const check = () => {
+      for (const observer of sim.running.map((n) => n.id)) {
+        const discovery = sim.gossip(observer).discovery;
+        const members = sim
+          .members(observer)
+          .filter((m) => !m.left && !m.unreachable)
+          .sort((a, b) => (a.id < b.id ? -1 : 1));
+        expect(discovery.members()).toEqual(members);
+        for (const key of ['rpc', 'zone']) {
+          expect(discovery.holders(key)).toEqual(bruteHolders(members, sim, observer, key));
+        }
+      }
+    };
+    await sim.runFor(2_000);
+    ids.forEach((id, i) => sim.gossip(id).upsertLocal('rpc', `addr-${i}`));
+    sim.gossip(ids[0]).upsertLocal('zone', 'a');
+    check(); // local writes are indexed at once
+    await sim.runFor(1_000);
+    check();
+    sim.gossip(ids[1]).deleteLocal('rpc');
+    await sim.settle(sim.gossip(ids[2]).leave());
+    await sim.runFor(1_000);
+    check();
+    sim.crash(ids[3]);
+    await sim.runFor(2_000);
+    check();
+    await sim.runFor(4_000); // past nodeExpiry
+    check();
+    expect(
+      sim
+        .gossip(ids[0])
+        .discovery.members()
+        .map((m) => m.id),
+    ).toEqual([ids[0], ids[1], ids[4], ids[5]].sort());
+  });
+});
