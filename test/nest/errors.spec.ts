@@ -1,8 +1,9 @@
 import { createServer as createHttpServer, type Server } from 'node:http';
 import { createSocket } from 'node:dgram';
 import { Test } from '@nestjs/testing';
-import { GossipBindError, GossipModule } from '../../lib';
-import { FAST, freePort } from './helpers';
+import { GossipBindError, GossipConfigError, GossipModule } from '../../lib';
+import { GossipClients, provideGossipClients } from '../../lib/nest/microservices';
+import { FAST, freePort, gossipApp } from './helpers';
 
 async function boot(options: object): Promise<Error | undefined> {
   try {
@@ -61,5 +62,38 @@ describe('bind and join failures say which option, which value, and what to try'
         `${seed} refused the connection: is the peer up, and is that its gossip port \\(its bindAddr\\)\\? \\(stream to ${seed} failed: connect ECONNREFUSED`,
       ),
     );
+  });
+});
+
+describe('an address nobody can dial is refused where it is given (POD_IP unset)', () => {
+  it('advertiseAddr and a seed of "undefined" fail the bootstrap naming the option', async () => {
+    const advertised = await boot({ advertiseAddr: `${process.env.UNSET_POD_IP}:7946` });
+    expect(advertised).toBeInstanceOf(GossipConfigError);
+    expect(advertised?.message).toBe(
+      'advertiseAddr must be host:port with a concrete host and a non-zero port; "undefined" is not a host: was an environment variable unset? (got "undefined:7946")',
+    );
+    const seed = await boot({ join: ['10.0.0.1', `${process.env.UNSET_SEED}:7946`] });
+    expect(seed?.message).toBe(
+      'join[1] must be host[:port] (an IP or a DNS name); "undefined" is not a host: was an environment variable unset? (got "undefined:7946")',
+    );
+  });
+
+  it('GossipClients.advertise refuses it before peers route to it', async () => {
+    const { app, gossip } = await gossipApp({}, { providers: [...provideGossipClients()] });
+    const clients = app.get(GossipClients);
+    expect(() => clients.advertise(`${process.env.UNSET_POD_IP}:4000`)).toThrow(
+      new GossipConfigError(
+        'advertise(address)',
+        'must be host:port with a concrete host and a non-zero port; "undefined" is not a host: was an environment variable unset?',
+        'undefined:4000',
+      ),
+    );
+    expect(() => clients.advertise('0.0.0.0:4000')).toThrow(GossipConfigError);
+    expect(gossip.localNode().entries.some((e) => e.key === clients.addressKey)).toBe(false);
+    clients.advertise('127.0.0.1:4000');
+    expect(gossip.localNode().entries.find((e) => e.key === clients.addressKey)?.value).toBe(
+      '127.0.0.1:4000',
+    );
+    await app.close();
   });
 });

@@ -18,6 +18,7 @@ import { decodeSecretKey } from '../codec/keyring';
 import {
   type OptionProblem,
   type OptionRule,
+  CONCRETE_ADDRESS,
   addressRule,
   hookRule,
   integerRule,
@@ -160,7 +161,7 @@ const MAX = Number.MAX_SAFE_INTEGER;
 export const GOSSIP_OPTION_RULES: { readonly [K in keyof GossipOptions]-?: OptionRule } = {
   bindAddr: { ...addressRule('must be host:port (":port" for all interfaces)'), required: true },
   nodeId: stringRule('must be a non-empty string of at most 256 bytes', 1, 256),
-  advertiseAddr: addressRule('must be host:port with a concrete host and a non-zero port', true),
+  advertiseAddr: addressRule(CONCRETE_ADDRESS, true),
   clusterId: stringRule('must be a string of at most 256 bytes', 0, 256, DEFAULTS.clusterId),
   interval: integerRule(1, 3_600_000, DEFAULTS.interval, 'ms'),
   maxPacketSize: integerRule(MIN_PACKET_SIZE, MAX_PACKET_SIZE, DEFAULTS.maxPacketSize),
