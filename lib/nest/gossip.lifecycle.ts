@@ -7,6 +7,7 @@ import {
   OnApplicationShutdown,
 } from '@nestjs/common';
 import { explainJoinError } from '../engine';
+import { plural } from '../engine/vocabulary/plural';
 import { GOSSIP_RESOLVED_OPTIONS } from './constants';
 import { GossipEventBus } from './gossip-event-bus';
 import { GossipService } from './gossip.service';
@@ -58,7 +59,7 @@ export class GossipLifecycle
     const attempts = this.options.joinAttempts;
     if (await this.tryJoin(seeds, 0, attempts)) return;
     if (this.stopped) return;
-    const failure = `could not join any of ${seeds.join(', ')} in ${attempts} attempts (option join = ${JSON.stringify(seeds)}): ${this.lastError}`;
+    const failure = `could not join any of ${seeds.join(', ')} in ${plural(attempts, 'attempt')} (option join = ${JSON.stringify(seeds)}): ${this.lastError}`;
     if (this.options.joinFailFast) {
       await this.gossip.close();
       this.bus.complete();
@@ -74,7 +75,9 @@ export class GossipLifecycle
     if (status === 'closed' || status === 'left') return;
     const timeout = this.options.leaveTimeout;
     const peers = this.gossip.livePeers().length;
-    this.logger.log(`node ${this.gossip.nodeId} leaving the cluster (${peers} live peers)`);
+    this.logger.log(
+      `node ${this.gossip.nodeId} leaving the cluster (${plural(peers, 'live peer')})`,
+    );
     try {
       await withTimeout(this.gossip.leave(), timeout, `leave took longer than ${timeout} ms`);
       this.logger.log(

@@ -1,9 +1,18 @@
 import { createServer as createHttpServer, type Server } from 'node:http';
 import { createSocket } from 'node:dgram';
 import { Test } from '@nestjs/testing';
-import { GossipBindError, GossipConfigError, GossipModule } from '../../lib';
+import {
+  Gossip,
+  GossipBindError,
+  GossipConfigError,
+  GossipJoinError,
+  GossipModule,
+  explainJoinError,
+} from '../../lib';
 import { GossipClients, provideGossipClients } from '../../lib/nest/microservices';
 import { FAST, freePort, gossipApp } from './helpers';
+
+const quiet = { debug: () => {}, warn: () => {}, error: () => {} };
 
 async function boot(options: object): Promise<Error | undefined> {
   try {
@@ -43,14 +52,41 @@ describe('bind and join failures say which option, which value, and what to try'
     );
   });
 
-  it('a seed that is an HTTP server: "answered, but not as a gossip node: is that the HTTP port?"', async () => {
+  it('a seed that is an HTTP server: "it looks like a non-gossip service (an HTTP server?)"', async () => {
     const http: Server = createHttpServer((_req, res) => res.end('hello'));
     await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
     const seed = `127.0.0.1:${(http.address() as { port: number }).port}`;
     const err = await boot({ join: [seed], joinAttempts: 1, joinFailFast: true });
     http.close();
     expect(err?.message).toContain(
-      `GossipModule: could not join any of ${seed} in 1 attempts (option join = ["${seed}"]): ${seed} answered, but not as a gossip node: is that the HTTP port? A seed is a peer's gossip port (its bindAddr) (reply from ${seed} exceeds 67108864 bytes)`,
+      `GossipModule: could not join any of ${seed} in 1 attempt (option join = ["${seed}"]): ${seed} answered, but not as a gossip node (reply from ${seed} exceeds 67108864 bytes): it looks like a non-gossip service (an HTTP server?) at that address. A seed is a peer's gossip port (its bindAddr), not its HTTP port`,
+    );
+    expect(err?.message.endsWith('not its HTTP port')).toBe(true);
+  });
+
+  it("the engine's GossipJoinError says the same as the module, in one place", async () => {
+    const http: Server = createHttpServer((_req, res) => res.end('hello'));
+    await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
+    const seed = `127.0.0.1:${(http.address() as { port: number }).port}`;
+    const gossip = await Gossip.create({ bindAddr: '127.0.0.1:0', logger: quiet });
+    const err = await gossip.join([seed]).then(
+      () => new Error('joined'),
+      (e: unknown) => e as Error,
+    );
+    await gossip.close();
+    const module = await boot({
+      join: [seed],
+      joinAttempts: 2,
+      joinBackoff: 1,
+      joinFailFast: true,
+    });
+    http.close();
+    expect(err).toBeInstanceOf(GossipJoinError);
+    const explained = `${seed} answered, but not as a gossip node (reply from ${seed} exceeds 67108864 bytes): it looks like a non-gossip service (an HTTP server?) at that address. A seed is a peer's gossip port (its bindAddr), not its HTTP port`;
+    expect(err.message).toBe(`join failed: ${explained}`);
+    expect(explainJoinError(err)).toBe(explained);
+    expect(module?.message).toBe(
+      `GossipModule: could not join any of ${seed} in 2 attempts (option join = ["${seed}"]): ${explained}`,
     );
   });
 
