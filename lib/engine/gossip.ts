@@ -205,7 +205,7 @@ export class Gossip {
       }
     });
     if (joined.length === 0 && errors.length > 0) {
-      throw new GossipJoinError(`join failed: ${errors.map((e) => e.message).join('; ')}`, errors);
+      throw new GossipJoinError(errors);
     }
     this.joinedOnce = true;
     return joined;

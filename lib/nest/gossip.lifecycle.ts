@@ -5,12 +5,18 @@ import {
   Logger,
   OnApplicationBootstrap,
   OnApplicationShutdown,
+  Optional,
 } from '@nestjs/common';
-import { explainJoinError } from '../engine';
+import { HttpAdapterHost } from '@nestjs/core';
+import type { Server } from 'node:net';
+import { GossipConfigError, explainJoinError } from '../engine';
+import { parseHostPort } from '../engine/vocabulary/address';
+import { plural } from '../engine/vocabulary/plural';
 import { GOSSIP_RESOLVED_OPTIONS } from './constants';
 import { GossipEventBus } from './gossip-event-bus';
 import { GossipService } from './gossip.service';
 import { GossipSubscribersLoader } from './gossip-subscribers.loader';
+import { gossipSocket, guardHttpPort } from './http-port-guard';
 import type { ResolvedGossipModuleOptions } from './interfaces';
 
 /**
@@ -35,11 +41,13 @@ export class GossipLifecycle
     private readonly gossip: GossipService,
     private readonly loader: GossipSubscribersLoader,
     private readonly bus: GossipEventBus,
+    @Optional() private readonly http?: HttpAdapterHost,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
     this.loader.loadSubscribers();
     this.bus.release();
+    this.watchHttpPort();
     const seeds = this.options.join;
     if (seeds.length === 0) {
       await this.gossip.join([]); // nobody to join: this node founds the cluster
@@ -58,7 +66,7 @@ export class GossipLifecycle
     const attempts = this.options.joinAttempts;
     if (await this.tryJoin(seeds, 0, attempts)) return;
     if (this.stopped) return;
-    const failure = `could not join any of ${seeds.join(', ')} in ${attempts} attempts (option join = ${JSON.stringify(seeds)}): ${this.lastError}`;
+    const failure = `could not join any of ${seeds.join(', ')} in ${plural(attempts, 'attempt')} (option join = ${JSON.stringify(seeds)}): ${this.lastError}`;
     if (this.options.joinFailFast) {
       await this.gossip.close();
       this.bus.complete();
@@ -74,7 +82,9 @@ export class GossipLifecycle
     if (status === 'closed' || status === 'left') return;
     const timeout = this.options.leaveTimeout;
     const peers = this.gossip.livePeers().length;
-    this.logger.log(`node ${this.gossip.nodeId} leaving the cluster (${peers} live peers)`);
+    this.logger.log(
+      `node ${this.gossip.nodeId} leaving the cluster (${plural(peers, 'live peer')})`,
+    );
     try {
       await withTimeout(this.gossip.leave(), timeout, `leave took longer than ${timeout} ms`);
       this.logger.log(
@@ -95,6 +105,39 @@ export class GossipLifecycle
     await this.gossip.close();
     this.bus.complete();
     if (wasOpen) this.logger.log(`node ${this.gossip.nodeId} closed its gossip sockets`);
+  }
+
+  /**
+   * `app.listen` comes after bootstrap: if it asks for gossip's own port, it
+   * fails naming the clash (not a bare EADDRINUSE), and the node leaves
+   * first, so its peers need not wait `nodeExpiry` for a node that is dead.
+   */
+  private watchHttpPort(): void {
+    const server = this.http?.httpAdapter?.getHttpServer() as Server | undefined;
+    if (typeof server?.listen !== 'function' || typeof server.emit !== 'function') return;
+    const reported = this.options.advertiseAddr
+      ? undefined
+      : parseHostPort(this.gossip.localNode().addr)?.port;
+    const socket = gossipSocket(this.options.bindAddr, reported);
+    if (!socket) return;
+    const clash = (port: number) =>
+      `gossip and HTTP both use port ${port}; give gossip its own port`;
+    guardHttpPort(
+      server,
+      socket,
+      (port) =>
+        new GossipConfigError(
+          'bindAddr',
+          `is the HTTP port too: ${clash(port)}`,
+          this.options.bindAddr,
+        ),
+      async () => {
+        this.logger.error(
+          `${clash(socket.port)} (bindAddr ${this.options.bindAddr}): leaving the cluster`,
+        );
+        await this.beforeApplicationShutdown();
+      },
+    );
   }
 
   /** Not awaited: bootstrap goes on; stop() ends the loop at shutdown. */

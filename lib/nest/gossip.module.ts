@@ -2,6 +2,7 @@ import { type DynamicModule, Logger, Module } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
 import { register } from 'prom-client';
 import { Gossip, type GossipLogger, type GossipOptions } from '../engine';
+import { markValidated } from '../engine/config/options';
 import { GOSSIP_ENGINE, GOSSIP_MODULE_EXTRAS, GOSSIP_RESOLVED_OPTIONS } from './constants';
 import { GossipDiscoveryService } from './gossip-discovery.service';
 import { GossipEventBus } from './gossip-event-bus';
@@ -52,8 +53,9 @@ import { MODULE_OPTION_RULES } from './module-option-rules';
         extras: GossipModuleExtras,
         bus: GossipEventBus,
       ) => {
-        // A bind failure is already a GossipBindError naming bindAddr.
-        const gossip = await Gossip.create(engineOptions(options, extras));
+        // Validated once already (GOSSIP_RESOLVED_OPTIONS): the engine only fills defaults.
+        // A bind failure is a GossipBindError naming bindAddr.
+        const gossip = await Gossip.create(markValidated(engineOptions(options, extras)));
         // Before any I/O callback can run: no event is missed.
         gossip.subscribe((event) => bus.push(event));
         return gossip;
@@ -102,7 +104,8 @@ export class GossipModule extends ConfigurableModuleClass {
    *
    * Also `useClass` / `useExisting` (a class with `createGossipOptions()`).
    * `isGlobal`, `controller` and `metrics` sit next to the factory: they
-   * shape the module, so they cannot come from it.
+   * shape the module, so they cannot come from it (a factory that returns
+   * one fails the bootstrap with a `GossipConfigError` saying so).
    */
   static override forRootAsync(options: GossipModuleAsyncOptions): DynamicModule {
     return super.forRootAsync(options);

@@ -31,6 +31,38 @@ describe('options', () => {
     expect(() => resolveOptions(options as never)).toThrow(message);
   });
 
+  it.each([
+    ['undefined:4000', '"undefined" is not a host: was an environment variable unset?'],
+    ['null:4000', '"null" is not a host: was an environment variable unset?'],
+    [':4000', ''],
+    ['10.0.0:4000', '"10.0.0" is neither an IP address nor a DNS name'],
+    ['pod..svc:4000', '"pod..svc" is neither an IP address nor a DNS name'],
+    ['-pod:4000', '"-pod" is neither an IP address nor a DNS name'],
+  ])('refuses advertiseAddr %j where it is given, naming the field and the value', (addr, why) => {
+    const rule = 'advertiseAddr must be host:port with a concrete host and a non-zero port';
+    expect(() => resolveOptions({ bindAddr: ':0', advertiseAddr: addr })).toThrow(
+      new GossipConfigError('advertiseAddr', rule.slice(14) + (why ? `; ${why}` : ''), addr),
+    );
+  });
+
+  it('refuses a bind host that is no host, and takes IPs and DNS names', async () => {
+    expect(() => resolveOptions({ bindAddr: 'undefined:7946' })).toThrow(
+      'bindAddr must be host:port (":port" for all interfaces); "undefined" is not a host: was an environment variable unset? (got "undefined:7946")',
+    );
+    for (const addr of [
+      '10.0.0.5:4000',
+      '[fd00::5]:4000',
+      'pod-1.gossip.default.svc:4000',
+      'my_host.:1',
+    ])
+      expect(resolveOptions({ bindAddr: ':0', advertiseAddr: addr }).advertisePort).toBeGreaterThan(
+        0,
+      );
+    await expect(
+      Gossip.create({ bindAddr: '127.0.0.1:0', advertiseAddr: 'undefined:7946' }),
+    ).rejects.toThrow(/^advertiseAddr .*"undefined" is not a host/);
+  });
+
   it('accepts 32-byte keys as hex, base64 or bytes', () => {
     const raw = Buffer.alloc(32, 7);
     const o = resolveOptions({

@@ -60,7 +60,7 @@ describe('shutdown', () => {
     log.mockRestore();
     expect(lines).toEqual(
       expect.arrayContaining([
-        'node log-b leaving the cluster (1 live peers)',
+        'node log-b leaving the cluster (1 live peer)',
         'node log-b left: a peer acknowledged',
         'node log-b closed its gossip sockets',
       ]),

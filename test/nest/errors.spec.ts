@@ -1,8 +1,18 @@
 import { createServer as createHttpServer, type Server } from 'node:http';
 import { createSocket } from 'node:dgram';
 import { Test } from '@nestjs/testing';
-import { GossipBindError, GossipModule } from '../../lib';
-import { FAST, freePort } from './helpers';
+import {
+  Gossip,
+  GossipBindError,
+  GossipConfigError,
+  GossipJoinError,
+  GossipModule,
+  explainJoinError,
+} from '../../lib';
+import { GossipClients, provideGossipClients } from '../../lib/nest/microservices';
+import { FAST, freePort, gossipApp } from './helpers';
+
+const quiet = { debug: () => {}, warn: () => {}, error: () => {} };
 
 async function boot(options: object): Promise<Error | undefined> {
   try {
@@ -42,14 +52,41 @@ describe('bind and join failures say which option, which value, and what to try'
     );
   });
 
-  it('a seed that is an HTTP server: "answered, but not as a gossip node: is that the HTTP port?"', async () => {
+  it('a seed that is an HTTP server: "it looks like a non-gossip service (an HTTP server?)"', async () => {
     const http: Server = createHttpServer((_req, res) => res.end('hello'));
     await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
     const seed = `127.0.0.1:${(http.address() as { port: number }).port}`;
     const err = await boot({ join: [seed], joinAttempts: 1, joinFailFast: true });
     http.close();
     expect(err?.message).toContain(
-      `GossipModule: could not join any of ${seed} in 1 attempts (option join = ["${seed}"]): ${seed} answered, but not as a gossip node: is that the HTTP port? A seed is a peer's gossip port (its bindAddr) (reply from ${seed} exceeds 67108864 bytes)`,
+      `GossipModule: could not join any of ${seed} in 1 attempt (option join = ["${seed}"]): ${seed} answered, but not as a gossip node (reply from ${seed} exceeds 67108864 bytes): it looks like a non-gossip service (an HTTP server?) at that address. A seed is a peer's gossip port (its bindAddr), not its HTTP port`,
+    );
+    expect(err?.message.endsWith('not its HTTP port')).toBe(true);
+  });
+
+  it("the engine's GossipJoinError says the same as the module, in one place", async () => {
+    const http: Server = createHttpServer((_req, res) => res.end('hello'));
+    await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
+    const seed = `127.0.0.1:${(http.address() as { port: number }).port}`;
+    const gossip = await Gossip.create({ bindAddr: '127.0.0.1:0', logger: quiet });
+    const err = await gossip.join([seed]).then(
+      () => new Error('joined'),
+      (e: unknown) => e as Error,
+    );
+    await gossip.close();
+    const module = await boot({
+      join: [seed],
+      joinAttempts: 2,
+      joinBackoff: 1,
+      joinFailFast: true,
+    });
+    http.close();
+    expect(err).toBeInstanceOf(GossipJoinError);
+    const explained = `${seed} answered, but not as a gossip node (reply from ${seed} exceeds 67108864 bytes): it looks like a non-gossip service (an HTTP server?) at that address. A seed is a peer's gossip port (its bindAddr), not its HTTP port`;
+    expect(err.message).toBe(`join failed: ${explained}`);
+    expect(explainJoinError(err)).toBe(explained);
+    expect(module?.message).toBe(
+      `GossipModule: could not join any of ${seed} in 2 attempts (option join = ["${seed}"]): ${explained}`,
     );
   });
 
@@ -61,5 +98,38 @@ describe('bind and join failures say which option, which value, and what to try'
         `${seed} refused the connection: is the peer up, and is that its gossip port \\(its bindAddr\\)\\? \\(stream to ${seed} failed: connect ECONNREFUSED`,
       ),
     );
+  });
+});
+
+describe('an address nobody can dial is refused where it is given (POD_IP unset)', () => {
+  it('advertiseAddr and a seed of "undefined" fail the bootstrap naming the option', async () => {
+    const advertised = await boot({ advertiseAddr: `${process.env.UNSET_POD_IP}:7946` });
+    expect(advertised).toBeInstanceOf(GossipConfigError);
+    expect(advertised?.message).toBe(
+      'advertiseAddr must be host:port with a concrete host and a non-zero port; "undefined" is not a host: was an environment variable unset? (got "undefined:7946")',
+    );
+    const seed = await boot({ join: ['10.0.0.1', `${process.env.UNSET_SEED}:7946`] });
+    expect(seed?.message).toBe(
+      'join[1] must be host[:port] (an IP or a DNS name); "undefined" is not a host: was an environment variable unset? (got "undefined:7946")',
+    );
+  });
+
+  it('GossipClients.advertise refuses it before peers route to it', async () => {
+    const { app, gossip } = await gossipApp({}, { providers: [...provideGossipClients()] });
+    const clients = app.get(GossipClients);
+    expect(() => clients.advertise(`${process.env.UNSET_POD_IP}:4000`)).toThrow(
+      new GossipConfigError(
+        'advertise(address)',
+        'must be host:port with a concrete host and a non-zero port; "undefined" is not a host: was an environment variable unset?',
+        'undefined:4000',
+      ),
+    );
+    expect(() => clients.advertise('0.0.0.0:4000')).toThrow(GossipConfigError);
+    expect(gossip.localNode().entries.some((e) => e.key === clients.addressKey)).toBe(false);
+    clients.advertise('127.0.0.1:4000');
+    expect(gossip.localNode().entries.find((e) => e.key === clients.addressKey)?.value).toBe(
+      '127.0.0.1:4000',
+    );
+    await app.close();
   });
 });

@@ -105,3 +105,50 @@ describe('GossipModule lifecycle', () => {
     expect(Date.now() - started).toBeLessThan(5000);
   });
 });
+
+describe('one port for HTTP and gossip', () => {
+  it.each([
+    ['127.0.0.1', '127.0.0.1'],
+    ['', undefined], // gossip on every interface, HTTP on the default host
+  ])(
+    'gossip bound on "%s:N", app.listen(N) fails naming the clash, and the node leaves at once',
+    async (gossipHost, httpHost) => {
+      const a = await gossipApp({ nodeId: 'clash-peer' });
+      const port = await freePort();
+      const bindAddr = `${gossipHost}:${port}`;
+      const moduleRef = await Test.createTestingModule({
+        imports: [
+          GossipModule.forRoot({
+            ...FAST,
+            nodeId: 'clash-node',
+            bindAddr,
+            advertiseAddr: `127.0.0.1:${port}`,
+            join: [a.gossip.localNode().addr],
+          }),
+        ],
+      }).compile();
+      const app = moduleRef.createNestApplication({ logger: false });
+      const listening = httpHost ? app.listen(port, httpHost) : app.listen(String(port));
+      await expect(listening).rejects.toThrow(
+        `bindAddr is the HTTP port too: gossip and HTTP both use port ${port}; give gossip its own port (got "${bindAddr}")`,
+      );
+      // The peer learns of the leave, rather than holding the node unreachable for nodeExpiry.
+      const seen = a.gossip.node('clash-node');
+      expect(seen?.left).toBe(true);
+      expect(seen?.unreachable).toBe(false);
+      expect(app.get(GossipService).status).toBe('left');
+      await app.close();
+      await a.app.close();
+    },
+  );
+
+  it('another HTTP port is left alone', async () => {
+    const moduleRef = await Test.createTestingModule({
+      imports: [GossipModule.forRoot(FAST)],
+    }).compile();
+    const app = moduleRef.createNestApplication({ logger: false });
+    await app.listen(await freePort(), '127.0.0.1');
+    expect(app.get(GossipService).status).toBe('joined');
+    await app.close();
+  });
+});

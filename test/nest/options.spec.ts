@@ -1,9 +1,13 @@
 import { Test } from '@nestjs/testing';
+import { plainToInstance } from 'class-transformer';
+import { validateSync } from 'class-validator';
 import {
   GOSSIP_OPTION_RULES,
   GossipConfigError,
   GossipModule,
+  GossipOptionsDto,
   GossipService,
+  MODULE_OPTION_RULES,
   resolveOptions,
   validateGossipOptions,
   type GossipModuleOptions,
@@ -131,6 +135,107 @@ describe('module options from the environment', () => {
       clock: undefined,
     };
     expect(options.bindAddr).toBe(FAST.bindAddr);
+  });
+});
+
+describe('module options are checked once, at bootstrap, through class-validator', () => {
+  afterEach(() => jest.restoreAllMocks());
+
+  it('checks each option once: the engine trusts what the module validated', async () => {
+    const interval = jest.spyOn(GOSSIP_OPTION_RULES.interval, 'problem');
+    const seeds = jest.spyOn(MODULE_OPTION_RULES.join, 'problem');
+    const moduleRef = await Test.createTestingModule({
+      imports: [GossipModule.forRoot({ ...FAST, interval: '80', join: '' })],
+    }).compile();
+    const app = moduleRef.createNestApplication({ logger: false });
+    await app.init();
+    expect(interval).toHaveBeenCalledTimes(1);
+    expect(interval).toHaveBeenCalledWith(80);
+    expect(seeds).toHaveBeenCalledTimes(1);
+    await app.close();
+  });
+
+  it('the one pass covers hooks, keys and the links between options, listing each', () => {
+    const err = captured(() =>
+      validateGossipOptions({
+        bindAddr: ':0',
+        secretKeys: ['short'],
+        maxStreamSize: 2048,
+        maxValueSize: 4096,
+        logger: 'console' as never,
+      }),
+    );
+    expect(err).toBeInstanceOf(GossipConfigError);
+    expect(err?.message).toBe(
+      'secretKeys[0] must be 32 bytes (raw, base64 or hex) (got "short"); logger must be an object (got "console"); maxStreamSize must be larger than maxKeySize + maxValueSize (got 2048)',
+    );
+  });
+
+  it('keeps hooks and key bytes as given', () => {
+    const key = Buffer.alloc(32, 1);
+    const logger = { debug: () => {}, warn: () => {}, error: () => {} };
+    const resolved = validateGossipOptions({ bindAddr: ':0', secretKeys: [key], logger });
+    expect(resolved.logger).toBe(logger);
+    expect(resolved.secretKeys?.[0]).toBe(key);
+  });
+
+  it('the DTO alone gives class-validator the same words (for a ValidationPipe)', () => {
+    const dto = plainToInstance(GossipOptionsDto, {
+      bindAddr: ':0',
+      interval: '0',
+      join: 'a:1,:x',
+    });
+    const messages = validateSync(dto).flatMap((e) => Object.values(e.constraints ?? {}));
+    expect(messages).toEqual([
+      'interval must be an integer from 1 to 3600000, in ms (got 0)',
+      'join[1] must be host[:port] (an IP or a DNS name) (got ":x")',
+    ]);
+  });
+});
+
+describe('settings that shape the module, returned from a forRootAsync factory', () => {
+  it.each([
+    ['controller', true],
+    ['isGlobal', true],
+    ['metrics', false],
+  ])('%s is refused, naming the setting and where it goes', async (setting, value) => {
+    const compile = Test.createTestingModule({
+      imports: [
+        GossipModule.forRootAsync({
+          useFactory: () => ({ ...FAST, [setting]: value }) as GossipModuleOptions,
+        }),
+      ],
+    }).compile();
+    await expect(compile).rejects.toThrow(GossipConfigError);
+    const err = await Test.createTestingModule({
+      imports: [
+        GossipModule.forRootAsync({
+          useFactory: () => ({ ...FAST, [setting]: value }) as GossipModuleOptions,
+        }),
+      ],
+    })
+      .compile()
+      .catch((e: Error) => e);
+    expect((err as Error).message).toBe(
+      `${setting} is not an option a forRootAsync factory can return: ${
+        setting === 'controller'
+          ? 'it mounts routes, which Nest builds before the factory runs'
+          : setting === 'isGlobal'
+            ? 'it shapes the module, which Nest builds before the factory runs'
+            : 'the registry is chosen before the factory runs'
+      }; give it beside the factory: \`GossipModule.forRootAsync({ useFactory, ${setting} })\` (got ${String(value)})`,
+    );
+  });
+
+  it('the same settings beside the factory work: controller mounts the routes', async () => {
+    const moduleRef = await Test.createTestingModule({
+      imports: [GossipModule.forRootAsync({ useFactory: () => FAST, controller: { ui: false } })],
+    }).compile();
+    const app = moduleRef.createNestApplication({ logger: false });
+    await app.listen(0, '127.0.0.1');
+    const response = await fetch(`${await app.getUrl()}/gossip/local`);
+    expect(response.status).toBe(200);
+    await app.close();
   });
 });
 

@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { parseHostPort } from '../vocabulary/address';
 import { decodeSecretKey } from '../codec/keyring';
 
@@ -159,6 +160,28 @@ export function stringRule(
   };
 }
 
+/** What an unset variable turns into in a template string (`${process.env.POD_IP}:4000`). */
+const UNSET = new Set(['undefined', 'null', 'nan']);
+const DNS_LABEL = /^[a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9_])?$/i;
+
+/**
+ * Why `host` is neither an IP literal nor a DNS name others can look up
+ * (`undefined` from an unset variable, `10.0.0`, `a..b`); undefined when it
+ * is one. The empty host (every interface) is the caller's to judge.
+ */
+export function hostProblem(host: string): string | undefined {
+  if (host === '' || isIP(host) !== 0) return undefined;
+  const quoted = JSON.stringify(host);
+  if (UNSET.has(host.toLowerCase()))
+    return `${quoted} is not a host: was an environment variable unset?`;
+  const labels = (host.endsWith('.') ? host.slice(0, -1) : host).split('.');
+  const valid =
+    host.length <= 253 &&
+    labels.every((label) => DNS_LABEL.test(label)) &&
+    !/^\d+$/.test(labels[labels.length - 1]);
+  return valid ? undefined : `${quoted} is neither an IP address nor a DNS name`;
+}
+
 /**
  * Why `text` is not `host:port` (or `host[:port]` when `portOptional`), in
  * words that point at the fix; undefined when it is fine.
@@ -171,10 +194,34 @@ export function hostPortProblem(
   const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(text);
   if (scheme) return `${generic}, without a scheme: drop "${scheme[0]}"`;
   if (/\/|\s/.test(text)) return `${generic}: no path or spaces`;
-  if (parseHostPort(text, portOptional ? 1 : undefined)) return undefined;
+  const parsed = parseHostPort(text, portOptional ? 1 : undefined);
+  if (parsed) {
+    const host = hostProblem(parsed.host);
+    return host ? `${generic}; ${host}` : undefined;
+  }
   const port = /:(\d+)$/.exec(text.startsWith('[') ? text.slice(text.indexOf(']')) : text);
   if (port && Number(port[1]) > 65535) return `${generic}, with a port from 0 to 65535`;
   return generic;
+}
+
+/** The rule of an address others dial (`advertiseAddr`, a microservice address). */
+export const CONCRETE_ADDRESS = 'must be host:port with a concrete host and a non-zero port';
+
+/**
+ * Why `value` is not an address others can dial: `host:port` with an IP or
+ * DNS name (not `undefined`, the unspecified host or port 0); undefined when it is.
+ */
+export function concreteAddressProblem(
+  value: unknown,
+  message = CONCRETE_ADDRESS,
+): string | undefined {
+  if (typeof value !== 'string') return message;
+  const rule = hostPortProblem(value, message);
+  if (rule) return rule;
+  const parsed = parseHostPort(value);
+  return parsed && (['', '0.0.0.0', '::'].includes(parsed.host) || parsed.port === 0)
+    ? message
+    : undefined;
 }
 
 /** `host:port`; `concrete` refuses the unspecified host and port 0 (an address others dial). */
@@ -184,13 +231,12 @@ export function addressRule(message: string, concrete = false): OptionRule {
     message,
     coerce: (v) => (typeof v === 'string' ? v.trim() : v),
     problem: (v) => {
-      if (typeof v !== 'string') return { rule: message, value: v };
-      const rule = hostPortProblem(v, message);
-      if (rule) return { rule, value: v };
-      const parsed = parseHostPort(v);
-      if (concrete && parsed && (['', '0.0.0.0', '::'].includes(parsed.host) || parsed.port === 0))
-        return { rule: message, value: v };
-      return undefined;
+      const rule = concrete
+        ? concreteAddressProblem(v, message)
+        : typeof v === 'string'
+          ? hostPortProblem(v, message)
+          : message;
+      return rule ? { rule, value: v } : undefined;
     },
   };
 }

@@ -16,7 +16,9 @@ import type { TransportFactory } from '../vocabulary/transport';
 import type { GossipLogger, Watcher } from '../vocabulary/types';
 import { decodeSecretKey } from '../codec/keyring';
 import {
+  type OptionProblem,
   type OptionRule,
+  CONCRETE_ADDRESS,
   addressRule,
   hookRule,
   integerRule,
@@ -159,7 +161,7 @@ const MAX = Number.MAX_SAFE_INTEGER;
 export const GOSSIP_OPTION_RULES: { readonly [K in keyof GossipOptions]-?: OptionRule } = {
   bindAddr: { ...addressRule('must be host:port (":port" for all interfaces)'), required: true },
   nodeId: stringRule('must be a non-empty string of at most 256 bytes', 1, 256),
-  advertiseAddr: addressRule('must be host:port with a concrete host and a non-zero port', true),
+  advertiseAddr: addressRule(CONCRETE_ADDRESS, true),
   clusterId: stringRule('must be a string of at most 256 bytes', 0, 256, DEFAULTS.clusterId),
   interval: integerRule(1, 3_600_000, DEFAULTS.interval, 'ms'),
   maxPacketSize: integerRule(MIN_PACKET_SIZE, MAX_PACKET_SIZE, DEFAULTS.maxPacketSize),
@@ -192,6 +194,27 @@ export const GOSSIP_OPTION_RULES: { readonly [K in keyof GossipOptions]-?: Optio
 };
 
 /**
+ * Rules between options, checked once each option alone is valid; a broken
+ * one is reported under `name`. `resolveOptions` and the Nest DTO both read
+ * this list.
+ */
+export const GOSSIP_OPTION_LINKS: ReadonlyArray<{
+  readonly name: keyof GossipOptions;
+  problem(options: Readonly<Record<string, unknown>>): OptionProblem | undefined;
+}> = [
+  {
+    name: 'maxStreamSize',
+    problem: ({ maxKeySize, maxValueSize, maxStreamSize }) =>
+      typeof maxKeySize === 'number' &&
+      typeof maxValueSize === 'number' &&
+      typeof maxStreamSize === 'number' &&
+      maxValueSize + maxKeySize > maxStreamSize
+        ? { rule: 'must be larger than maxKeySize + maxValueSize', value: maxStreamSize }
+        : undefined,
+  },
+];
+
+/**
  * The value of option `name` from `options`, converted from an environment
  * string and checked against `rules[name]`; the rule's default when absent.
  * Throws `GossipConfigError` naming the option (and the entry of a list).
@@ -211,13 +234,31 @@ export function checkOption<T>(
   return value as T;
 }
 
+/** Option objects a caller already converted and checked against the table (the Nest DTO). */
+const validated = new WeakSet<object>();
+
+/**
+ * Tells `resolveOptions` that `options` were converted and checked against
+ * `GOSSIP_OPTION_RULES` and `GOSSIP_OPTION_LINKS` already, so it only fills
+ * defaults: the Nest module validates once, at bootstrap. The object itself
+ * is marked (not a copy of it), so mark the one passed to `Gossip.create`.
+ */
+export function markValidated<T extends GossipOptions>(options: T): T {
+  validated.add(options);
+  return options;
+}
+
 /** Checks every option and fills defaults; throws GossipConfigError naming the first bad field. */
 export function resolveOptions(options: GossipOptions): ResolvedOptions {
   if (options === null || typeof options !== 'object') {
     throw new GossipConfigError('options', 'must be an object', options);
   }
+  const trusted = validated.has(options);
+  const given = options as unknown as Record<string, unknown>;
   const get = <T>(name: keyof GossipOptions): T =>
-    checkOption<T>(GOSSIP_OPTION_RULES, options, name);
+    trusted
+      ? ((given[name] ?? GOSSIP_OPTION_RULES[name].default) as T)
+      : checkOption<T>(GOSSIP_OPTION_RULES, options, name);
   const bindAddr = get<string>('bindAddr');
   const bind = parseHostPort(bindAddr) as { host: string; port: number };
   const advertiseAddr = get<string | undefined>('advertiseAddr');
@@ -239,7 +280,7 @@ export function resolveOptions(options: GossipOptions): ResolvedOptions {
     phiThreshold: get('phiThreshold'),
     tombstoneGracePeriod: get('tombstoneGracePeriod'),
     resolveInterval: get('resolveInterval'),
-    secretKeys: resolveSecretKeys(get<unknown[] | undefined>('secretKeys') ?? []),
+    secretKeys: decodeSecretKeys(get<Array<string | Uint8Array> | undefined>('secretKeys') ?? []),
     registry: get('registry'),
     metricsPrefix: get('metricsPrefix'),
     watcher: get('watcher'),
@@ -256,22 +297,27 @@ export function resolveOptions(options: GossipOptions): ResolvedOptions {
     random: get<(() => number) | undefined>('random') ?? Math.random,
     resolver: get<Resolver | undefined>('resolver') ?? systemResolver,
   };
-  if (resolved.maxValueSize + resolved.maxKeySize > resolved.maxStreamSize) {
-    throw new GossipConfigError(
-      'maxStreamSize',
-      'must be larger than maxKeySize + maxValueSize',
-      resolved.maxStreamSize,
-    );
+  if (!trusted) {
+    for (const link of GOSSIP_OPTION_LINKS) {
+      const problem = link.problem(resolved as unknown as Record<string, unknown>);
+      if (problem) throw new GossipConfigError(link.name, problem.rule, problem.value);
+    }
   }
   return resolved;
 }
 
 /** Decodes `secretKeys` (an array, or a comma-separated string); throws GossipConfigError naming the first bad key. */
 export function resolveSecretKeys(keys: unknown): Buffer[] {
-  const list = checkOption<Array<string | Uint8Array>>(
-    GOSSIP_OPTION_RULES,
-    { secretKeys: keys },
-    'secretKeys',
+  return decodeSecretKeys(
+    checkOption<Array<string | Uint8Array>>(
+      GOSSIP_OPTION_RULES,
+      { secretKeys: keys },
+      'secretKeys',
+    ),
   );
-  return list.map((key) => decodeSecretKey(key) as Buffer);
+}
+
+/** Keys already checked against the `secretKeys` rule, as 32-byte buffers. */
+function decodeSecretKeys(keys: Array<string | Uint8Array>): Buffer[] {
+  return keys.map((key) => decodeSecretKey(key) as Buffer);
 }

@@ -1,3 +1,4 @@
+import { plural } from '../vocabulary/plural';
 import type { NodeRecord } from './node-record';
 
 export interface WriteLimits {
@@ -28,7 +29,7 @@ export function upsertOwn(
   if (existing && !existing.deleted && existing.value === value) return false;
   if (!existing && self.size >= limits.maxEntriesPerNode) {
     throw new RangeError(
-      `upsertLocal: ${self.size} entries already, maxEntriesPerNode is ${limits.maxEntriesPerNode}`,
+      `upsertLocal: ${plural(self.size, 'entry', 'entries')} already, maxEntriesPerNode is ${limits.maxEntriesPerNode}`,
     );
   }
   self.put({

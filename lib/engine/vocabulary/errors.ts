@@ -10,13 +10,14 @@ export class GossipConfigError extends Error {
   }
 }
 
-/** A join that reached no node; `causes` holds one error per address tried. */
+/**
+ * A join that reached no node; `causes` holds one error per address tried.
+ * The message explains each cause the way `explainJoinError` does
+ * (`join failed: 127.0.0.1:3000 answered, but not as a gossip node ...`).
+ */
 export class GossipJoinError extends Error {
-  constructor(
-    message: string,
-    readonly causes: Error[],
-  ) {
-    super(message);
+  constructor(readonly causes: Error[]) {
+    super(`join failed: ${explainCauses(causes)}`);
     this.name = 'GossipJoinError';
   }
 }
@@ -106,17 +107,21 @@ export function bindError(bindAddr: unknown, err: unknown): Error {
 }
 
 /** The likely cause of a failed join target, by `GossipPeerError` reason; phrased to follow its address. */
-const NOT_GOSSIP =
-  "answered, but not as a gossip node: is that the HTTP port? A seed is a peer's gossip port (its bindAddr)";
 const JOIN_HINTS: Partial<Record<GossipPeerErrorReason, string>> = {
-  // An HTTP server's reply reads as a frame length of gigabytes.
-  'too-large': NOT_GOSSIP,
-  protocol: NOT_GOSSIP,
   timeout: 'did not answer in time: a wrong host, or a firewall dropping TCP?',
   cluster: 'belongs to another cluster: set the same clusterId on every node',
   auth: 'does not share our secret keys: check secretKeys on both sides',
   version: 'speaks another protocol version: run the same gossip release on every node',
 };
+
+/**
+ * Reasons that mean something answered that does not speak gossip (an HTTP
+ * server's reply reads as a frame length of gigabytes): the advice comes
+ * after the detail, since it is what to act on.
+ */
+const NOT_GOSSIP: ReadonlySet<GossipPeerErrorReason> = new Set(['too-large', 'protocol']);
+const NOT_GOSSIP_ADVICE =
+  "it looks like a non-gossip service (an HTTP server?) at that address. A seed is a peer's gossip port (its bindAddr), not its HTTP port";
 
 /**
  * What `unreachable` (and errors that are not a GossipPeerError: the seed list,
@@ -134,13 +139,15 @@ const TEXT_HINTS: Array<[RegExp, string]> = [
 ];
 
 /**
- * The likely cause of one failed join target (`answered, but not as a
- * gossip node: is that the HTTP port? ...`): from a `GossipPeerError`'s reason,
- * else from the error's text; undefined when nothing better than the error
+ * The likely cause of one failed join target (`belongs to another cluster:
+ * set the same clusterId on every node`): from a `GossipPeerError`'s reason, else
+ * from the error's text; undefined when nothing better than the error
  * itself can be said.
  */
 export function joinHint(cause: unknown): string | undefined {
   if (cause instanceof GossipPeerError) {
+    if (NOT_GOSSIP.has(cause.reason))
+      return `answered, but not as a gossip node: ${NOT_GOSSIP_ADVICE}`;
     const hint = JOIN_HINTS[cause.reason];
     if (hint) return hint;
   }
@@ -149,23 +156,31 @@ export function joinHint(cause: unknown): string | undefined {
 }
 
 /**
- * One line per address a join tried: `127.0.0.1:3000 answered, but not as a
- * gossip node: is that the HTTP port? ... (reply from 127.0.0.1:3000 exceeds
- * 67108864 bytes)`; errors without a known cause are kept as they are.
+ * Why a join failed, one clause per address tried (`127.0.0.1:3000
+ * answered, but not as a gossip node (reply from 127.0.0.1:3000 exceeds
+ * 67108864 bytes): it looks like a non-gossip service (an HTTP server?) at
+ * that address. ...`); errors without a known cause are kept as they are.
+ * The words of `GossipJoinError`'s message, and of the Nest module's log.
  */
 export function explainJoinError(err: unknown): string {
-  const causes = err instanceof GossipJoinError && err.causes.length > 0 ? err.causes : [err];
-  return causes
-    .map((cause) => {
-      const message = messageOf(cause);
-      const hint = joinHint(cause);
-      if (!hint) return message;
-      const target = cause instanceof GossipPeerError ? cause.peer : targetOf(message);
-      const detail =
-        target && message.startsWith(`${target}: `) ? message.slice(target.length + 2) : message;
-      return `${target ?? 'the seed'} ${hint} (${detail})`;
-    })
-    .join('; ');
+  return explainCauses(
+    err instanceof GossipJoinError && err.causes.length > 0 ? err.causes : [err],
+  );
+}
+
+function explainCauses(causes: unknown[]): string {
+  return causes.map(explainCause).join('; ');
+}
+
+function explainCause(cause: unknown): string {
+  const message = messageOf(cause);
+  const hint = joinHint(cause);
+  if (!hint) return message;
+  const target = (cause instanceof GossipPeerError ? cause.peer : targetOf(message)) ?? 'the seed';
+  const detail = message.startsWith(`${target}: `) ? message.slice(target.length + 2) : message;
+  if (cause instanceof GossipPeerError && NOT_GOSSIP.has(cause.reason))
+    return `${target} answered, but not as a gossip node (${detail}): ${NOT_GOSSIP_ADVICE}`;
+  return `${target} ${hint} (${detail})`;
 }
 
 /** `host:port: what went wrong` (the seed list's errors): the address before the first ": ". */

@@ -9,7 +9,9 @@ import {
 import { ClientProxyFactory, Transport, type ClientProxy } from '@nestjs/microservices';
 import { types } from 'node:util';
 import { firstValueFrom, timeout, type Subscription } from 'rxjs';
-import type { MemberFilter } from '../../engine';
+import { GossipConfigError, type MemberFilter } from '../../engine';
+import { concreteAddressProblem } from '../../engine/config/option-rules';
+import { parseHostPort } from '../../engine/vocabulary/address';
 import { GossipDiscoveryService } from '../gossip-discovery.service';
 import type { GossipEvent } from '../gossip-event';
 import { GossipService } from '../gossip.service';
@@ -76,8 +78,16 @@ export class GossipClients implements OnModuleInit, OnApplicationShutdown {
     this.subscription = this.gossip.events$.subscribe((event) => this.onEvent(event));
   }
 
-  /** Advertises this node's microservice address (e.g. `10.0.0.5:4000`) to the cluster. */
+  /**
+   * Advertises this node's microservice address (e.g. `10.0.0.5:4000`) to
+   * the cluster. An address others cannot dial (`undefined:4000` from an
+   * unset `POD_IP`, `0.0.0.0:4000`) throws `GossipConfigError` here, before
+   * peers route to it; with `createClient`, only what reads as host:port is checked.
+   */
   advertise(address: string): void {
+    const custom = this.createClient !== tcpClient && !parseHostPort(String(address));
+    const problem = custom ? undefined : concreteAddressProblem(address);
+    if (problem) throw new GossipConfigError('advertise(address)', problem, address);
     this.gossip.upsertLocal(this.addressKey, address);
   }
 
