@@ -1,5 +1,6 @@
 export { Gossip } from './gossip';
 export type { GossipNodeStatus } from './gossip';
+export type { GossipIdConflict } from './core/identity';
 export type { GossipOptions } from './config/options';
 export { DEFAULTS as GOSSIP_DEFAULTS, resolveOptions } from './config/options';
 export type { Entry, NodeMetadata, NodeState, Watcher, GossipLogger } from './vocabulary/types';

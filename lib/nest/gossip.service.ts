@@ -5,6 +5,7 @@ import {
   ownerOf,
   ownersOf,
   type Gossip,
+  type GossipIdConflict,
   type GossipMetrics,
   type GossipNodeStatus,
   type HolderMap,
@@ -104,6 +105,11 @@ export class GossipService {
    */
   get status(): GossipStatus {
     return this.engine.status;
+  }
+
+  /** Another process uses this node's id, lately: where (see `Gossip.idConflict`); the health indicator reports it. */
+  get idConflict(): GossipIdConflict | undefined {
+    return this.engine.idConflict;
   }
 
   /**

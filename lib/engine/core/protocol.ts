@@ -1,6 +1,7 @@
 import { ClusterState } from '../state/cluster-state';
 import { DigestEntry, Message, MessageType, Probe } from '../codec';
 import { Hash64, sameHash } from '../vocabulary/hash';
+import { IdentityGuard } from './identity';
 import { Liveness } from '../liveness/liveness';
 import { Merger } from './merge';
 import type { NodeRecord } from '../state/node-record';
@@ -34,6 +35,7 @@ export class ProtocolCore {
   readonly liveness: Liveness;
   readonly merge: Merger;
   readonly streams: StreamSync;
+  readonly identity: IdentityGuard;
   /** Peers given an immediate follow-up exchange this round. */
   private readonly followedUp = new Set<string>();
   private lastGc: number;
@@ -56,8 +58,15 @@ export class ProtocolCore {
     this.state = new ClusterState(self, clock);
     this.state.hotWindow = config.tuning.hotWindow;
     this.liveness = new Liveness(this.state, config.tuning, config, config.random);
-    this.merge = new Merger(this.state, this.liveness, config, config.tuning.wantLifetime);
-    this.streams = new StreamSync(this.state, this.merge, this.liveness, {
+    this.identity = new IdentityGuard(this.state, config.nodeExpiry);
+    this.merge = new Merger(
+      this.state,
+      this.liveness,
+      config,
+      config.tuning.wantLifetime,
+      this.identity,
+    );
+    this.streams = new StreamSync(this.state, this.merge, this.liveness, this.identity, {
       clusterId: config.clusterId,
       random: config.random,
       budget: config.maxStreamSize - config.sealOverhead - config.tuning.streamSlack,
@@ -104,7 +113,9 @@ export class ProtocolCore {
       this.lastSummary = summary;
       this.lastNews = now;
     }
-    if (now - this.lastNews >= t.hotWindow && this.rounds % t.antiEntropyEvery !== 0) return out;
+    // While another process claims our id, every round carries our refutation (peers take it once the copy is gone).
+    const quiet = now - this.lastNews >= t.hotWindow && !this.identity.conflict(now);
+    if (quiet && this.rounds % t.antiEntropyEvery !== 0) return out;
     const live: NodeRecord[] = [];
     const unreachable: NodeRecord[] = [];
     for (const r of this.state.records.values()) {
@@ -152,9 +163,12 @@ export class ProtocolCore {
       out.reject('type', from, `stream message type ${message.type} in a datagram`);
       return out;
     }
-    if (!this.admit(message, from, out)) return out;
+    if (!this.admit(message, from, now, out)) return out;
     this.exchange(message, from, now, size, out);
     this.liveness.flush(now, out);
+    // We just refuted a copy of our id: tell the copy itself, so that it yields.
+    const claimant = this.identity.claimantToTell();
+    if (claimant) this.synTo(claimant, false, out);
     return out;
   }
 
@@ -295,10 +309,11 @@ export class ProtocolCore {
     }
   }
 
-  /** Our cluster, and not in our name. */
+  /** Our cluster, and not in our name (though a copy of us may learn from it that we refuted it). */
   private admit(
     message: Exclude<Message, Probe | { type: 15 }>,
     from: string,
+    now: number,
     out: Outcome,
   ): boolean {
     if (message.clusterId !== this.config.clusterId) {
@@ -306,6 +321,9 @@ export class ProtocolCore {
       return false;
     }
     if (message.from === this.self.id && message.type !== MessageType.StreamAck) {
+      if ('digest' in message)
+        for (const e of message.digest)
+          if (e.id === this.self.id) this.identity.claimed(e.generation, e.addr, now, out);
       out.reject('self', from, 'a message claiming to come from this node');
       return false;
     }
@@ -321,12 +339,16 @@ export class ProtocolCore {
    * digest (`full`).
    */
   syn(peer: NodeRecord, full: boolean, out: Outcome): void {
+    this.synTo(peer.addr, full, out);
+  }
+
+  private synTo(addr: string, full: boolean, out: Outcome): void {
     const summary = this.state.summary();
     const digest = this.state.buildDigest(this.packetBudget(), this.config.random, {
       hotOnly: !full,
     });
     out.packet(
-      peer.addr,
+      addr,
       {
         type: MessageType.Syn,
         clusterId: this.config.clusterId,

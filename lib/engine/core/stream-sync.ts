@@ -1,7 +1,9 @@
 import type { ClusterState } from '../state/cluster-state';
 import { Message, MessageType, Outgoing, Sync, SyncReply } from '../codec';
+import { ID_CONFLICT_CODE, type IdentityGuard, idConflictText } from './identity';
 import type { Liveness } from '../liveness/liveness';
 import type { Merger } from './merge';
+import type { NodeRecord } from '../state/node-record';
 import { Outcome } from '../state/outcome';
 
 /** A stream request answered: the reply, or a refusal that closes the stream unanswered. */
@@ -38,6 +40,7 @@ export class StreamSync {
     private readonly state: ClusterState,
     private readonly merge: Merger,
     private readonly liveness: Liveness,
+    private readonly identity: IdentityGuard,
     private readonly config: StreamSyncConfig,
   ) {}
 
@@ -130,8 +133,22 @@ export class StreamSync {
     return id;
   }
 
-  /** Handles a stream request (Sync, Push or Leave) and builds its reply. */
-  answer(message: Message, from: string, now: number): StreamAnswer {
+  /**
+   * The node to ping before answering `message`: a Sync or Push from a
+   * process claiming the id of a node we hold alive at another address
+   * (see IdentityGuard). If it answers, pass it to `answer` as `liveHolder`.
+   */
+  holderToAsk(message: Message): NodeRecord | undefined {
+    const claim = claimIn(message);
+    return claim && this.identity.holderToAsk(claim.id, claim.addr, claim.generation);
+  }
+
+  /**
+   * Handles a stream request (Sync, Push or Leave) and builds its reply.
+   * `liveHolder`: a live node holds the id the sender claims; the stream is
+   * refused, naming the id and the holder's address.
+   */
+  answer(message: Message, from: string, now: number, liveHolder?: NodeRecord): StreamAnswer {
     const out = new Outcome();
     const answer: StreamAnswer = { outcome: out, digestEntries: 0, deltaEntries: 0 };
     if (
@@ -156,6 +173,18 @@ export class StreamSync {
         code: 'cluster',
         message: `node ${this.state.self.id} is in cluster ${JSON.stringify(this.config.clusterId)}, not ${JSON.stringify(message.clusterId)}`,
       };
+      return answer;
+    }
+    const claim = claimIn(message);
+    const self = this.state.self;
+    if (claim && this.identity.isCopyOfUs(claim.id, claim.addr, claim.generation)) {
+      // Another process with our id: we are its live holder.
+      this.identity.note(claim.addr, now);
+      answer.reply = this.idConflict(self);
+      return answer;
+    }
+    if (liveHolder) {
+      answer.reply = this.idConflict(liveHolder);
       return answer;
     }
     switch (message.type) {
@@ -188,6 +217,15 @@ export class StreamSync {
     }
   }
 
+  /** Sent plain (like every refusal), so the joiner reads it whatever its keys. */
+  private idConflict(holder: NodeRecord): Outgoing {
+    return {
+      type: MessageType.StreamError,
+      code: ID_CONFLICT_CODE,
+      message: idConflictText(holder.id, holder.addr),
+    };
+  }
+
   private streamAck(): Outgoing {
     return {
       type: MessageType.StreamAck,
@@ -211,4 +249,11 @@ export class StreamSync {
       maxVersion: this.state.self.maxVersion,
     };
   }
+}
+
+/** What a Sync or Push says of its sender itself: the id, address and generation it claims. */
+function claimIn(message: Message): { id: string; addr: string; generation: number } | undefined {
+  if (message.type === MessageType.Sync) return message.digest.find((e) => e.id === message.from);
+  if (message.type === MessageType.Push) return message.delta.find((d) => d.id === message.from);
+  return undefined;
 }

@@ -86,7 +86,9 @@ export class Accusations {
 
   /** The subjects of our standing accusations: we keep pinging them until they answer. */
   accused(): string[] {
-    return this.self.internalKeys(ACCUSATION_PREFIX).map((key) => key.slice(ACCUSATION_PREFIX.length));
+    return this.self
+      .internalKeys(ACCUSATION_PREFIX)
+      .map((key) => key.slice(ACCUSATION_PREFIX.length));
   }
 
   /** The subject answered us: our accusation of it, if any, ends now. Returns whether one did. */

@@ -37,6 +37,8 @@ export type PeerErrorReason =
   | 'cluster'
   /** The peer speaks another protocol version. */
   | 'version'
+  /** A live node at another address already uses our node id (the message names it). */
+  | 'id-conflict'
   /** The peer answered with a refusal of another kind. */
   | 'refused'
   /** No reply within streamTimeout. */
@@ -116,6 +118,7 @@ const JOIN_HINTS: Partial<Record<PeerErrorReason, string>> = {
   cluster: 'belongs to another cluster: set the same clusterId on every node',
   auth: 'does not share our secret keys: check secretKeys on both sides',
   version: 'speaks another protocol version: run the same gossip release on every node',
+  'id-conflict': 'refused us: another live node already uses our nodeId; give every node its own',
 };
 
 /**
