@@ -16,7 +16,7 @@ import {
   resolveSecretKeys,
 } from './config/options';
 import { ProtocolCore, shuffle } from './core/protocol';
-import { type GossipIdConflict, idConflictIn } from './core/identity';
+import type { GossipIdConflict } from './core/identity';
 import { Seeds } from './io/seeds';
 import { StreamClient } from './io/stream-client';
 import { socketTransport } from './io/socket-transport';
@@ -180,10 +180,8 @@ export class Gossip {
         errors.push(new PeerError(reason, others[i], message));
       }
     });
-    // One identity per id: a live node elsewhere holds ours, so this process must not join.
-    const conflict = errors.find((e) => e instanceof PeerError && e.reason === 'id-conflict');
-    const holder = conflict && idConflictIn(conflict.message);
-    if (holder) this.core.identity.note(holder.addr, this.opts.clock.now());
+    // One identity per id: refused because a live node holds ours, this process must not join.
+    const conflict = this.core.identity.refusedJoin(errors, this.opts.clock.now());
     if (conflict || (joined.length === 0 && errors.length > 0)) {
       throw new GossipJoinError(`join failed: ${errors.map((e) => e.message).join('; ')}`, errors);
     }
@@ -258,11 +256,7 @@ export class Gossip {
     this.ttls.cancel(key);
   }
 
-  /**
-   * Another process uses this node's id, lately (within `nodeExpiry`): `addr`
-   * is where (the live holder that refused our join, or the copy that
-   * claimed our id). Undefined when none did.
-   */
+  /** Another process used this node's id within `nodeExpiry`: `addr` is where (the holder that refused us, or the copy). */
   get idConflict(): GossipIdConflict | undefined {
     return this.core.identity.conflict(this.opts.clock.now());
   }
@@ -358,19 +352,9 @@ export class Gossip {
       },
       onRequest: async (data, from) => {
         if (this.closed) throw new Error('closed');
-        return this.io.serve(data, from, this.self.id, async (message) => {
-          // A claim on the id of a node we hold alive elsewhere: refused if that node answers.
-          const holder = this.core.streams.holderToAsk(message);
-          const live = holder !== undefined && (await this.answers(holder));
-          const answer = this.core.streams.answer(
-            message,
-            from,
-            this.opts.clock.now(),
-            live ? holder : undefined,
-          );
-          this.perform(answer.outcome);
-          return answer;
-        });
+        return this.io.serve(data, from, this.self.id, (message) =>
+          this.streams.answer(message, from, this.opts.interval),
+        );
       },
       onTransportReject: (reason) => this.io.reject(reason, 'transport'),
     };
@@ -378,21 +362,6 @@ export class Gossip {
 
   private perform(out: Outcome): void {
     this.io.perform(out, (addr, request) => this.streams.runSync(addr, request));
-  }
-
-  /** Pings `record` and waits up to two intervals for its answer. */
-  private async answers(record: NodeRecord): Promise<boolean> {
-    const before = record.vitals.contacts;
-    const out = new Outcome();
-    this.core.liveness.probe(record, out);
-    this.perform(out);
-    for (let i = 0; i < 4 && !this.closed; i++) {
-      await new Promise<void>((resolve) =>
-        this.opts.clock.setTimer(this.opts.interval / 2, resolve),
-      );
-      if (record.vitals.contacts > before) return true;
-    }
-    return false;
   }
 
   /** Starts a background sync with `addr` when the core grants a slot. */

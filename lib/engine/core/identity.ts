@@ -1,4 +1,6 @@
 import type { ClusterState } from '../state/cluster-state';
+import type { DigestEntry } from '../codec';
+import { PeerError } from '../vocabulary/errors';
 import type { NodeRecord } from '../state/node-record';
 import type { Outcome } from '../state/outcome';
 
@@ -75,6 +77,12 @@ export class IdentityGuard {
     );
   }
 
+  /** The entries of a digest that name our own id (a message from a copy of us). */
+  claimedIn(digest: DigestEntry[], now: number, out: Outcome): void {
+    for (const e of digest)
+      if (e.id === this.state.self.id) this.claimed(e.generation, e.addr, now, out);
+  }
+
   /**
    * The live node to ask before answering a stream from a process that
    * claims `id` at `addr` with `generation`: a node we hold alive with that
@@ -98,6 +106,15 @@ export class IdentityGuard {
     const addr = this.claimant;
     this.claimant = undefined;
     return addr;
+  }
+
+  /** Whether a join was refused because a live node holds our id (`id-conflict`): then noted. */
+  refusedJoin(errors: Error[], now: number): boolean {
+    const refusal = errors.find((e) => e instanceof PeerError && e.reason === ID_CONFLICT_CODE);
+    if (!refusal) return false;
+    const holder = idConflictIn(refusal.message);
+    if (holder) this.note(holder.addr, now);
+    return true;
   }
 
   /** Another process holds or claims our id at `addr`. */

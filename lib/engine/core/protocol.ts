@@ -59,13 +59,8 @@ export class ProtocolCore {
     this.state.hotWindow = config.tuning.hotWindow;
     this.liveness = new Liveness(this.state, config.tuning, config, config.random);
     this.identity = new IdentityGuard(this.state, config.nodeExpiry);
-    this.merge = new Merger(
-      this.state,
-      this.liveness,
-      config,
-      config.tuning.wantLifetime,
-      this.identity,
-    );
+    const { wantLifetime } = config.tuning;
+    this.merge = new Merger(this.state, this.liveness, config, wantLifetime, this.identity);
     this.streams = new StreamSync(this.state, this.merge, this.liveness, this.identity, {
       clusterId: config.clusterId,
       random: config.random,
@@ -166,8 +161,7 @@ export class ProtocolCore {
     if (!this.admit(message, from, now, out)) return out;
     this.exchange(message, from, now, size, out);
     this.liveness.flush(now, out);
-    // We just refuted a copy of our id: tell the copy itself, so that it yields.
-    const claimant = this.identity.claimantToTell();
+    const claimant = this.identity.claimantToTell(); // a copy of us we refuted: tell it, it yields
     if (claimant) this.synTo(claimant, false, out);
     return out;
   }
@@ -321,9 +315,7 @@ export class ProtocolCore {
       return false;
     }
     if (message.from === this.self.id && message.type !== MessageType.StreamAck) {
-      if ('digest' in message)
-        for (const e of message.digest)
-          if (e.id === this.self.id) this.identity.claimed(e.generation, e.addr, now, out);
+      if ('digest' in message) this.identity.claimedIn(message.digest, now, out);
       out.reject('self', from, 'a message claiming to come from this node');
       return false;
     }
@@ -341,7 +333,6 @@ export class ProtocolCore {
   syn(peer: NodeRecord, full: boolean, out: Outcome): void {
     this.synTo(peer.addr, full, out);
   }
-
   private synTo(addr: string, full: boolean, out: Outcome): void {
     const summary = this.state.summary();
     const digest = this.state.buildDigest(this.packetBudget(), this.config.random, {

@@ -73,7 +73,8 @@ export class StreamSync {
     out: Outcome,
   ): { reply: Outgoing; digestEntries: number; deltaEntries: number } {
     out.digestEntriesIn += message.digest.length;
-    this.merge.digest(message.digest, now, out, this.sender(message.from));
+    const claimed = claimIn(message)?.addr;
+    this.merge.digest(message.digest, now, out, this.sender(message.from, claimed));
     this.liveness.flush(now, out);
     const delta = this.state.buildDelta(
       message.digest,
@@ -126,10 +127,15 @@ export class StreamSync {
     };
   }
 
-  /** A node on the other end of a stream: alive (when we hold it), and first hand about itself. */
-  private sender(id: string): string {
+  /**
+   * A node on the other end of a stream: first hand about itself, and alive
+   * when we hold it at the address it claims (`claimedAddr`, when its
+   * message names one): another process with its id proves nothing of it.
+   */
+  private sender(id: string, claimedAddr?: string): string {
     const record = this.state.records.get(id);
-    if (record) this.liveness.proofOfLife(record);
+    if (record && (claimedAddr === undefined || claimedAddr === record.addr))
+      this.liveness.proofOfLife(record);
     return id;
   }
 
@@ -197,7 +203,12 @@ export class StreamSync {
       }
       case MessageType.Push:
         // A node that opened a stream to us is alive, and speaks first hand of itself.
-        this.merge.delta(message.delta, now, out, this.sender(message.from));
+        this.merge.delta(
+          message.delta,
+          now,
+          out,
+          this.sender(message.from, claimIn(message)?.addr),
+        );
         this.liveness.flush(now, out);
         answer.reply = this.streamAck();
         return answer;
