@@ -19,6 +19,7 @@ import {
   resolveSecretKeys,
 } from './config/options';
 import { ProtocolCore, shuffle } from './core/protocol';
+import type { GossipIdConflict } from './core/identity';
 import { Seeds } from './io/seeds';
 import { StreamClient } from './io/stream-client';
 import { socketTransport } from './io/socket-transport';
@@ -204,7 +205,9 @@ export class Gossip {
         errors.push(new GossipPeerError(reason, others[i], message));
       }
     });
-    if (joined.length === 0 && errors.length > 0) {
+    // One identity per id: refused because a live node holds ours, this process must not join.
+    const conflict = this.core.identity.refusedJoin(errors, this.opts.clock.now());
+    if (conflict || (joined.length === 0 && errors.length > 0)) {
       throw new GossipJoinError(errors);
     }
     this.joinedOnce = true;
@@ -276,6 +279,11 @@ export class Gossip {
     this.ttls.cancel(key);
     if (changed)
       this.listeners.deliver({ type: 'delete-key', nodeId: this.self.id, key, local: true });
+  }
+
+  /** Another process used this node's id within `nodeExpiry`: `addr` is where (the holder that refused us, or the copy). */
+  get idConflict(): GossipIdConflict | undefined {
+    return this.core.identity.conflict(this.opts.clock.now());
   }
 
   localNode(): NodeState {
@@ -354,6 +362,8 @@ export class Gossip {
     return inboundHandler({
       core: this.core,
       io: this.io,
+      streams: this.streams,
+      interval: this.opts.interval,
       metrics: this.metrics,
       clock: this.opts.clock,
       selfId: this.self.id,

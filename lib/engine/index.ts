@@ -1,4 +1,5 @@
 export { Gossip } from './gossip';
+export type { GossipIdConflict } from './core/identity';
 export type { GossipOptions } from './config/options';
 export { DEFAULTS as GOSSIP_DEFAULTS, resolveOptions } from './config/options';
 export type {

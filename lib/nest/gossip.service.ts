@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { Observable, concat, defer, filter, of } from 'rxjs';
 import {
   type Gossip,
+  type GossipIdConflict,
   type GossipMetrics,
   type GossipPhase,
   type NodeMetadata,
@@ -83,6 +84,11 @@ export class GossipService {
    */
   get status(): GossipPhase {
     return this.engine.status;
+  }
+
+  /** Another process uses this node's id, lately: where (see `Gossip.idConflict`); the health indicator reports it. */
+  get idConflict(): GossipIdConflict | undefined {
+    return this.engine.idConflict;
   }
 
   /**

@@ -102,9 +102,25 @@ export class Simulation {
 
   /** Starts a node (not yet joined). `id` defaults to n<index>. */
   async addNode(id?: string, engine: SimEngineOptions = {}): Promise<SimNode> {
-    const index = this.nextIndex++;
+    const index = this.nextIndex;
     const nodeId = id ?? `n${index}`;
     if (this.nodesById.has(nodeId)) throw new Error(`node ${nodeId} exists`);
+    const node = await this.process(nodeId, engine);
+    this.nodesById.set(nodeId, node);
+    return node;
+  }
+
+  /**
+   * A second process with the id of a running node, at a new address (a
+   * misconfigured duplicate): not joined, and not among `all` (drive it
+   * through the returned node; its events are recorded under `id`).
+   */
+  async addCopy(id: string, engine: SimEngineOptions = {}): Promise<SimNode> {
+    return this.process(this.node(id).id, engine);
+  }
+
+  private async process(nodeId: string, engine: SimEngineOptions): Promise<SimNode> {
+    const index = this.nextIndex++;
     const addr = `10.${((index + 1) >> 16) & 255}.${((index + 1) >> 8) & 255}.${(index + 1) & 255}:${PORT}`;
     const node: SimNode = {
       id: nodeId,
@@ -115,7 +131,6 @@ export class Simulation {
       incarnation: 0,
     };
     await this.boot(node, engine);
-    this.nodesById.set(nodeId, node);
     this.byAddr.set(addr, node);
     return node;
   }

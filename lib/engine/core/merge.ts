@@ -1,5 +1,6 @@
 import type { ClusterState } from '../state/cluster-state';
 import type { DigestEntry, NodeDelta } from '../codec';
+import type { IdentityGuard } from './identity';
 import type { Liveness } from '../liveness/liveness';
 import { applyNodeDelta } from '../state/node-record';
 import type { Outcome } from '../state/outcome';
@@ -20,13 +21,18 @@ export class Merger {
     private readonly liveness: Liveness,
     private readonly limits: MergeLimits,
     private readonly wantLifetime: number,
+    private readonly identity: IdentityGuard,
   ) {}
 
   /** `sender`: the node this digest came from, first hand (its own entry is about itself). */
   digest(digest: DigestEntry[], now: number, out: Outcome, sender?: string): void {
     const self = this.state.self;
     for (const e of digest) {
-      if (e.id === self.id || e.generation === 0) continue;
+      if (e.generation === 0) continue;
+      if (e.id === self.id) {
+        this.identity.claimed(e.generation, e.addr, now, out);
+        continue;
+      }
       const record = this.state.records.get(e.id);
       if (!record) {
         if (!e.left && !this.liveness.isGhost(e.id, e.generation, e.heartbeat, e.id === sender)) {
@@ -48,12 +54,22 @@ export class Merger {
       if (delta.id === self.id) {
         if (delta.generation > self.generation) {
           out.reject('self', delta.addr, `a newer generation of our id`);
-          out.warn('id-clash', `another node uses our id ${self.id} with a newer generation`);
+          this.identity.claimed(delta.generation, delta.addr, now, out);
         }
         continue;
       }
       const firstHand = delta.id === sender;
       const current = this.state.records.get(delta.id);
+      // One identity per id: a node we hold alive is not replaced from another address on
+      // hearsay; only its claimant, over a stream the facade let through, speaks for itself.
+      if (
+        current &&
+        !firstHand &&
+        delta.generation > current.generation &&
+        delta.addr !== current.addr &&
+        current.vitals.status === 'alive'
+      )
+        continue;
       if (!current) {
         if (this.liveness.isGhost(delta.id, delta.generation, delta.heartbeat, firstHand)) continue;
         if (this.state.size >= this.limits.maxNodes) {

@@ -11,6 +11,7 @@ import {
   SynAck,
 } from '../codec';
 import { Hash64, sameHash } from '../vocabulary/hash';
+import { IdentityGuard } from './identity';
 import { Liveness } from '../liveness/liveness';
 import { Merger } from './merge';
 import type { NodeRecord } from '../state/node-record';
@@ -47,6 +48,7 @@ export class ProtocolCore {
   readonly liveness: Liveness;
   readonly merge: Merger;
   readonly streams: StreamSync;
+  readonly identity: IdentityGuard;
   /** Peers given an immediate follow-up exchange this round. */
   private readonly followedUp = new Set<string>();
   private lastGc: number;
@@ -69,8 +71,10 @@ export class ProtocolCore {
     this.state = new ClusterState(self, clock);
     this.state.hotWindow = config.tuning.hotWindow;
     this.liveness = new Liveness(this.state, config.tuning, config, config.random);
-    this.merge = new Merger(this.state, this.liveness, config, config.tuning.wantLifetime);
-    this.streams = new StreamSync(this.state, this.merge, this.liveness, {
+    this.identity = new IdentityGuard(this.state, config.nodeExpiry);
+    const { wantLifetime } = config.tuning;
+    this.merge = new Merger(this.state, this.liveness, config, wantLifetime, this.identity);
+    this.streams = new StreamSync(this.state, this.merge, this.liveness, this.identity, {
       clusterId: config.clusterId,
       random: config.random,
       budget: config.maxStreamSize - config.sealOverhead - config.tuning.streamSlack,
@@ -117,7 +121,9 @@ export class ProtocolCore {
       this.lastSummary = summary;
       this.lastNews = now;
     }
-    if (now - this.lastNews >= t.hotWindow && this.rounds % t.antiEntropyEvery !== 0) return out;
+    // While another process claims our id, every round carries our refutation (peers take it once the copy is gone).
+    const quiet = now - this.lastNews >= t.hotWindow && !this.identity.conflict(now);
+    if (quiet && this.rounds % t.antiEntropyEvery !== 0) return out;
     const live: NodeRecord[] = [];
     const unreachable: NodeRecord[] = [];
     for (const r of this.state.records.values()) {
@@ -165,9 +171,11 @@ export class ProtocolCore {
       out.reject('type', from, `stream message type ${message.type} in a datagram`);
       return out;
     }
-    if (!this.admit(message, from, out)) return out;
+    if (!this.admit(message, from, now, out)) return out;
     this.exchange(message, from, now, size, out);
     this.liveness.flush(now, out);
+    const claimant = this.identity.claimantToTell(); // a copy of us we refuted: tell it, it yields
+    if (claimant) this.synTo(claimant, false, out);
     return out;
   }
 
@@ -313,13 +321,14 @@ export class ProtocolCore {
     );
   }
 
-  /** Our cluster, and not in our name. */
-  private admit(message: Gossiped, from: string, out: Outcome): boolean {
+  /** Our cluster, and not in our name (though a copy of us may learn from it that we refuted it). */
+  private admit(message: Gossiped, from: string, now: number, out: Outcome): boolean {
     if (message.clusterId !== this.config.clusterId) {
       out.reject('cluster', from, `cluster ${JSON.stringify(message.clusterId)}`);
       return false;
     }
     if (message.from === this.self.id && message.type !== MessageType.StreamAck) {
+      if ('digest' in message) this.identity.claimedIn(message.digest, now, out);
       out.reject('self', from, 'a message claiming to come from this node');
       return false;
     }
@@ -335,12 +344,15 @@ export class ProtocolCore {
    * digest (`full`).
    */
   syn(peer: NodeRecord, full: boolean, out: Outcome): void {
+    this.synTo(peer.addr, full, out);
+  }
+  private synTo(addr: string, full: boolean, out: Outcome): void {
     const summary = this.state.summary();
     const digest = this.state.buildDigest(this.packetBudget(), this.config.random, {
       hotOnly: !full,
     });
     out.packet(
-      peer.addr,
+      addr,
       {
         type: MessageType.Syn,
         clusterId: this.config.clusterId,

@@ -1,7 +1,9 @@
 import type { ClusterState } from '../state/cluster-state';
 import { Message, MessageType, Outgoing, Sync, SyncReply } from '../codec';
+import { ID_CONFLICT_CODE, type IdentityGuard, idConflictText } from './identity';
 import type { Liveness } from '../liveness/liveness';
 import type { Merger } from './merge';
+import type { NodeRecord } from '../state/node-record';
 import { Outcome } from '../state/outcome';
 
 /** A stream request answered: the reply, or a refusal that closes the stream unanswered. */
@@ -38,6 +40,7 @@ export class StreamSync {
     private readonly state: ClusterState,
     private readonly merge: Merger,
     private readonly liveness: Liveness,
+    private readonly identity: IdentityGuard,
     private readonly config: StreamSyncConfig,
   ) {}
 
@@ -70,7 +73,8 @@ export class StreamSync {
     out: Outcome,
   ): { reply: Outgoing; digestEntries: number; deltaEntries: number } {
     out.digestEntriesIn += message.digest.length;
-    this.merge.digest(message.digest, now, out, this.sender(message.from));
+    const claimed = claimIn(message)?.addr;
+    this.merge.digest(message.digest, now, out, this.sender(message.from, claimed));
     this.liveness.flush(now, out);
     const delta = this.state.buildDelta(
       message.digest,
@@ -122,15 +126,34 @@ export class StreamSync {
     };
   }
 
-  /** A node on the other end of a stream: alive (when we hold it), and first hand about itself. */
-  private sender(id: string): string {
+  /**
+   * A node on the other end of a stream: first hand about itself, and alive
+   * when we hold it at the address it claims (`claimedAddr`, when its
+   * message names one): another process with its id proves nothing of it.
+   */
+  private sender(id: string, claimedAddr?: string): string {
     const record = this.state.records.get(id);
-    if (record) this.liveness.proofOfLife(record);
+    if (record && (claimedAddr === undefined || claimedAddr === record.addr))
+      this.liveness.proofOfLife(record);
     return id;
   }
 
-  /** Handles a stream request (Sync, Push or Leave) and builds its reply. */
-  answer(message: Message, from: string, now: number): StreamAnswer {
+  /**
+   * The node to ping before answering `message`: a Sync or Push from a
+   * process claiming the id of a node we hold alive at another address
+   * (see IdentityGuard). If it answers, pass it to `answer` as `liveHolder`.
+   */
+  holderToAsk(message: Message): NodeRecord | undefined {
+    const claim = claimIn(message);
+    return claim && this.identity.holderToAsk(claim.id, claim.addr, claim.generation);
+  }
+
+  /**
+   * Handles a stream request (Sync, Push or Leave) and builds its reply.
+   * `liveHolder`: a live node holds the id the sender claims; the stream is
+   * refused, naming the id and the holder's address.
+   */
+  answer(message: Message, from: string, now: number, liveHolder?: NodeRecord): StreamAnswer {
     const out = new Outcome();
     const answer: StreamAnswer = { outcome: out, digestEntries: 0, deltaEntries: 0 };
     if (
@@ -157,6 +180,18 @@ export class StreamSync {
       };
       return answer;
     }
+    const claim = claimIn(message);
+    const self = this.state.self;
+    if (claim && this.identity.isCopyOfUs(claim.id, claim.addr, claim.generation)) {
+      // Another process with our id: we are its live holder.
+      this.identity.note(claim.addr, now);
+      answer.reply = this.idConflict(self);
+      return answer;
+    }
+    if (liveHolder) {
+      answer.reply = this.idConflict(liveHolder);
+      return answer;
+    }
     switch (message.type) {
       case MessageType.Sync: {
         const { reply, digestEntries, deltaEntries } = this.answerSync(message, now, out);
@@ -167,7 +202,12 @@ export class StreamSync {
       }
       case MessageType.Push:
         // A node that opened a stream to us is alive, and speaks first hand of itself.
-        this.merge.delta(message.delta, now, out, this.sender(message.from));
+        this.merge.delta(
+          message.delta,
+          now,
+          out,
+          this.sender(message.from, claimIn(message)?.addr),
+        );
         this.liveness.flush(now, out);
         answer.reply = this.streamAck();
         return answer;
@@ -185,6 +225,15 @@ export class StreamSync {
         answer.refusal = 'unexpected message type';
         return answer;
     }
+  }
+
+  /** Sent plain (like every refusal), so the joiner reads it whatever its keys. */
+  private idConflict(holder: NodeRecord): Outgoing {
+    return {
+      type: MessageType.StreamError,
+      code: ID_CONFLICT_CODE,
+      message: idConflictText(holder.id, holder.addr),
+    };
   }
 
   private streamAck(): Outgoing {
@@ -210,4 +259,11 @@ export class StreamSync {
       maxVersion: this.state.self.maxVersion,
     };
   }
+}
+
+/** What a Sync or Push says of its sender itself: the id, address and generation it claims. */
+function claimIn(message: Message): { id: string; addr: string; generation: number } | undefined {
+  if (message.type === MessageType.Sync) return message.digest.find((e) => e.id === message.from);
+  if (message.type === MessageType.Push) return message.delta.find((d) => d.id === message.from);
+  return undefined;
 }

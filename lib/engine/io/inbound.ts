@@ -3,11 +3,15 @@ import type { Outcome } from '../state/outcome';
 import type { Clock } from '../vocabulary/clock';
 import type { TransportHandler } from '../vocabulary/transport';
 import type { Messenger } from './messenger';
+import type { StreamClient } from './stream-client';
 import type { GossipMetrics } from './metrics';
 
 export interface InboundDeps {
   core: ProtocolCore;
   io: Messenger;
+  /** Answers an inbound stream (it may first ping a live holder of the claimed id). */
+  streams: StreamClient;
+  interval: number;
   metrics: GossipMetrics;
   clock: Clock;
   selfId: string;
@@ -37,11 +41,9 @@ export function inboundHandler(d: InboundDeps): TransportHandler {
     },
     onRequest: async (data, from) => {
       if (d.isClosed()) throw new Error('closed');
-      return d.io.serve(data, from, d.selfId, (message) => {
-        const answer = d.core.streams.answer(message, from, d.clock.now());
-        d.perform(answer.outcome);
-        return answer;
-      });
+      return d.io.serve(data, from, d.selfId, (message) =>
+        d.streams.answer(message, from, d.interval),
+      );
     },
     onTransportReject: (reason) => d.io.reject(reason, 'transport'),
   };

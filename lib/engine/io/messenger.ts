@@ -164,29 +164,29 @@ export class Messenger {
    * answer, counts, and returns the reply's bytes; throws to close the
    * stream unanswered.
    */
-  serve(
+  async serve(
     data: Uint8Array,
     from: string,
     selfId: string,
-    handle: (message: Message) => StreamAnswer,
-  ): Uint8Array {
+    handle: (message: Message) => StreamAnswer | Promise<StreamAnswer>,
+  ): Promise<Uint8Array> {
     const metrics = this.deps.metrics;
     metrics.connectionsInbound.inc();
     metrics.streamBytesInbound.inc(data.length);
-    const reply = this.answer(data, from, selfId, handle);
+    const reply = await this.answer(data, from, selfId, handle);
     metrics.streamBytesOutbound.inc(reply.length);
     return reply;
   }
 
-  private answer(
+  private async answer(
     data: Uint8Array,
     from: string,
     selfId: string,
-    handle: (message: Message) => StreamAnswer,
-  ): Uint8Array {
+    handle: (message: Message) => StreamAnswer | Promise<StreamAnswer>,
+  ): Promise<Uint8Array> {
     const message = this.openRequest(data, from, selfId);
     if (message instanceof Uint8Array) return message;
-    const answer = handle(message);
+    const answer = await handle(message);
     if (!answer.reply) throw new Error(answer.refusal);
     const metrics = this.deps.metrics;
     if (answer.digestEntries > 0) metrics.digestEntriesOutbound.inc(answer.digestEntries);
@@ -250,6 +250,6 @@ export class Messenger {
 
 function refusalReason(code: string): GossipPeerErrorReason {
   if (code === 'auth' || code === 'sealed' || code === 'unsealed') return 'auth';
-  if (code === 'cluster' || code === 'version') return code;
+  if (code === 'cluster' || code === 'version' || code === 'id-conflict') return code;
   return code === 'decode' || code === 'type' ? 'protocol' : 'refused';
 }

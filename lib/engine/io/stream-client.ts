@@ -1,17 +1,19 @@
 import type { Clock } from '../vocabulary/clock';
-import { MessageType, Outgoing } from '../codec';
+import { Message, MessageType, Outgoing } from '../codec';
 import { GossipPeerError } from '../vocabulary/errors';
 import type { Messenger } from './messenger';
 import type { GossipMetrics } from './metrics';
 import type { NodeRecord } from '../state/node-record';
 import { Outcome } from '../state/outcome';
 import type { ProtocolCore } from '../core/protocol';
+import type { StreamAnswer } from '../core/stream-sync';
 import type { Tuning } from '../vocabulary/tuning';
 
 /**
  * The requesting side of streams: runs a push-pull sync (StreamSync builds
  * and applies its messages) and tells peers of our leave, awaiting each
- * reply through the Messenger.
+ * reply through the Messenger. Also what the answering side awaits: a
+ * stream claiming a live node's id waits for that node's ack (`answer`).
  */
 export class StreamClient {
   constructor(
@@ -57,6 +59,35 @@ export class StreamClient {
         );
     }
     return reply.from;
+  }
+
+  /**
+   * Answers a stream request (StreamSync decides). A claim on the id of a
+   * node we hold alive at another address is refused if that node answers
+   * a ping within two `interval`s (see IdentityGuard).
+   */
+  async answer(message: Message, from: string, interval: number): Promise<StreamAnswer> {
+    const held = this.core.streams.holderToAsk(message);
+    const live = held && (await this.answers(held, interval)) ? held : undefined;
+    const answer = this.core.streams.answer(message, from, this.clock.now(), live);
+    this.perform(answer.outcome);
+    return answer;
+  }
+
+  /**
+   * Whether `record` is alive: pings it and waits up to two `interval`s for
+   * its ack (a stream claiming its id waits on this; see IdentityGuard).
+   */
+  async answers(record: NodeRecord, interval: number): Promise<boolean> {
+    const before = record.vitals.contacts;
+    const out = new Outcome();
+    this.core.liveness.probe(record, out);
+    this.perform(out);
+    for (let i = 0; i < 4; i++) {
+      await new Promise<void>((resolve) => this.clock.setTimer(interval / 2, resolve));
+      if (record.vitals.contacts > before) return true;
+    }
+    return false;
   }
 
   /**

@@ -37,10 +37,14 @@ export class Accusations {
 
   /**
    * Brings our accusations in line with our detectors, and returns the
-   * subjects whose accusation appeared or went. One we made stands while we
-   * still hold its subject unreachable, even if we no longer watch it (the
-   * ring moved), and for `memory` after the subject expired here: a peer
-   * whose ring still counts us among its observers must reach our verdict.
+   * subjects whose accusation appeared or went. An accusation is written
+   * when a detector of ours suspects its subject, and withdrawn only when
+   * the subject answers one of our pings (`withdraw`), so a withdrawal is
+   * always evidence of life. Until then it stands, even once the ring no
+   * longer makes us an observer (we keep pinging the subjects we accuse):
+   * it ends without an ack only with its incarnation (the subject left, was
+   * replaced by a newer generation, or expired here `memory` ago: a peer
+   * whose ring still counts us among its observers must reach our verdict).
    */
   publish(
     watched: NodeRecord[],
@@ -53,13 +57,12 @@ export class Accusations {
       if (prober.suspects(s.id)) wanted.set(accusationKey(s.id), String(s.generation));
     }
     for (const key of this.self.internalKeys(ACCUSATION_PREFIX)) {
+      if (wanted.has(key)) continue;
       const id = key.slice(ACCUSATION_PREFIX.length);
-      if (wanted.has(key) || prober.watched().has(id)) continue;
       const value = this.self.get(key)?.value ?? '';
       const subject = records.get(id);
       if (subject) {
-        const held = subject.vitals.status === 'unreachable';
-        if (held && String(subject.generation) === value) wanted.set(key, value);
+        if (!subject.left && String(subject.generation) === value) wanted.set(key, value);
       } else if ((this.lingering.get(id) ?? 0) > now) {
         wanted.set(key, value);
       }
@@ -79,6 +82,13 @@ export class Accusations {
       changed.push(key.slice(ACCUSATION_PREFIX.length));
     }
     return changed;
+  }
+
+  /** The subjects of our standing accusations: we keep pinging them until they answer. */
+  accused(): string[] {
+    return this.self
+      .internalKeys(ACCUSATION_PREFIX)
+      .map((key) => key.slice(ACCUSATION_PREFIX.length));
   }
 
   /** The subject answered us: our accusation of it, if any, ends now. Returns whether one did. */

@@ -6,7 +6,7 @@ import type { Outcome } from '../state/outcome';
 import type { Vitals } from '../state/vitals';
 import type { NodeStatus } from '../vocabulary/types';
 import { OutgoingPing, ProbeTarget, Prober, idTag } from './prober';
-import { quorum, tally } from './reachability';
+import { tally } from './reachability';
 import type { Tuning } from '../vocabulary/tuning';
 
 /** What we remember of an expired node, so stale gossip cannot bring it back. */
@@ -45,6 +45,8 @@ export class Liveness {
   private readonly ghosts = new Map<string, Ghost>();
   private readonly byAddr = new Map<string, NodeRecord>();
   private ring: MonitoringRing | undefined;
+  /** The subjects the ring gives us (we may also ping nodes we still accuse): only these can make us certain. */
+  private ringSubjects = new Set<string>();
   private ringStale = true;
   /** Everyone is judged again at the next tick (someone's reachability or membership changed). */
   private everyone = true;
@@ -112,11 +114,25 @@ export class Liveness {
     if (record !== this.state.self && heartbeat > record.heartbeat) record.heartbeat = heartbeat;
   }
 
-  /** The node showed life to us directly. */
+  /**
+   * The node showed life to us directly: an ack to our ping, a ping or an
+   * exchange from its own address, a stream it opened or answered. Makes a
+   * pending node a candidate member, and is fresh evidence for one we hold
+   * unreachable.
+   */
   proofOfLife(record: NodeRecord): void {
-    if (record === this.state.self || record.vitals.evidenced) return;
-    record.vitals.evidenced = true;
+    if (record === this.state.self) return;
+    const vitals = record.vitals;
+    vitals.contacts++;
+    if (vitals.evidenced && (vitals.status !== 'unreachable' || vitals.heard)) return;
+    vitals.evidenced = true;
+    if (vitals.status === 'unreachable') vitals.heard = true;
     this.dirty.add(record.id);
+  }
+
+  /** Pings `record` now (a stream waits for its answer: see `Gossip`); its ack is counted in `contacts`. */
+  probe(record: NodeRecord, out: Outcome): void {
+    this.send(this.prober.prove(record), false, out);
   }
 
   /** An internal entry of some observer changed: re-judge the subject it names. */
@@ -146,9 +162,13 @@ export class Liveness {
     if (this.ringStale) this.rebuildRing();
     const watched: NodeRecord[] = [];
     const targets: ProbeTarget[] = [];
-    for (const id of this.currentRing().subjectsOf(this.state.self.id)) {
+    this.ringSubjects = new Set(this.currentRing().subjectsOf(this.state.self.id));
+    // The nodes we accuse are pinged too, ring or not: our accusation ends only with their ack.
+    const subjects = new Set(this.ringSubjects);
+    for (const id of this.accusations.accused()) subjects.add(id);
+    for (const id of subjects) {
       const record = this.state.records.get(id);
-      if (!record) continue;
+      if (!record || (record.left && !this.ringSubjects.has(id))) continue;
       watched.push(record);
       const status = record.vitals.status;
       // Not pending ones: a joiner's new subjects are mostly that, and they answer within a round.
@@ -255,10 +275,14 @@ export class Liveness {
     const observers = this.currentRing().observersOf(record.id);
     const { verdict, accusers } = tally(observers, accusesIt);
     const wasAccused = vitals.status === 'unreachable';
-    // Certain on our own (we watch it, and its silence passed the whole threshold), or a quorum.
-    const certain = this.prober.certain(record.id);
+    // Certain on our own (the ring has us watch it, and its silence passed the whole threshold), or a quorum.
+    const certain = this.ringSubjects.has(record.id) && this.prober.certain(record.id);
     let accused = certain || (verdict === 'unknown' ? wasAccused : verdict === 'unreachable');
-    if (!accused && wasAccused && this.stillConvicted(vitals, observers, accusesIt)) accused = true;
+    if (wasAccused) {
+      // Evidence is used when it arrives: a verdict that outlives it waits for the next.
+      const fresh = this.freshEvidence(record, accusers);
+      if (!accused && !fresh) accused = true;
+    }
     const next: NodeStatus = !vitals.evidenced ? 'pending' : accused ? 'unreachable' : 'alive';
     if (next === vitals.status) return;
     const previous = vitals.status;
@@ -266,7 +290,9 @@ export class Liveness {
     // Who watches whom depends on reachability: everyone is judged again at the next tick.
     this.everyone = true;
     if (next === 'unreachable') {
-      vitals.convictedBy = certain ? [self.id] : accusers;
+      vitals.heard = false;
+      vitals.convictors.clear();
+      this.noteConvictors(vitals, certain ? [self.id, ...accusers] : accusers);
       if (previous === 'alive') vitals.expiresAt = now + this.limits.nodeExpiry;
       if (vitals.announced) out.event({ type: 'unreachable', nodeId: record.id });
       return;
@@ -284,20 +310,39 @@ export class Liveness {
   }
 
   /**
-   * A node held unreachable comes back when the observers that convicted it
-   * (those still watching it) take their accusations back, not when the ring
-   * hands it new observers that have not yet had time to ping it: their
-   * silence is no vote. Convictors that no longer watch it do not hold it.
+   * Whether a node held unreachable showed fresh evidence of life since it
+   * was last judged: it spoke to us directly (an ack to our ping, a ping or
+   * an exchange from its address, a stream; `proofOfLife`), or an observer
+   * seen accusing it since the verdict (same incarnation) withdrew its
+   * accusation, which it does only when the node answers its ping. Nothing
+   * else counts: not the silence of observers the ring has just handed it
+   * (they have not pinged it yet), not convictors that left, crashed or
+   * stopped watching it, not heartbeats or versions relayed by peers (they
+   * may predate the cut). Consumes the evidence, and records `accusers` as
+   * convictors whose withdrawal will count.
    */
-  private stillConvicted(
-    vitals: Vitals,
-    observers: RingMember[],
-    accusesIt: (observerId: string) => boolean,
-  ): boolean {
-    const watching = new Set(observers.filter((o) => o.reachable).map((o) => o.id));
-    const present = vitals.convictedBy.filter((id) => watching.has(id));
-    if (present.length === 0) return false;
-    return present.filter(accusesIt).length >= quorum(present.length);
+  private freshEvidence(record: NodeRecord, accusers: string[]): boolean {
+    const vitals = record.vitals;
+    let fresh = vitals.heard;
+    vitals.heard = false;
+    for (const [id, generation] of vitals.convictors) {
+      const observer = id === this.state.self.id ? this.state.self : this.state.records.get(id);
+      if (!observer || observer.generation !== generation) {
+        vitals.convictors.delete(id); // another incarnation says nothing of this accusation
+      } else if (!accuses(observer, record)) {
+        vitals.convictors.delete(id);
+        fresh = true;
+      }
+    }
+    this.noteConvictors(vitals, accusers);
+    return fresh;
+  }
+
+  private noteConvictors(vitals: Vitals, accusers: string[]): void {
+    for (const id of accusers) {
+      const observer = id === this.state.self.id ? this.state.self : this.state.records.get(id);
+      if (observer) vitals.convictors.set(id, observer.generation);
+    }
   }
 
   private send(ping: OutgoingPing, withSummary: boolean, out: Outcome): void {

@@ -29,7 +29,14 @@ export class ClusterState {
   private readonly wanted = new Map<string, { addr: string; until: number }>();
   private readonly digestCache = new WeakMap<
     NodeRecord,
-    { heartbeat: number; maxVersion: number; left: boolean; addr: string; bytes: Uint8Array }
+    {
+      generation: number;
+      heartbeat: number;
+      maxVersion: number;
+      left: boolean;
+      addr: string;
+      bytes: Uint8Array;
+    }
   >();
 
   /** XOR of every record's summary hash: equal summaries mean equal (generation, maxVersion, left) everywhere. */
@@ -134,6 +141,7 @@ export class ClusterState {
     const cached = this.digestCache.get(record);
     if (
       cached &&
+      cached.generation === record.generation &&
       cached.heartbeat === record.heartbeat &&
       cached.maxVersion === record.maxVersion &&
       cached.left === record.left &&
@@ -143,6 +151,7 @@ export class ClusterState {
     }
     const bytes = encodeDigestEntry(this.digestEntry(record));
     this.digestCache.set(record, {
+      generation: record.generation,
       heartbeat: record.heartbeat,
       maxVersion: record.maxVersion,
       left: record.left,

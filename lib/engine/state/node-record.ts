@@ -28,6 +28,7 @@ export class NodeRecord {
   onVersionChange: ((record: NodeRecord) => void) | undefined;
   private version = 0;
   private hasLeft = false;
+  private incarnation: number;
 
   private readonly entries = new Map<string, StoredEntry>();
   /** Entries in increasing version order; may hold superseded ones, skipped on read. */
@@ -38,10 +39,23 @@ export class NodeRecord {
   constructor(
     readonly id: string,
     public addr: string,
-    readonly generation: number,
+    generation: number,
     heartbeat = 0,
   ) {
     this.heartbeat = heartbeat;
+    this.incarnation = generation;
+  }
+
+  /** Chosen by the owner at start; raised only by the owner, to refute a copy of its id (see IdentityGuard). */
+  get generation(): number {
+    return this.incarnation;
+  }
+
+  /** The owner announces itself anew, above a generation another process claimed for its id. */
+  reincarnate(generation: number): void {
+    if (generation <= this.incarnation) return;
+    this.incarnation = generation;
+    this.onVersionChange?.(this);
   }
 
   /** See the class invariant. */

@@ -7,8 +7,17 @@ export class Vitals {
   expiresAt: number | undefined;
   /** It showed life to us directly: an ack, a ping, an exchange from its address. */
   evidenced = false;
+  /** How many times it showed life to us directly (a stream may wait for the next one). */
+  contacts = 0;
+  /** Held unreachable: it showed life to us directly since it was last judged (consumed by the judgement). */
+  heard = false;
   /** We reported it joined; its later changes are reported too. */
   announced = false;
-  /** The observers whose accusations made it unreachable: it is reachable again when they take them back. */
-  convictedBy: string[] = [];
+  /**
+   * Held unreachable: the observers (id -> generation of the incarnation
+   * that accused) seen accusing it since the verdict. An accusation is
+   * withdrawn only on an ack from its subject, so one of them withdrawing
+   * is fresh evidence of life.
+   */
+  convictors = new Map<string, number>();
 }

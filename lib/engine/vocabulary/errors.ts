@@ -38,6 +38,8 @@ export type GossipPeerErrorReason =
   | 'cluster'
   /** The peer speaks another protocol version. */
   | 'version'
+  /** A live node at another address already uses our node id (the message names it). */
+  | 'id-conflict'
   /** The peer answered with a refusal of another kind. */
   | 'refused'
   /** No reply within streamTimeout. */
@@ -112,6 +114,7 @@ const JOIN_HINTS: Partial<Record<GossipPeerErrorReason, string>> = {
   cluster: 'belongs to another cluster: set the same clusterId on every node',
   auth: 'does not share our secret keys: check secretKeys on both sides',
   version: 'speaks another protocol version: run the same gossip release on every node',
+  'id-conflict': 'refused us: another live node already uses our nodeId; give every node its own',
 };
 
 /**

@@ -9,7 +9,9 @@ export interface GossipHealthOptions {
 
 /**
  * `@nestjs/terminus` indicator: `up` with member counts once the node has
- * joined, `down` while it is still joining, after it left, or once closed.
+ * joined, `down` while it is still joining, after it left, once closed, or
+ * while another process uses its node id (`idConflict: { id, addr }`: it
+ * was refused a join, or a copy claimed its id, within `nodeExpiry`).
  * Import from `nestjs-gossip/health` (the main entry never loads terminus);
  * provide it where `GossipService` is visible (the module that imports
  * `GossipModule`, or anywhere with `isGlobal: true`) next to `TerminusModule`.
@@ -44,6 +46,8 @@ export class GossipHealthIndicator {
       else if (node.status === 'alive') members++;
     }
     const data = { nodeId, gossip: status, members, unreachable, left };
+    const idConflict = this.gossip.idConflict;
+    if (idConflict) return session.down({ ...data, idConflict });
     if (status !== 'joined') return session.down(data);
     if (members < (options.minMembers ?? 1)) return session.down(data);
     return session.up(data);
