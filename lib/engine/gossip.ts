@@ -24,6 +24,8 @@ import { Tuning, deriveTuning } from './vocabulary/tuning';
 import type { GossipLogger, NodeMetadata, NodeState } from './vocabulary/types';
 import { metadata, metricsSource, nodeState } from './views';
 import { Wire } from './codec/wire';
+import { Leadership, leadershipTiming } from './discovery/leadership';
+import type { Standing } from './discovery/leader-rule';
 
 /** The engine's own view of where it stands: see `Gossip.status`. */
 export type GossipNodeStatus = 'joining' | 'joined' | 'left' | 'closed';
@@ -41,6 +43,8 @@ const silentLogger: GossipLogger = {
  */
 export class Gossip {
   readonly metrics: GossipMetrics;
+  /** One leader per role, with fencing tokens and a quorum guard: see discovery/leadership.ts. */
+  readonly leadership: Leadership;
   private readonly core: ProtocolCore;
   private readonly self: NodeRecord;
   private readonly keyring: Keyring;
@@ -105,6 +109,11 @@ export class Gossip {
       if (!this.closed && !this.self.left) this.deleteLocal(key);
     });
     this.roundDue = now;
+    this.leadership = new Leadership(
+      this.leadershipHost(),
+      opts.clock,
+      leadershipTiming(opts.interval),
+    );
   }
 
   /**
@@ -194,6 +203,7 @@ export class Gossip {
   async leave(): Promise<void> {
     this.assertOpen('leave');
     const message = this.core.streams.leave();
+    this.leadership.refresh();
     const peers = shuffle(this.core.livePeers(), this.opts.random);
     if (peers.length === 0) return;
     await this.streams.tellLeave(peers, message);
@@ -208,6 +218,7 @@ export class Gossip {
     this.resolveTimer?.cancel();
     this.ttls.clear();
     this.metrics.detach();
+    this.leadership.refresh();
     await this.io.transport?.close();
   }
 
@@ -244,6 +255,7 @@ export class Gossip {
     upsertOwn(this.self, key, value, this.opts);
     // Also when the value is unchanged: every write restarts (or, without ttl, ends) the countdown.
     this.ttls.set(key, ttl);
+    this.leadership.refresh();
   }
 
   /** Deletes `key` on this node (a tombstone that gossip spreads, collected later). */
@@ -251,6 +263,7 @@ export class Gossip {
     this.assertWritable('deleteLocal');
     deleteOwn(this.self, key, this.opts.clock.now(), this.opts);
     this.ttls.cancel(key);
+    this.leadership.refresh();
   }
 
   localNode(): NodeState {
@@ -284,6 +297,7 @@ export class Gossip {
         const now = this.opts.clock.now();
         this.perform(this.core.round(now, now - this.roundDue));
         this.metrics.observeRound((performance.now() - started) / 1000);
+        this.leadership.tick();
       } catch (err) {
         this.io.error(`round failed: ${(err as Error).stack ?? err}`);
       }
@@ -356,6 +370,7 @@ export class Gossip {
 
   private perform(out: Outcome): void {
     this.io.perform(out, (addr, request) => this.streams.runSync(addr, request));
+    if (out.events.length > 0) this.leadership.refresh();
   }
 
   /** Starts a background sync with `addr` when the core grants a slot. */
@@ -367,6 +382,27 @@ export class Gossip {
   }
 
   // ---------------------------------------------------------------- helpers
+
+  /** What leadership reads and writes: this node's view and its own entries. */
+  private leadershipHost() {
+    const standing = (id: string): Standing | undefined => {
+      const record = this.core.state.records.get(id);
+      if (!record) return undefined;
+      if (record.left) return 'left';
+      return record.vitals.status === 'alive' ? 'live' : record.vitals.status;
+    };
+    return {
+      nodeId: this.self.id,
+      nodes: () => this.nodes(),
+      node: (id: string) => this.node(id),
+      standing,
+      ready: () => this.status === 'joined',
+      writable: () => !this.closed && !this.self.left,
+      write: (key: string, value: string) => upsertOwn(this.self, key, value, this.opts),
+      remove: (key: string) => deleteOwn(this.self, key, this.opts.clock.now(), this.opts),
+      warn: (message: string) => this.io.error(message),
+    };
+  }
 
   private ownPort(): number {
     return parseHostPort(this.io.transport?.localAddr ?? '')?.port ?? this.opts.bindPort;

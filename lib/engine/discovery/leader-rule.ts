@@ -1,0 +1,113 @@
+// Who leads a role, as one node's view sees it. Pure reads, like the rest of
+// discovery: every node applies the same rule to what it holds, so nodes
+// whose views agree name the same leader.
+//
+// The rule is rendezvous ownership of the role's name among its candidates
+// (live members holding `leader:<role>`, optionally narrowed by a filter).
+// Why rendezvous: it needs no election messages (the view is the ballot),
+// it is what `ownerOf` already computes, so a role and a job key behave the
+// same, and a member joining or leaving moves a role only when that member
+// wins or held it. Its cost: when a former leader comes back it wins again,
+// so leadership returns to it (one extra handover, fenced like any other).
+import { holdersOf, liveMembers, type ClusterView, type MemberFilter } from './discovery';
+import { leaderKey, parseClaim } from './leader-claim';
+import { owner as rendezvousOwner } from './ownership';
+
+/** How a node sees another, for leadership: `pending` was never yet seen alive. */
+export type Standing = 'live' | 'pending' | 'unreachable' | 'left';
+
+/** What the rule reads: the cluster view, and each record's standing. */
+export interface LeaderView extends ClusterView {
+  standing(id: string): Standing | undefined;
+}
+
+/** How one role chooses its leader. */
+export interface LeadershipOptions {
+  /**
+   * The quorum guard. The number of candidates the role should have (the
+   * nodes that run it, e.g. the replica count). A node that sees fewer
+   * than a majority of them live (`floor(expectedSize / 2) + 1`, itself
+   * included) names no leader and leads nothing, so the minority side of
+   * a partition stands down. Leave it out and every side of a partition
+   * elects its own leader.
+   */
+  expectedSize?: number;
+  /** Only members holding this entry (and value) may lead. */
+  filter?: MemberFilter;
+}
+
+/** The smallest number of live candidates that lets a node name a leader. */
+export function quorumOf(expectedSize: number): number {
+  return Math.floor(expectedSize / 2) + 1;
+}
+
+/** The live members that may lead `role`, sorted: holders of `leader:<role>`, narrowed by the filter. */
+export function candidatesOf(
+  view: ClusterView,
+  role: string,
+  options: LeadershipOptions = {},
+): string[] {
+  const holders = [...holdersOf(view, leaderKey(role)).keys()];
+  if (!options.filter) return holders;
+  const allowed = new Set(liveMembers(view, options.filter));
+  return holders.filter((id) => allowed.has(id));
+}
+
+/**
+ * The leader of `role` in this view: the rendezvous owner of the role among
+ * its candidates, or undefined when there is none or (with `expectedSize`)
+ * fewer than a quorum of them are live.
+ */
+export function leaderOf(
+  view: ClusterView,
+  role: string,
+  options: LeadershipOptions = {},
+): string | undefined {
+  const candidates = candidatesOf(view, role, options);
+  if (options.expectedSize !== undefined && candidates.length < quorumOf(options.expectedSize)) {
+    return undefined;
+  }
+  return rendezvousOwner(role, candidates);
+}
+
+/**
+ * The highest term any known record claims for `role`, live or not (left
+ * and unreachable records are kept until they expire, and their terms
+ * count): a new term is one more than this.
+ */
+export function highestTerm(view: ClusterView, role: string): number {
+  const key = leaderKey(role);
+  let highest = 0;
+  for (const meta of view.nodes()) {
+    const entry = view.node(meta.id)?.entries.find((e) => e.key === key && !e.deleted);
+    if (entry) highest = Math.max(highest, parseClaim(entry.value).term);
+  }
+  return highest;
+}
+
+/** Another member that says it leads `role` and still might: anything but left or unreachable. */
+export interface RivalClaim {
+  id: string;
+  term: number;
+}
+
+/**
+ * The claims of other members that block this node from taking `role`: a
+ * node waits until the previous leader says it stopped (`standby`), or is
+ * known gone (left or unreachable). A pending node (never yet seen alive
+ * here, as right after a join) still blocks: it may well be leading.
+ */
+export function rivalClaims(view: LeaderView, role: string, selfId: string): RivalClaim[] {
+  const key = leaderKey(role);
+  const out: RivalClaim[] = [];
+  for (const meta of view.nodes()) {
+    if (meta.id === selfId) continue;
+    const standing = view.standing(meta.id);
+    if (standing !== 'live' && standing !== 'pending') continue;
+    const entry = view.node(meta.id)?.entries.find((e) => e.key === key && !e.deleted);
+    if (!entry) continue;
+    const claim = parseClaim(entry.value);
+    if (claim.leading) out.push({ id: meta.id, term: claim.term });
+  }
+  return out;
+}
