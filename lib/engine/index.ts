@@ -58,5 +58,6 @@ export { Leadership, leadershipTiming } from './discovery/leadership';
 export type { LeadershipChange, LeadershipHost, LeadershipTiming } from './discovery/leadership';
 export type { LeadershipOptions, LeaderView, Standing } from './discovery/leader-rule';
 export { candidatesOf, leaderOf, quorumOf } from './discovery/leader-rule';
+export type { SeenClaim } from './discovery/leader-rule';
 export { LEADER_KEY_PREFIX, leaderKey, parseClaim } from './discovery/leader-claim';
 export type { LeaderClaim } from './discovery/leader-claim';

@@ -10,7 +10,7 @@
 // wins or held it. Its cost: when a former leader comes back it wins again,
 // so leadership returns to it (one extra handover, fenced like any other).
 import { holdersOf, liveMembers, type ClusterView, type MemberFilter } from './discovery';
-import { leaderKey, parseClaim } from './leader-claim';
+import { type LeaderClaim, leaderKey, parseClaim } from './leader-claim';
 import { owner as rendezvousOwner } from './ownership';
 
 /** How a node sees another, for leadership: `pending` was never yet seen alive. */
@@ -85,29 +85,23 @@ export function highestTerm(view: ClusterView, role: string): number {
   return highest;
 }
 
-/** Another member that says it leads `role` and still might: anything but left or unreachable. */
-export interface RivalClaim {
+/** One member's claim for a role, with how this node sees that member. */
+export interface SeenClaim {
   id: string;
-  term: number;
+  standing: Standing;
+  claim: LeaderClaim;
 }
 
-/**
- * The claims of other members that block this node from taking `role`: a
- * node waits until the previous leader says it stopped (`standby`), or is
- * known gone (left or unreachable). A pending node (never yet seen alive
- * here, as right after a join) still blocks: it may well be leading.
- */
-export function rivalClaims(view: LeaderView, role: string, selfId: string): RivalClaim[] {
+/** The claims for `role` of every known member but `selfId` (left and unreachable ones included). */
+export function claimsOf(view: LeaderView, role: string, selfId: string): SeenClaim[] {
   const key = leaderKey(role);
-  const out: RivalClaim[] = [];
+  const out: SeenClaim[] = [];
   for (const meta of view.nodes()) {
     if (meta.id === selfId) continue;
     const standing = view.standing(meta.id);
-    if (standing !== 'live' && standing !== 'pending') continue;
+    if (standing === undefined) continue;
     const entry = view.node(meta.id)?.entries.find((e) => e.key === key && !e.deleted);
-    if (!entry) continue;
-    const claim = parseClaim(entry.value);
-    if (claim.leading) out.push({ id: meta.id, term: claim.term });
+    if (entry) out.push({ id: meta.id, standing, claim: parseClaim(entry.value) });
   }
   return out;
 }

@@ -13,19 +13,26 @@
 //   without the quorum guard, or a leader cut off before its claim spread)
 //   can take the same number. Storage should refuse tokens lower than the
 //   highest it accepted.
-// - Detection is not instant: a partitioned or paused leader keeps leading
-//   until it notices, while the others may already have moved on. The
-//   quorum guard makes the minority stand down; the staleness check makes a
-//   node that stopped running (a pause) lead nothing until it has listened
-//   again; neither can beat the clock of a process that is stopped right now.
+// - Without the quorum guard, detection decides: a partitioned leader leads
+//   until it notices, and the other side elects its own leader meanwhile.
+//   With it, a leader holds the role only under a lease a majority renews
+//   (leader-lease.ts), so the minority stands down before the majority
+//   moves on. The staleness check makes a node that stopped running (a
+//   pause) lead nothing until it has listened again. Nothing can stop a
+//   process that is paused in the middle of its work: that is what the
+//   fencing token is for.
 import type { Clock } from '../vocabulary/clock';
-import { formatClaim, leaderKey } from './leader-claim';
+import { type LeaderClaim, formatClaim, leaderKey } from './leader-claim';
+import { BeatWatch, Lease } from './leader-lease';
 import {
   type LeaderView,
   type LeadershipOptions,
+  type SeenClaim,
+  candidatesOf,
+  claimsOf,
   highestTerm,
   leaderOf,
-  rivalClaims,
+  quorumOf,
 } from './leader-rule';
 
 /** What leadership needs from the engine: the view, and a way to write its own entries. */
@@ -43,7 +50,7 @@ export interface LeadershipHost extends LeaderView {
   warn(message: string): void;
 }
 
-/** When a node must distrust its own view. */
+/** When a node must distrust its own view, and the lease of the quorum guard. */
 export interface LeadershipTiming {
   /**
    * Rounds run farther apart than this mean the process stopped (a pause,
@@ -52,15 +59,26 @@ export interface LeadershipTiming {
   staleAfter: number;
   /** After such a gap, how long the node listens to peers before it may lead again. */
   resyncFor: number;
+  /** With the quorum guard: how long a confirmed beat lets the leader lead. */
+  lease: number;
+  /** With the quorum guard: how often the leader writes a beat. */
+  beatEvery: number;
 }
 
 /**
- * Five rounds for both: far below the detection time (peers move on only
- * after that), far above a round's jitter and an ordinary event-loop stall,
- * and five exchanges are enough to hear a newer claim from any peer.
+ * Staleness: five rounds, far below the detection time (peers move on only
+ * after that), far above a round's jitter and an ordinary event-loop stall;
+ * five exchanges are enough to hear a newer claim. Lease: ten rounds, about
+ * the detection time on a clean network, with a beat every three rounds, so
+ * a beat and its echoes (a push each way) have three tries to come back.
  */
 export function leadershipTiming(interval: number): LeadershipTiming {
-  return { staleAfter: 5 * interval, resyncFor: 5 * interval };
+  return {
+    staleAfter: 5 * interval,
+    resyncFor: 5 * interval,
+    lease: 10 * interval,
+    beatEvery: 3 * interval,
+  };
 }
 
 /** Where a role stands on this node; what change listeners receive. */
@@ -76,9 +94,14 @@ export interface LeadershipChange {
 
 interface RoleState {
   options: LeadershipOptions;
-  leading: boolean;
+  /** It took the role and has not given it up (the lease may still forbid acting on it). */
+  holds: boolean;
   /** The term this node holds, or last held (0: never). */
   term: number;
+  /** The claim last written, to write only changes. */
+  written: string | undefined;
+  lease: Lease;
+  watch: BeatWatch;
   reported: LeadershipChange;
 }
 
@@ -108,16 +131,17 @@ export class Leadership {
     if (existing) {
       existing.options = { ...options };
     } else {
-      const term = highestTerm(this.host, role);
-      const reported: LeadershipChange = {
-        role,
-        leader: undefined,
-        leading: false,
-        token: undefined,
+      const state: RoleState = {
+        options: { ...options },
+        holds: false,
+        term: highestTerm(this.host, role),
+        written: undefined,
+        lease: new Lease(this.timing.lease),
+        watch: new BeatWatch(),
+        reported: { role, leader: undefined, leading: false, token: undefined },
       };
-      this.roles.set(role, { options: { ...options }, leading: false, term, reported });
-      if (this.host.writable())
-        this.host.write(leaderKey(role), formatClaim({ leading: false, term }));
+      this.roles.set(role, state);
+      this.claim(role, state, { leading: false, term: state.term, beat: 0 });
     }
     this.refresh();
   }
@@ -149,12 +173,16 @@ export class Leadership {
   /**
    * True when this node holds `role` now, checked at the moment of the call:
    * false while its own view is stale (its rounds stopped for longer than
-   * `staleAfter`, as in a pause, and it has not listened to peers since).
-   * Call it right before the work the role guards.
+   * `staleAfter`, as in a pause, and it has not listened to peers since),
+   * and with the quorum guard, once its lease ran out. Call it right before
+   * the work the role guards.
    */
   isLeader(role: string): boolean {
     const state = this.roles.get(role);
-    return !!state?.leading && this.trusted(this.clock.now());
+    if (!state?.holds) return false;
+    const now = this.clock.now();
+    if (!this.trusted(now)) return false;
+    return state.options.expectedSize === undefined || now < this.leaseUntil(role, state);
   }
 
   /** The fencing token of the term this node holds for `role`, or undefined when it does not lead. */
@@ -164,13 +192,8 @@ export class Leadership {
 
   /** Where `role` stands on this node. */
   state(role: string): LeadershipChange {
-    const leading = this.isLeader(role);
-    return {
-      role,
-      leader: this.leader(role),
-      leading,
-      token: leading ? this.token(role) : undefined,
-    };
+    const token = this.token(role);
+    return { role, leader: this.leader(role), leading: token !== undefined, token };
   }
 
   /** Calls `listener` whenever a role's leader, or this node's hold on it, changes. Returns an unsubscribe. */
@@ -179,7 +202,7 @@ export class Leadership {
     return () => this.listeners.delete(listener);
   }
 
-  /** Once a round, from the engine's round timer: notices gaps in its own running. */
+  /** Once a round, from the engine's round timer: notices gaps in its own running, renews beats. */
   tick(): void {
     const now = this.clock.now();
     if (now - this.lastTick > this.timing.staleAfter) {
@@ -195,19 +218,18 @@ export class Leadership {
     this.refreshing = true;
     const changes: LeadershipChange[] = [];
     try {
-      const trusted = this.trusted(this.clock.now()) && this.host.ready();
+      const now = this.clock.now();
+      const trusted = this.trusted(now) && this.host.ready();
       for (const [role, state] of this.roles) {
         const leader = leaderOf(this.host, role, state.options);
-        this.decide(role, state, trusted && leader === this.host.nodeId);
-        const now: LeadershipChange = {
-          role,
-          leader,
-          leading: state.leading,
-          token: state.leading ? state.term : undefined,
-        };
-        if (!sameChange(now, state.reported)) {
-          state.reported = now;
-          changes.push(now);
+        const claims = claimsOf(this.host, role, this.host.nodeId);
+        state.watch.observe(claims, now);
+        this.decide(role, state, trusted && leader === this.host.nodeId, claims, now);
+        const leading = this.isLeader(role);
+        const current = { role, leader, leading, token: leading ? state.term : undefined };
+        if (!sameChange(current, state.reported)) {
+          state.reported = current;
+          changes.push(current);
         }
       }
     } finally {
@@ -216,22 +238,90 @@ export class Leadership {
     for (const change of changes) this.emit(change);
   }
 
-  /** Takes or gives up one role, writing the claim so the others learn it. */
-  private decide(role: string, state: RoleState, chosen: boolean): void {
-    const rivals = rivalClaims(this.host, role, this.host.nodeId);
-    if (state.leading) {
+  /** Takes, keeps or gives up one role, writing the claim so the others learn it. */
+  private decide(
+    role: string,
+    state: RoleState,
+    chosen: boolean,
+    claims: SeenClaim[],
+    now: number,
+  ): void {
+    const guarded = state.options.expectedSize !== undefined;
+    const rivals = claims.filter((c) => c.claim.leading && this.blocks(c, state, now));
+    if (state.holds) {
       // A rival with a higher term took the role while views disagreed: the older term yields.
-      const outranked = rivals.some((r) => r.term > state.term);
-      if (chosen && !outranked) return;
-      state.leading = false;
-      if (this.host.writable())
-        this.host.write(leaderKey(role), formatClaim({ leading: false, term: state.term }));
+      if (chosen && !rivals.some((r) => r.claim.term > state.term)) {
+        const highest = highestTerm(this.host, role);
+        if (highest > state.term) {
+          // Another side led meanwhile (a partition without the guard): storage that
+          // saw its token would refuse ours, so this node starts a newer term.
+          state.term = highest + 1;
+          const beat = state.lease.next(now);
+          this.claim(role, state, { leading: true, term: state.term, beat });
+        } else if (guarded && state.lease.due(now, this.timing.beatEvery)) {
+          const beat = state.lease.next(now);
+          this.claim(role, state, { leading: true, term: state.term, beat });
+        }
+        return;
+      }
+      state.holds = false;
+      this.claim(role, state, { leading: false, term: state.term, beat: 0 });
+    }
+    if (chosen && rivals.length === 0) {
+      state.term = Math.max(state.term, highestTerm(this.host, role)) + 1;
+      state.holds = true;
+      const beat = state.lease.next(now, state.watch.highest(this.host.nodeId));
+      this.claim(role, state, { leading: true, term: state.term, beat });
       return;
     }
-    if (!chosen || rivals.length > 0) return;
-    state.term = Math.max(state.term, highestTerm(this.host, role)) + 1;
-    state.leading = true;
-    this.host.write(leaderKey(role), formatClaim({ leading: true, term: state.term }));
+    if (guarded) this.echo(role, state, claims);
+  }
+
+  /**
+   * Whether another member's leading claim still stands in the way: a live
+   * or pending member's does (a pending one, never yet seen alive here, may
+   * well be leading); a left one's never (it stopped before leaving); an
+   * unreachable one's, with the quorum guard, until its lease surely ran out.
+   */
+  private blocks(seen: SeenClaim, state: RoleState, now: number): boolean {
+    if (seen.standing === 'live' || seen.standing === 'pending') return true;
+    if (seen.standing === 'left' || state.options.expectedSize === undefined) return false;
+    return now - state.watch.movedAt(seen.id, now) < this.timing.lease;
+  }
+
+  /** A standby candidate echoes the newest beat of the live leader with the highest term. */
+  private echo(role: string, state: RoleState, claims: SeenClaim[]): void {
+    let holder: SeenClaim | undefined;
+    for (const c of claims) {
+      if (!c.claim.leading || c.standing !== 'live') continue;
+      if (!holder || c.claim.term > holder.claim.term) holder = c;
+    }
+    if (!holder) return;
+    this.claim(role, state, {
+      leading: false,
+      term: state.term,
+      beat: holder.claim.beat,
+      echoes: holder.id,
+    });
+  }
+
+  /** With the quorum guard: until when the echoes of a quorum of candidates let this node lead. */
+  private leaseUntil(role: string, state: RoleState): number {
+    const candidates = new Set(candidatesOf(this.host, role, state.options));
+    const echoes: number[] = [];
+    for (const c of claimsOf(this.host, role, this.host.nodeId)) {
+      if (c.standing === 'live' && candidates.has(c.id) && c.claim.echoes === this.host.nodeId) {
+        echoes.push(c.claim.beat);
+      }
+    }
+    return state.lease.until(echoes, quorumOf(state.options.expectedSize as number) - 1);
+  }
+
+  private claim(role: string, state: RoleState, claim: LeaderClaim): void {
+    const value = formatClaim(claim);
+    if (value === state.written || !this.host.writable()) return;
+    state.written = value;
+    this.host.write(leaderKey(role), value);
   }
 
   /** The local process ran recently, and has listened long enough since its last gap. */
