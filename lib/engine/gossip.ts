@@ -394,8 +394,11 @@ export class Gossip {
     return {
       nodeId: this.self.id,
       nodes: () => this.nodes(),
-      node: (id: string) => this.node(id),
       standing,
+      value: (id: string, key: string) => {
+        const entry = this.core.state.records.get(id)?.get(key);
+        return entry && !entry.deleted && !entry.internal ? entry.value : undefined;
+      },
       ready: () => this.status === 'joined',
       writable: () => !this.closed && !this.self.left,
       write: (key: string, value: string) => upsertOwn(this.self, key, value, this.opts),

@@ -214,3 +214,24 @@ describe('churn', () => {
     },
   );
 });
+
+describe('leader paused, resumed with its socket read before its timers', () => {
+  it('still learns it lost the role before it leads again', async () => {
+    const { sim, ids } = await cluster(45, 5, 5);
+    try {
+      await sim.runRounds(10);
+      const first = holder(sim, ids) as string;
+      sim.pause(first);
+      const paused = await meter(sim, ROLE, 5_000);
+      sim.resume(first, { inboxFirst: true });
+      const resumed = await meter(sim, ROLE, 10_000);
+      console.log(describeFigures('leader paused 5000 ms, inbox first, during', paused));
+      console.log(describeFigures('leader paused 5000 ms, inbox first, next 10 s', resumed));
+      expect(paused.overlap).toBe(0);
+      expect(resumed.overlap).toBe(0);
+      expect(ids.filter((id) => sim.gossip(id).leadership.isLeader(ROLE))).toHaveLength(1);
+    } finally {
+      await sim.shutdown();
+    }
+  });
+});

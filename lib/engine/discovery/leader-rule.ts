@@ -9,16 +9,25 @@
 // same, and a member joining or leaving moves a role only when that member
 // wins or held it. Its cost: when a former leader comes back it wins again,
 // so leadership returns to it (one extra handover, fenced like any other).
-import { holdersOf, liveMembers, type ClusterView, type MemberFilter } from './discovery';
+import type { NodeMetadata } from '../vocabulary/types';
+import { type MemberFilter, isLive } from './discovery';
 import { type LeaderClaim, leaderKey, parseClaim } from './leader-claim';
 import { owner as rendezvousOwner } from './ownership';
 
 /** How a node sees another, for leadership: `pending` was never yet seen alive. */
 export type Standing = 'live' | 'pending' | 'unreachable' | 'left';
 
-/** What the rule reads: the cluster view, and each record's standing. */
-export interface LeaderView extends ClusterView {
+/**
+ * What the rule reads. Narrower than discovery's ClusterView on purpose:
+ * the rule runs every round, so it reads single entries, never copies of
+ * whole node states.
+ */
+export interface LeaderView {
+  nodes(): NodeMetadata[];
+  /** How this node sees `id` (undefined: no record). */
   standing(id: string): Standing | undefined;
+  /** The value of `key` on node `id`, undefined when absent or deleted. */
+  value(id: string, key: string): string | undefined;
 }
 
 /** How one role chooses its leader. */
@@ -43,14 +52,23 @@ export function quorumOf(expectedSize: number): number {
 
 /** The live members that may lead `role`, sorted: holders of `leader:<role>`, narrowed by the filter. */
 export function candidatesOf(
-  view: ClusterView,
+  view: LeaderView,
   role: string,
   options: LeadershipOptions = {},
 ): string[] {
-  const holders = [...holdersOf(view, leaderKey(role)).keys()];
-  if (!options.filter) return holders;
-  const allowed = new Set(liveMembers(view, options.filter));
-  return holders.filter((id) => allowed.has(id));
+  const key = leaderKey(role);
+  const { filter } = options;
+  const out: string[] = [];
+  for (const meta of view.nodes()) {
+    if (!isLive(meta) || view.value(meta.id, key) === undefined) continue;
+    if (filter && !passes(view.value(meta.id, filter.holding), filter)) continue;
+    out.push(meta.id);
+  }
+  return out.sort();
+}
+
+function passes(value: string | undefined, filter: MemberFilter): boolean {
+  return value !== undefined && (filter.value === undefined || value === filter.value);
 }
 
 /**
@@ -59,7 +77,7 @@ export function candidatesOf(
  * fewer than a quorum of them are live.
  */
 export function leaderOf(
-  view: ClusterView,
+  view: LeaderView,
   role: string,
   options: LeadershipOptions = {},
 ): string | undefined {
@@ -75,12 +93,12 @@ export function leaderOf(
  * and unreachable records are kept until they expire, and their terms
  * count): a new term is one more than this.
  */
-export function highestTerm(view: ClusterView, role: string): number {
+export function highestTerm(view: LeaderView, role: string): number {
   const key = leaderKey(role);
   let highest = 0;
   for (const meta of view.nodes()) {
-    const entry = view.node(meta.id)?.entries.find((e) => e.key === key && !e.deleted);
-    if (entry) highest = Math.max(highest, parseClaim(entry.value).term);
+    const value = view.value(meta.id, key);
+    if (value !== undefined) highest = Math.max(highest, parseClaim(value).term);
   }
   return highest;
 }
@@ -100,8 +118,8 @@ export function claimsOf(view: LeaderView, role: string, selfId: string): SeenCl
     if (meta.id === selfId) continue;
     const standing = view.standing(meta.id);
     if (standing === undefined) continue;
-    const entry = view.node(meta.id)?.entries.find((e) => e.key === key && !e.deleted);
-    if (entry) out.push({ id: meta.id, standing, claim: parseClaim(entry.value) });
+    const value = view.value(meta.id, key);
+    if (value !== undefined) out.push({ id: meta.id, standing, claim: parseClaim(value) });
   }
   return out;
 }

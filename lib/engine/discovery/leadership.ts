@@ -351,6 +351,17 @@ function checkRole(role: unknown): asserts role is string {
 }
 
 function checkOptions(options: LeadershipOptions): void {
+  const { filter } = options;
+  if (
+    filter !== undefined &&
+    (typeof filter !== 'object' ||
+      filter === null ||
+      typeof filter.holding !== 'string' ||
+      filter.holding.length === 0 ||
+      (filter.value !== undefined && typeof filter.value !== 'string'))
+  ) {
+    throw new TypeError('filter must be { holding: non-empty string, value?: string }');
+  }
   const size = options.expectedSize;
   if (size !== undefined && (!Number.isInteger(size) || size < 1)) {
     throw new RangeError(`expectedSize must be an integer of at least 1 (got ${String(size)})`);
