@@ -1,5 +1,6 @@
 import { Injectable, type INestApplication } from '@nestjs/common';
 import { Interval, ScheduleModule } from '@nestjs/schedule';
+import { filter, firstValueFrom } from 'rxjs';
 import {
   GossipLeadershipModule,
   GossipLeadershipService,
@@ -129,6 +130,20 @@ describe('one-instance scheduled jobs on 3 apps (loopback, @nestjs/schedule)', (
     expect(firstToken).toBeGreaterThan(0);
     expect(transitions.filter((t) => t.transition === 'gained').at(-1)?.node).toBe(leader);
 
+    // leader$ starts with the current leader; changes$ with this node's hold.
+    const survivor = apps.find((a) => a.gossip.nodeId !== leader) as App;
+    expect(await firstValueFrom(survivor.leadership.leader$('reports'))).toBe(leader);
+    expect(await firstValueFrom(survivor.leadership.changes$('reports'))).toMatchObject({
+      role: 'reports',
+      leader,
+      leading: false,
+      token: undefined,
+    });
+    const survivorSees = survivor.leadership.leader$('reports');
+    const nextSeen = firstValueFrom(
+      survivorSees.pipe(filter((id) => id !== leader && id !== undefined)),
+    );
+
     // The leader's app shuts down (leave, then close): another node takes over.
     const leaving = apps.find((a) => a.gossip.nodeId === leader) as App;
     await leaving.app.close();
@@ -153,6 +168,7 @@ describe('one-instance scheduled jobs on 3 apps (loopback, @nestjs/schedule)', (
       (t) => t.node === next && t.transition === 'gained' && t.token === handedOver[0].token,
     );
     expect(gainedAt).toBeGreaterThan(lostAt);
+    expect(await nextSeen).toBe(next);
   });
 
   it('spreads @RunOnOwner jobs: each job on one node, the jobs on more than one', async () => {

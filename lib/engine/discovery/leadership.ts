@@ -181,7 +181,7 @@ export class Leadership {
     const state = this.roles.get(role);
     if (!state?.holds) return false;
     const now = this.clock.now();
-    if (!this.trusted(now)) return false;
+    if (!this.trusted(now) || !this.host.ready()) return false;
     return state.options.expectedSize === undefined || now < this.leaseUntil(role, state);
   }
 
