@@ -1,3 +1,4 @@
+import { owner } from '../../lib/engine';
 import { Simulation } from '../../lib/sim';
 import { describeFigures, meter } from '../support/leadership-meter';
 
@@ -270,4 +271,41 @@ describe('what leadership adds to steady traffic', () => {
     );
     expect(bytes['one role, guard']).toBeGreaterThan(bytes['no role']);
   });
+});
+
+describe('a node that joins after the leader crashed', () => {
+  it.each([
+    ['without', undefined],
+    ['with', 6],
+  ])(
+    '%s the quorum guard, is not held back for long by the dead leader it never saw alive',
+    async (label, expectedSize) => {
+      const { sim, ids } = await cluster(80, 5, expectedSize);
+      try {
+        await sim.runRounds(10);
+        const first = holder(sim, ids) as string;
+        sim.crash(first);
+        const survivors = ids.filter((id) => id !== first);
+        await sim.runUntil(() => holder(sim, survivors) !== undefined, { timeout: 10_000 });
+        // A newcomer the rule prefers to every survivor.
+        const name = Array.from({ length: 200 }, (_, i) => `late-${i}`).find(
+          (id) => owner(ROLE, [...survivors, id]) === id,
+        ) as string;
+        const late = await sim.addNode(name);
+        await sim.join(late.id, [survivors[0]]);
+        late.gossip.leadership.campaign(ROLE, { expectedSize });
+        console.log(`newcomer sees the crashed leader as ${sim.status(late.id, first)}`);
+        const took = await sim.runUntil(() => late.gossip.leadership.isLeader(ROLE), {
+          timeout: 20_000,
+          every: 10,
+        });
+        console.log(
+          `newcomer ${late.id} took the role ${took} ms after it joined (${label} the guard)`,
+        );
+        expect(took).toBeLessThan(5_000);
+      } finally {
+        await sim.shutdown();
+      }
+    },
+  );
 });

@@ -63,6 +63,13 @@ export interface LeadershipTiming {
   lease: number;
   /** With the quorum guard: how often the leader writes a beat. */
   beatEvery: number;
+  /**
+   * How long the claim of a node never yet seen alive holds a handover back
+   * when its beats do not move: long enough for a joiner to see the live
+   * leader alive, short enough that a joiner that learned of a dead
+   * leader's claim does not wait for the record to expire.
+   */
+  pendingGrace: number;
 }
 
 /**
@@ -78,6 +85,7 @@ export function leadershipTiming(interval: number): LeadershipTiming {
     resyncFor: 5 * interval,
     lease: 10 * interval,
     beatEvery: 3 * interval,
+    pendingGrace: 30 * interval,
   };
 }
 
@@ -279,14 +287,23 @@ export class Leadership {
 
   /**
    * Whether another member's leading claim still stands in the way: a live
-   * or pending member's does (a pending one, never yet seen alive here, may
-   * well be leading); a left one's never (it stopped before leaving); an
-   * unreachable one's, with the quorum guard, until its lease surely ran out.
+   * member's does; a left one's never (it stopped before leaving); a pending
+   * one's (never yet seen alive here, as right after a join: it may well be
+   * leading) while its beats move or for `pendingGrace`; an unreachable
+   * one's, with the quorum guard, until its lease surely ran out.
    */
   private blocks(seen: SeenClaim, state: RoleState, now: number): boolean {
-    if (seen.standing === 'live' || seen.standing === 'pending') return true;
-    if (seen.standing === 'left' || state.options.expectedSize === undefined) return false;
-    return now - state.watch.movedAt(seen.id, now) < this.timing.lease;
+    const quiet = now - state.watch.movedAt(seen.id, now);
+    switch (seen.standing) {
+      case 'live':
+        return true;
+      case 'left':
+        return false;
+      case 'pending':
+        return quiet < Math.max(this.timing.pendingGrace, this.timing.lease);
+      case 'unreachable':
+        return state.options.expectedSize !== undefined && quiet < this.timing.lease;
+    }
   }
 
   /** A standby candidate echoes the newest beat of the live leader with the highest term. */
