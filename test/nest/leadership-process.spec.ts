@@ -161,7 +161,8 @@ describe('one-instance job on five real processes', () => {
     console.log(
       `5 Nest processes, @Interval(200), expectedSize 5: first run of the next leader ` +
         `${afterKill} ms after kill -9, ${afterTerm} ms after SIGTERM, ${afterStop} ms after SIGSTOP; ` +
-        `${ordered.length} runs, ${owners.size} terms, longest time without a run ${longest} ms`,
+        `${ordered.length} runs, ${owners.size} terms, longest time without a run ${longest} ms ` +
+        `(leaders ${first}, ${second}, ${third}, paused ${paused}, then ${fourth})`,
     );
   });
 });
