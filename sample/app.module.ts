@@ -1,7 +1,8 @@
 import { type DynamicModule, Module } from '@nestjs/common';
+import { ScheduleModule } from '@nestjs/schedule';
 import { TerminusModule } from '@nestjs/terminus';
 import { Registry } from 'prom-client';
-import { GossipModule } from '../lib';
+import { GossipLeadershipModule, GossipModule } from '../lib';
 import { GossipHealthIndicator } from '../lib/nest/health';
 import { provideGossipClients } from '../lib/nest/microservices';
 import { ForwardingController } from './forwarding.controller';
@@ -10,6 +11,7 @@ import { MetricsController } from './metrics.controller';
 import { NODE_CONFIG, type NodeConfig } from './node-config';
 import { RegistryController } from './registry.controller';
 import { RegistryService } from './registry.service';
+import { ReportJob } from './report.job';
 
 @Module({})
 export class AppModule {
@@ -39,10 +41,15 @@ export class AppModule {
           metrics: { registry: new Registry() }, // served by MetricsController at /metrics
         }),
         TerminusModule,
+        // One-instance jobs (ReportJob). In production set `expectedSize` to the
+        // replica count: the minority side of a partition then runs nothing.
+        GossipLeadershipModule.forRoot(),
+        ScheduleModule.forRoot(),
       ],
       controllers: [RegistryController, ForwardingController, MetricsController, HealthController],
       providers: [
         RegistryService,
+        ReportJob,
         GossipHealthIndicator,
         ...provideGossipClients({ addressKey: 'rpc' }),
       ],

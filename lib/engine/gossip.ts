@@ -29,6 +29,8 @@ import { type GossipListener, watcherListener } from './vocabulary/events';
 import type { GossipLogger, GossipPhase, NodeMetadata, NodeState } from './vocabulary/types';
 import { metadata, metricsSource, nodeState } from './views';
 import { Wire } from './codec/wire';
+import { Leadership, leadershipTiming } from './discovery/leadership';
+import type { Standing } from './discovery/leader-rule';
 
 /** The default logger: warnings and errors on the console, no debug. */
 const consoleLogger: GossipLogger = {
@@ -46,6 +48,8 @@ export class Gossip {
   readonly metrics: GossipMetrics;
   /** Discovery reads (members, holders, owners), indexed as the state changes. */
   readonly discovery: Discovery;
+  /** One leader per role, with fencing tokens and a quorum guard: see discovery/leadership.ts. */
+  readonly leadership: Leadership;
   private readonly core: ProtocolCore;
   private readonly self: NodeRecord;
   private readonly keyring: Keyring;
@@ -120,6 +124,11 @@ export class Gossip {
       if (!this.closed && !this.self.left) this.deleteLocal(key);
     });
     this.roundDue = now;
+    this.leadership = new Leadership(
+      this.leadershipHost(),
+      opts.clock,
+      leadershipTiming(opts.interval),
+    );
   }
 
   /**
@@ -225,6 +234,7 @@ export class Gossip {
     const leaving = !this.self.left;
     const message = this.core.streams.leave();
     this.discovery.refresh(this.self.id);
+    this.leadership.refresh();
     if (leaving) this.listeners.deliver({ type: 'leave', nodeId: this.self.id, local: true });
     const peers = shuffle(this.core.livePeers(), this.opts.random);
     if (peers.length === 0) return;
@@ -240,6 +250,7 @@ export class Gossip {
     this.resolveTimer?.cancel();
     this.ttls.clear();
     this.metrics.detach();
+    this.leadership.refresh();
     await this.io.transport?.close();
   }
 
@@ -267,6 +278,7 @@ export class Gossip {
     this.discovery.refresh(this.self.id);
     // Also when the value is unchanged: every write restarts (or, without ttl, ends) the countdown.
     this.ttls.set(key, ttl);
+    this.leadership.refresh();
     if (changed)
       this.listeners.deliver({ type: 'upsert-key', nodeId: this.self.id, key, value, local: true });
   }
@@ -277,6 +289,7 @@ export class Gossip {
     const changed = deleteOwn(this.self, key, this.opts.clock.now(), this.opts);
     this.discovery.refresh(this.self.id);
     this.ttls.cancel(key);
+    this.leadership.refresh();
     if (changed)
       this.listeners.deliver({ type: 'delete-key', nodeId: this.self.id, key, local: true });
   }
@@ -318,6 +331,7 @@ export class Gossip {
         const now = this.opts.clock.now();
         this.perform(this.core.round(now, now - this.roundDue));
         this.metrics.observeRound((performance.now() - started) / 1000);
+        this.leadership.tick();
       } catch (err) {
         this.io.error(`round failed: ${(err as Error).stack ?? err}`);
       }
@@ -376,6 +390,7 @@ export class Gossip {
     // Before the events reach watchers, so a handler reading discovery sees them.
     this.discovery.apply(out.events);
     this.io.perform(out, (addr, request) => this.streams.runSync(addr, request));
+    if (out.events.length > 0) this.leadership.refresh();
   }
 
   /** Starts a background sync with `addr` when the core grants a slot. */
@@ -387,6 +402,37 @@ export class Gossip {
   }
 
   // ---------------------------------------------------------------- helpers
+
+  /** What leadership reads and writes: this node's view and its own entries. */
+  private leadershipHost() {
+    const standing = (id: string): Standing | undefined => {
+      const record = this.core.state.records.get(id);
+      if (!record) return undefined;
+      if (record.left) return 'left';
+      return record.vitals.status === 'alive' ? 'live' : record.vitals.status;
+    };
+    return {
+      nodeId: this.self.id,
+      nodes: () => this.nodes(),
+      standing,
+      value: (id: string, key: string) => {
+        const entry = this.core.state.records.get(id)?.get(key);
+        return entry && !entry.deleted && !entry.internal ? entry.value : undefined;
+      },
+      ready: () => this.status === 'joined',
+      writable: () => !this.closed && !this.self.left,
+      // Claims are entries of ours: the discovery index learns them like any local write.
+      write: (key: string, value: string) => {
+        upsertOwn(this.self, key, value, this.opts);
+        this.discovery.refresh(this.self.id);
+      },
+      remove: (key: string) => {
+        deleteOwn(this.self, key, this.opts.clock.now(), this.opts);
+        this.discovery.refresh(this.self.id);
+      },
+      warn: (message: string) => this.io.error(message),
+    };
+  }
 
   private ownPort(): number {
     return parseHostPort(this.io.transport?.localAddr ?? '')?.port ?? this.opts.bindPort;

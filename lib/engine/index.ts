@@ -59,3 +59,10 @@ export type {
   OptionProblem,
 } from './config/option-rules';
 export { GossipBindError, bindError, explainJoinError, joinHint } from './vocabulary/errors';
+export { Leadership, leadershipTiming } from './discovery/leadership';
+export type { LeadershipChange, LeadershipHost, LeadershipTiming } from './discovery/leadership';
+export type { LeadershipOptions, LeaderView, Standing } from './discovery/leader-rule';
+export { candidatesOf, leaderOf, quorumOf } from './discovery/leader-rule';
+export type { SeenClaim } from './discovery/leader-rule';
+export { LEADER_KEY_PREFIX, leaderKey, parseClaim } from './discovery/leader-claim';
+export type { LeaderClaim } from './discovery/leader-claim';

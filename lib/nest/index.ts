@@ -18,3 +18,4 @@ export {
 export { GossipOptionsDto, validateGossipOptions } from './gossip-options.dto';
 export { MODULE_OPTION_RULES } from './module-option-rules';
 export { GOSSIP_ENGINE, DEFAULT_CONTROLLER_PATH } from './constants';
+export * from './leadership';

@@ -234,7 +234,7 @@ describe('the packed tarball', () => {
       expect(`${result.name}: ${result.ok ? 'ok' : result.output}`).toBe(`${result.name}: ok`);
     }
 
-    // At run time the main entry loads Nest but never the optional peers (terminus, prometheus)
+    // At run time the main entry loads Nest but never the optional peers (terminus, prometheus, schedule)
     // nor our microservices entry (@nestjs/core itself loads @nestjs/microservices when installed).
     const dir = join(work, 'app-node10');
     link(dir, ['@msgpack/msgpack', 'class-validator', 'class-transformer']);
@@ -244,7 +244,7 @@ describe('the packed tarball', () => {
         '-e',
         `require('reflect-metadata');
          const { GossipModule } = require('nestjs-gossip');
-         const optional = Object.keys(require.cache).filter((k) => /terminus|nestjs-prometheus|nestjs-gossip\\/dist\\/nest\\/microservices/.test(k));
+         const optional = Object.keys(require.cache).filter((k) => /terminus|nestjs-prometheus|@nestjs\\/schedule|nestjs-gossip\\/dist\\/nest\\/microservices/.test(k));
          console.log(typeof GossipModule.forRoot, optional.length);`,
       ],
       { cwd: dir },

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import request from 'supertest';
 import { startCluster, stopCluster, type RunningNode } from '../../sample/cluster';
 import type { Instance } from '../../sample/registry.service';
+import { ReportJob } from '../../sample/report.job';
 import { waitFor } from './helpers';
 
 describe('sample: service registry', () => {
@@ -23,6 +24,14 @@ describe('sample: service registry', () => {
           : undefined;
       }, 'node-1 to list three instances');
       expect(services.map((s) => s.http).sort()).toEqual(nodes.map((n) => n.http).sort());
+
+      // The one-instance job: the next two runs come from a single node.
+      const runs = () => nodes.map((n) => n.app.get(ReportJob).runs);
+      const before = runs();
+      const total = (counts: number[]) => counts.reduce((a, b) => a + b, 0);
+      await waitFor(() => total(runs()) >= total(before) + 2, 'two runs of the report job', 15_000);
+      const ran = runs().filter((count, i) => count > before[i]);
+      expect(ran).toHaveLength(1);
     } finally {
       await stopCluster(nodes);
     }

@@ -1,0 +1,141 @@
+import {
+  Leadership,
+  leaderKey,
+  leaderOf,
+  leadershipTiming,
+  rendezvousOwner,
+  parseClaim,
+  quorumOf,
+  type LeadershipHost,
+  type NodeMetadata,
+  type Standing,
+} from '../../lib/engine';
+import { formatClaim } from '../../lib/engine/discovery/leader-claim';
+
+/** A view of fixed nodes whose entries the test sets; `self` writes through `write`. */
+function fakeHost(self: string, live: string[], down: string[] = []) {
+  const values = new Map<string, string>();
+  const at = (id: string, key: string) => `${id}\u0000${key}`;
+  let now = 0;
+  const host: LeadershipHost = {
+    nodeId: self,
+    nodes: (): NodeMetadata[] => [
+      ...live.map((id) => ({
+        id,
+        addr: id,
+        version: 1,
+        left: false,
+        unreachable: false,
+        status: 'alive' as const,
+      })),
+      ...down.map((id) => ({
+        id,
+        addr: id,
+        version: 1,
+        left: false,
+        unreachable: true,
+        status: 'unreachable' as const,
+      })),
+    ],
+    standing: (id): Standing | undefined =>
+      live.includes(id) ? 'live' : down.includes(id) ? 'unreachable' : undefined,
+    value: (id, key) => values.get(at(id, key)),
+    ready: () => true,
+    writable: () => true,
+    write: (key, value) => values.set(at(self, key), value),
+    remove: (key) => values.delete(at(self, key)),
+    warn: () => undefined,
+  };
+  return {
+    host,
+    set: (id: string, key: string, value: string) => values.set(at(id, key), value),
+    get: (id: string, key: string) => values.get(at(id, key)),
+    clock: { now: () => now },
+    advance: (ms: number) => (now += ms),
+  };
+}
+
+describe('leadership claims', () => {
+  it('reads back what it writes, and reads anything else as a harmless standby', () => {
+    for (const claim of [
+      { leading: true, term: 7, beat: 12 },
+      { leading: false, term: 3, beat: 0 },
+      { leading: false, term: 3, beat: 9, echoes: 'node with spaces' },
+    ]) {
+      expect(parseClaim(formatClaim(claim))).toEqual(claim);
+    }
+    expect(parseClaim('leading 4')).toEqual({ leading: true, term: 4, beat: 0 });
+    expect(parseClaim('yes please')).toEqual({ leading: false, term: 0, beat: 0 });
+    expect(parseClaim('leading 99999999999999999999')).toEqual({
+      leading: false,
+      term: 0,
+      beat: 0,
+    });
+  });
+});
+
+describe('the leader rule', () => {
+  it('is the rendezvous owner of the role among live holders of leader:<role>', () => {
+    const f = fakeHost('a', ['a', 'b', 'c', 'd'], ['e']);
+    for (const id of ['a', 'b', 'c', 'e']) f.set(id, leaderKey('jobs'), 'standby 0');
+    expect(leaderOf(f.host, 'jobs')).toBe(rendezvousOwner('jobs', ['a', 'b', 'c']));
+  });
+
+  it('names nobody when fewer than a majority of expectedSize are live candidates', () => {
+    expect(quorumOf(5)).toBe(3);
+    expect(quorumOf(4)).toBe(3);
+    const f = fakeHost('a', ['a', 'b'], ['c', 'd', 'e']);
+    for (const id of ['a', 'b', 'c', 'd', 'e']) f.set(id, leaderKey('jobs'), 'standby 0');
+    expect(leaderOf(f.host, 'jobs', { expectedSize: 5 })).toBeUndefined();
+    expect(leaderOf(f.host, 'jobs', { expectedSize: 3 })).toBeDefined();
+  });
+});
+
+describe('Leadership on one node', () => {
+  it('takes a term above every term it has seen, and waits for a live rival to stand down', () => {
+    const f = fakeHost('a', ['a', 'b'], ['c']);
+    // Only a and b are live candidates: a role the rule gives to a.
+    const role = ['jobs', 'x', 'y', 'z'].find(
+      (r) => rendezvousOwner(r, ['a', 'b']) === 'a',
+    ) as string;
+    f.set('c', leaderKey(role), 'standby 41'); // an unreachable node's older term still counts
+    f.set('b', leaderKey(role), 'leading 40 3');
+    const leadership = new Leadership(f.host, f.clock, leadershipTiming(100));
+    leadership.campaign(role);
+    expect(leadership.leader(role)).toBe('a');
+    expect(leadership.isLeader(role)).toBe(false); // b still says it leads
+    f.set('b', leaderKey(role), 'standby 40');
+    leadership.refresh();
+    expect(leadership.isLeader(role)).toBe(true);
+    expect(leadership.token(role)).toBe(42);
+    expect(parseClaim(f.get('a', leaderKey(role)) as string)).toMatchObject({
+      leading: true,
+      term: 42,
+    });
+  });
+
+  it('distrusts itself after its rounds stopped for longer than staleAfter', () => {
+    const f = fakeHost('a', ['a']);
+    const leadership = new Leadership(f.host, f.clock, leadershipTiming(100));
+    leadership.campaign('solo');
+    expect(leadership.isLeader('solo')).toBe(true);
+    f.advance(600); // a pause: no tick ran
+    expect(leadership.isLeader('solo')).toBe(false);
+    leadership.tick(); // the overdue round notices the gap
+    expect(leadership.isLeader('solo')).toBe(false);
+    for (let i = 0; i < 5; i++) {
+      f.advance(100);
+      leadership.tick();
+    }
+    expect(leadership.isLeader('solo')).toBe(true);
+    expect(leadership.token('solo')).toBe(2);
+  });
+
+  it('refuses bad roles and options', () => {
+    const f = fakeHost('a', ['a']);
+    const leadership = new Leadership(f.host, f.clock, leadershipTiming(100));
+    expect(() => leadership.campaign('')).toThrow(TypeError);
+    expect(() => leadership.campaign('r', { expectedSize: 0 })).toThrow(RangeError);
+    expect(() => leadership.campaign('r', { filter: { holding: '' } })).toThrow(TypeError);
+  });
+});
