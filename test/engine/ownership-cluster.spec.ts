@@ -1,6 +1,6 @@
 import { liveMembers, ownerOf, ownersOf } from '../../lib/engine';
 import { LoopbackCluster, TestNode } from '../support/cluster';
-import { waitFor } from '../nest/helpers';
+import { waitFor } from '../support/wait';
 
 jest.setTimeout(60_000);
 
@@ -87,7 +87,7 @@ describe('ownership agreement on 10 loopback nodes', () => {
       },
       'agreement on the new owner',
       15_000,
-      5,
+      { every: 5 },
     );
     const ms = agreed - crashedAt;
     console.log(

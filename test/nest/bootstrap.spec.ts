@@ -1,7 +1,9 @@
 import { Logger } from '@nestjs/common';
 import { TerminusModule } from '@nestjs/terminus';
 import { GossipHealthIndicator } from '../../lib/nest/health';
-import { freePort, gossipApp, waitFor } from './helpers';
+import { gossipApp } from './helpers';
+import { freePort } from '../support/net';
+import { waitFor } from '../support/wait';
 
 describe("joinOnBootstrap: 'background'", () => {
   it('returns from bootstrap at once, reports joining through health, then joins', async () => {

@@ -1,7 +1,8 @@
 import type { INestApplication } from '@nestjs/common';
 import type { Subscription } from 'rxjs';
 import { GossipDiscoveryService, GossipService } from '../../lib';
-import { gossipApp, waitFor } from './helpers';
+import { gossipApp } from './helpers';
+import { waitFor } from '../support/wait';
 
 interface App {
   id: string;

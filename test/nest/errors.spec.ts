@@ -2,7 +2,8 @@ import { createServer as createHttpServer, type Server } from 'node:http';
 import { createSocket } from 'node:dgram';
 import { Test } from '@nestjs/testing';
 import { GossipBindError, GossipModule } from '../../lib';
-import { FAST, freePort } from './helpers';
+import { FAST } from './helpers';
+import { freePort } from '../support/net';
 
 async function boot(options: object): Promise<Error | undefined> {
   try {

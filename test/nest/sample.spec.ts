@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import request from 'supertest';
 import { startCluster, stopCluster, type RunningNode } from '../../sample/cluster';
 import type { Instance } from '../../sample/registry.service';
-import { waitFor } from './helpers';
+import { waitFor } from '../support/wait';
 
 describe('sample: service registry', () => {
   it('three instances find each other and publish their HTTP address and load', async () => {

@@ -4,7 +4,8 @@ import type { AddressInfo } from 'node:net';
 import type { INestApplication } from '@nestjs/common';
 import request from 'supertest';
 import type { FeedNode, FeedSnapshot, GossipService } from '../../lib';
-import { gossipApp, waitFor } from '../nest/helpers';
+import { gossipApp } from '../nest/helpers';
+import { waitFor } from '../support/wait';
 
 interface SseEvent {
   type: string;

@@ -1,7 +1,9 @@
 import { createSocket } from 'node:dgram';
 import { MessageType, encodeMessage } from '../../lib/engine/codec';
 import { idTag } from '../../lib/engine/liveness/prober';
-import { Nodes, addrOf, sleep, waitFor } from './support';
+import { LoopbackCluster } from '../support/cluster';
+import { sleep, waitFor } from '../support/wait';
+import { addrOf } from './support';
 
 jest.setTimeout(30_000);
 
@@ -12,13 +14,13 @@ jest.setTimeout(30_000);
  * requests that used to draw the largest replies.
  */
 describe('replies to unknown addresses', () => {
-  const nodes = new Nodes();
+  const nodes = new LoopbackCluster();
   afterAll(() => nodes.closeAll());
 
   it('are at most twice the size of what was sent', async () => {
-    const target = await nodes.start('amp-target');
+    const target = await nodes.startEngine('amp-target');
     for (let i = 0; i < 6; i++) {
-      const peer = await nodes.start(`amp-peer-${i}`);
+      const peer = await nodes.startEngine(`amp-peer-${i}`);
       for (let k = 0; k < 20; k++) peer.upsertLocal(`key-${k}`, 'x'.repeat(40));
       await peer.join([addrOf(target)]);
     }

@@ -1,7 +1,7 @@
 import { ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { waitFor } from './support';
+import { waitFor } from '../support/wait';
 
 /**
  * Several hosts for real: one network namespace per node, joined by a
@@ -218,13 +218,13 @@ describeHosts(`multi-host: ${NODES} network namespaces on a bridge`, () => {
 
     // 1. Start one node per namespace; all join the first.
     for (let i = 0; i < NODES; i++) hosts.push(new HostNode(i));
-    await waitFor(() => hosts.every((h) => h.ready), 'every node to start', 30_000, detail);
+    await waitFor(() => hosts.every((h) => h.ready), 'every node to start', 30_000, { detail });
     const started = Date.now();
     await waitFor(
       () => hosts.every((h) => h.index === 0 || h.joined),
       'every node to join',
       15_000,
-      detail,
+      { detail },
     );
     for (const h of hosts) h.upsert('hello', `from-${h.index}`);
     await waitFor(
@@ -233,7 +233,7 @@ describeHosts(`multi-host: ${NODES} network namespaces on a bridge`, () => {
         hosts.every((h) => allHold(h.index, 'hello', `from-${h.index}`)),
       'all nodes to see each other and hold every hello',
       15_000,
-      detail,
+      { detail },
     );
     figures.push(`converged ${Date.now() - started} ms after the nodes were up`);
 
@@ -263,7 +263,7 @@ describeHosts(`multi-host: ${NODES} network namespaces on a bridge`, () => {
         () => hosts.every((h) => allHold(h.index, 'lossy', `${round}-${h.index}`)),
         `round ${round} of updates to converge under 20% loss`,
         15_000,
-        detail,
+        { detail },
       );
       lossRounds.push(Date.now() - roundStart);
     }
@@ -294,7 +294,7 @@ describeHosts(`multi-host: ${NODES} network namespaces on a bridge`, () => {
         rest.every((h) => hosts[cut].suspects(nodeId(h.index))),
       'both sides of the cut to suspect each other',
       20_000,
-      detail,
+      { detail },
     );
     figures.push(`cut detected on both sides in ${Date.now() - t} ms`);
     hosts[0].upsert('during-cut', 'majority');
@@ -304,7 +304,7 @@ describeHosts(`multi-host: ${NODES} network namespaces on a bridge`, () => {
       () => rest.every((h) => h.index === 0 || h.value(nodeId(0), 'during-cut') === 'majority'),
       'the majority to spread its update',
       10_000,
-      detail,
+      { detail },
     );
     expect(rest.every((h) => h.sees(ids.filter((id) => id !== nodeId(cut))))).toBe(true);
 
@@ -318,7 +318,7 @@ describeHosts(`multi-host: ${NODES} network namespaces on a bridge`, () => {
         allHold(cut, 'during-cut', 'minority'),
       'the cluster to recover after the link came back',
       20_000,
-      detail,
+      { detail },
     );
     figures.push(`recovered ${Date.now() - t} ms after the link came back`);
     console.log(`multi-host (${NODES} namespaces, interval ${INTERVAL} ms): ${figures.join('; ')}`);
