@@ -1,10 +1,10 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { dump, load } from 'js-yaml';
 import { dashboardQueries, loadDashboard, withDefaults } from './support/dashboard';
 import { type SampleProcess, startSampleCluster, stopAll } from './support/sample-process';
+import { Child } from '../support/child';
 import { freePort } from '../support/net';
 import { waitFor } from '../support/wait';
 
@@ -24,8 +24,7 @@ const POLL = { every: 250 };
 // prometheus comes from Debian's package; scripts/setup.sh installs it.
 describe('a real Prometheus scraping three sample processes', () => {
   let nodes: SampleProcess[] = [];
-  let prometheus: ChildProcess | undefined;
-  let logs = '';
+  let prometheus: Child | undefined;
   let api = '';
   const dir = mkdtempSync(join(tmpdir(), 'gossip-prometheus-'));
 
@@ -55,33 +54,23 @@ describe('a real Prometheus scraping three sample processes', () => {
     config.rule_files = config.rule_files.map((f) => join(DEPLOY, f));
     config.scrape_configs[0].static_configs = [{ targets: nodes.map((n) => new URL(n.http).host) }];
     writeFileSync(join(dir, 'prometheus.yml'), dump(config));
-    prometheus = spawn(
-      'prometheus',
-      [
-        `--config.file=${join(dir, 'prometheus.yml')}`,
-        `--storage.tsdb.path=${join(dir, 'data')}`,
-        `--web.listen-address=127.0.0.1:${port}`,
-        '--log.level=warn',
-      ],
-      { stdio: ['ignore', 'pipe', 'pipe'] },
-    );
-    prometheus.stdout!.on('data', (c: Buffer) => (logs += c.toString()));
-    prometheus.stderr!.on('data', (c: Buffer) => (logs += c.toString()));
+    prometheus = new Child('prometheus', [
+      `--config.file=${join(dir, 'prometheus.yml')}`,
+      `--storage.tsdb.path=${join(dir, 'data')}`,
+      `--web.listen-address=127.0.0.1:${port}`,
+      '--log.level=warn',
+    ]);
     api = `http://127.0.0.1:${port}`;
     await waitFor(
       async () => (await fetch(`${api}/-/ready`)).status === 200,
       'prometheus ready',
       PATIENCE,
-      { ...POLL, detail: () => logs },
+      { ...POLL, detail: () => prometheus?.output() ?? '' },
     );
   });
 
   afterAll(async () => {
-    if (prometheus && prometheus.exitCode === null) {
-      const exited = new Promise((r) => prometheus!.once('exit', r));
-      prometheus.kill('SIGTERM');
-      await exited;
-    }
+    await prometheus?.stop();
     await stopAll(nodes);
     rmSync(dir, { recursive: true, force: true });
   });

@@ -1,6 +1,5 @@
-import { ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { join } from 'node:path';
-import { createInterface } from 'node:readline';
+import { execFileSync } from 'node:child_process';
+import { NodeProcess } from '../support/node-process';
 import { waitFor } from '../support/wait';
 
 /**
@@ -93,67 +92,16 @@ function removeNamespaces(leftovers: boolean): void {
   }
 }
 
-interface Status {
-  live: string[];
-  unreachable: string[];
-  values: Record<string, Record<string, string>>;
-}
-
-class HostNode {
-  status: Status | undefined;
-  ready = false;
-  joined = false;
-  readonly errors: string[] = [];
-  private readonly child: ChildProcess;
-
+/** One node per namespace, bound to the namespace's address; all but the first join the first. */
+class HostNode extends NodeProcess {
   constructor(readonly index: number) {
-    const seed = index === 0 ? '-' : `${nodeIp(0)}:${PORT}`;
-    this.child = spawn(
-      'ip',
-      [
-        'netns',
-        'exec',
-        nodeNs(index),
-        process.execPath,
-        '-r',
-        'ts-node/register/transpile-only',
-        join(__dirname, 'netns-node.ts'),
-        nodeId(index),
-        `${nodeIp(index)}:${PORT}`,
-        seed,
-        String(INTERVAL),
-      ],
-      { cwd: join(__dirname, '..', '..'), stdio: ['pipe', 'pipe', 'pipe'] },
+    super(
+      nodeId(index),
+      `${nodeIp(index)}:${PORT}`,
+      index === 0 ? '-' : `${nodeIp(0)}:${PORT}`,
+      INTERVAL,
+      { via: ['ip', 'netns', 'exec', nodeNs(index)] },
     );
-    createInterface({ input: this.child.stdout! }).on('line', (line) => {
-      const message = JSON.parse(line) as { ready?: string; joined?: string[]; status?: Status };
-      if (message.ready) this.ready = true;
-      if (message.joined) this.joined = true;
-      if (message.status) this.status = message.status;
-    });
-    this.child.stderr!.on('data', (chunk: Buffer) => this.errors.push(chunk.toString()));
-  }
-
-  upsert(key: string, value: string): void {
-    this.child.stdin!.write(JSON.stringify({ upsert: [key, value] }) + '\n');
-  }
-
-  sees(ids: string[]): boolean {
-    const live = new Set(this.status?.live ?? []);
-    return ids.every((id) => live.has(id));
-  }
-
-  suspects(id: string): boolean {
-    return this.status?.unreachable.includes(id) ?? false;
-  }
-
-  value(owner: string, key: string): string | undefined {
-    return this.status?.values[owner]?.[key];
-  }
-
-  stop(): void {
-    this.child.stdin!.end();
-    this.child.kill('SIGKILL');
   }
 }
 
@@ -196,8 +144,8 @@ describeHosts(`multi-host: ${NODES} network namespaces on a bridge`, () => {
     }
   });
 
-  afterAll(() => {
-    for (const host of hosts) host.stop();
+  afterAll(async () => {
+    await Promise.all(hosts.map((host) => host.stop()));
     removeNamespaces(false);
   });
 
@@ -210,7 +158,7 @@ describeHosts(`multi-host: ${NODES} network namespaces on a bridge`, () => {
         .map(
           (h) =>
             `${nodeId(h.index)} live=${h.status?.live.join(',')} unreachable=${h.status?.unreachable.join(',')}` +
-            (h.errors.length ? ` stderr=${h.errors.join('').slice(0, 300)}` : ''),
+            (h.errors() ? ` stderr=${h.errors().slice(0, 300)}` : ''),
         )
         .join('; ');
     const allHold = (owner: number, key: string, value: string) =>

@@ -1,9 +1,10 @@
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { Resolver as DnsResolver } from 'node:dns/promises';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Resolver } from '../../lib/engine';
+import { Child } from './child';
 import { waitFor } from './wait';
 
 /** Always answered, so a start (or a reload) can be seen to have happened. */
@@ -20,7 +21,7 @@ export class LoopbackDns {
   private serial = 0;
 
   private constructor(
-    private readonly child: ChildProcess,
+    private readonly child: Child,
     private readonly dir: string,
     readonly port: number,
   ) {}
@@ -35,26 +36,20 @@ export class LoopbackDns {
     for (let attempt = 1; attempt <= 3; attempt++) {
       const dir = mkdtempSync(join(tmpdir(), 'gossip-dns-'));
       const port = 20000 + Math.floor(Math.random() * 20000);
-      const child = spawn(
-        'dnsmasq',
-        [
-          '--keep-in-foreground',
-          `--port=${port}`,
-          '--listen-address=127.0.0.1',
-          '--bind-interfaces',
-          '--no-resolv',
-          '--no-hosts',
-          `--addn-hosts=${join(dir, 'hosts')}`,
-          '--local-ttl=0',
-          '--no-poll',
-          '--conf-file=/dev/null',
-          '--pid-file=',
-          '--user=root',
-        ],
-        { stdio: ['ignore', 'ignore', 'pipe'] },
-      );
-      let stderr = '';
-      child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+      const child = new Child('dnsmasq', [
+        '--keep-in-foreground',
+        `--port=${port}`,
+        '--listen-address=127.0.0.1',
+        '--bind-interfaces',
+        '--no-resolv',
+        '--no-hosts',
+        `--addn-hosts=${join(dir, 'hosts')}`,
+        '--local-ttl=0',
+        '--no-poll',
+        '--conf-file=/dev/null',
+        '--pid-file=',
+        '--user=root',
+      ]);
       const dns = new LoopbackDns(child, dir, port);
       try {
         // Written before dnsmasq reads it; no SIGHUP yet, which would end dnsmasq before its handler is up.
@@ -63,7 +58,7 @@ export class LoopbackDns {
       } catch (err) {
         dns.stop();
         problems.push(
-          `port ${port}: ${(err as Error).message}${stderr ? ` (${stderr.trim()})` : ''}`,
+          `port ${port}: ${(err as Error).message}${child.errors() ? ` (${child.errors().trim()})` : ''}`,
         );
       }
     }
@@ -80,7 +75,7 @@ export class LoopbackDns {
   /** Replaces every record: `name -> IPv4 addresses` (none: the name does not exist). */
   async set(records: Record<string, string[]>): Promise<void> {
     const serial = this.write(records);
-    this.child.kill('SIGHUP');
+    this.child.signal('SIGHUP');
     await this.served(serial);
   }
 
@@ -106,7 +101,7 @@ export class LoopbackDns {
   }
 
   stop(): void {
-    this.child.kill('SIGTERM');
+    this.child.signal('SIGTERM');
     rmSync(this.dir, { recursive: true, force: true });
   }
 }
