@@ -160,7 +160,9 @@ describe('a real cluster on 127.0.0.1', () => {
       'old state everywhere',
     );
     await cluster.crash(nodes[2]);
-    await sleep(5); // a new generation needs a later start time
+    // A new generation is the start time in ms: it must be later than the crashed one's.
+    const crashedAt = Date.now();
+    await waitFor(() => Date.now() > crashedAt, 'the clock to pass the old start time');
     const reborn = await cluster.start('n2');
     reborn.gossip.upsertLocal('epoch', 'new');
     await reborn.gossip.join([nodes[0].addr]);

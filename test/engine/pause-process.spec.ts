@@ -33,16 +33,20 @@ describe('a real process paused with SIGSTOP', () => {
     paused.signal('SIGCONT');
     await new Promise((r) => setTimeout(r, 300));
     victim.signal('SIGKILL');
-    const killedAt = Date.now();
+    const killedAt = paused.reports;
 
     await waitFor(
       () => paused.unreachableSince.has(victim.id),
       'the resumed node to notice',
       10_000,
     );
+    // Counted in the paused process's own 50 ms status ticks, not wall time: a busy
+    // machine slows both alike. Evidence put in the future would cost the whole pause (80).
     const took = paused.unreachableSince.get(victim.id)! - killedAt;
-    console.log(`paused 4 s, resumed, peer killed 300 ms later: noticed after ${took} ms`);
-    expect(took).toBeLessThan(2_000);
+    console.log(
+      `paused 4 s, resumed, peer killed 300 ms later: noticed after ${took} status reports (50 ms each)`,
+    );
+    expect(took).toBeLessThan(40);
     // Its own pause made it accuse nobody who is alive.
     const survivors = ids.filter((id) => id !== victim.id && id !== paused.id);
     await new Promise((r) => setTimeout(r, 1000));

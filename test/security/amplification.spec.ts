@@ -2,7 +2,7 @@ import { createSocket } from 'node:dgram';
 import { MessageType, encodeMessage } from '../../lib/engine/codec';
 import { idTag } from '../../lib/engine/liveness/prober';
 import { LoopbackCluster } from '../support/cluster';
-import { sleep, waitFor } from '../support/wait';
+import { waitFor } from '../support/wait';
 import { addrOf } from './support';
 
 jest.setTimeout(30_000);
@@ -26,10 +26,6 @@ describe('replies to unknown addresses', () => {
     }
     await waitFor(() => target.livePeers().length === 6, 'the target to hold the cluster');
 
-    const spoofer = createSocket('udp4');
-    await new Promise<void>((resolve) => spoofer.bind(0, '127.0.0.1', resolve));
-    const replies: number[] = [];
-    spoofer.on('message', (data) => replies.push(data.length));
     const [host, port] = addrOf(target).split(':');
     const requests = [
       // "I hold nothing at all": a complete, empty digest asks for everything.
@@ -49,13 +45,32 @@ describe('replies to unknown addresses', () => {
         summary: { hi: 1, lo: 2 },
       }),
     ];
-    for (const request of requests) {
-      replies.length = 0;
-      spoofer.send(request, Number(port), host);
-      await sleep(300);
-      expect(replies.length).toBeGreaterThan(0);
-      for (const size of replies) expect(size).toBeLessThanOrEqual(2 * request.length);
+    // One source socket per request, so every reply is held against the request it answers.
+    const spoofers = await Promise.all(
+      requests.map(async (request) => {
+        const socket = createSocket('udp4');
+        await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', resolve));
+        const replies: number[] = [];
+        socket.on('message', (data) => replies.push(data.length));
+        return { socket, request, replies };
+      }),
+    );
+    const [, barrier] = requests; // a plain ping: answered with one small datagram
+    try {
+      for (const { socket, request, replies } of spoofers) {
+        socket.send(request, Number(port), host);
+        await waitFor(() => replies.length > 0, `a reply to message type ${request[0]}`);
+        // Loopback keeps order: once the ping sent next is answered, every reply
+        // to the request is in. The last reply is the ping's, not checked.
+        const before = replies.length;
+        socket.send(barrier, Number(port), host);
+        await waitFor(() => replies.length > before, 'the reply to the ping sent after it');
+        const answers = replies.slice(0, -1);
+        expect(answers.length).toBeGreaterThan(0);
+        for (const size of answers) expect(size).toBeLessThanOrEqual(2 * request.length);
+      }
+    } finally {
+      for (const { socket } of spoofers) socket.close();
     }
-    spoofer.close();
   });
 });

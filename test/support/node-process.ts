@@ -18,7 +18,12 @@ export class NodeProcess {
   addr: string | undefined;
   joined = false;
   status: NodeStatusReport | undefined;
-  /** When (parent's clock) each peer was first reported unreachable, per stretch. */
+  /**
+   * Status reports received so far: one per 50 ms of the process's own
+   * timers, a clock that slows down with it when the machine is busy.
+   */
+  reports = 0;
+  /** The report number at which each peer was first reported unreachable, per stretch. */
   readonly unreachableSince = new Map<string, number>();
   private readonly child: Child;
 
@@ -44,8 +49,9 @@ export class NodeProcess {
       if (message.joined) this.joined = true;
       if (!message.status) return;
       this.status = message.status;
+      this.reports++;
       for (const peer of message.status.unreachable)
-        if (!this.unreachableSince.has(peer)) this.unreachableSince.set(peer, Date.now());
+        if (!this.unreachableSince.has(peer)) this.unreachableSince.set(peer, this.reports);
       for (const peer of message.status.live) this.unreachableSince.delete(peer);
     });
   }
