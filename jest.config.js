@@ -6,7 +6,7 @@ const { join } = require('node:path');
  *   unit         no sockets, no processes: pure code and the simulator (the edit loop, < 60 s)
  *   integration  real nodes on loopback sockets, in this process
  *   system       child processes, a browser, Prometheus, dnsmasq, packaging, netns,
- *                long simulations
+ *                simulations of 100 nodes or more
  * Every spec file is listed in exactly one project; loading this file fails otherwise,
  * so a new spec cannot be silently skipped.
  */
@@ -26,12 +26,9 @@ const SPECS = {
     'test/security/decoder-fuzz.spec.ts',
     'test/security/shape-guard.spec.ts',
     'test/sim/catch-up.spec.ts',
-    'test/sim/crash.spec.ts',
     'test/sim/delete-storm.spec.ts',
     'test/sim/entry-ttl.spec.ts',
     'test/sim/liveness.spec.ts',
-    'test/sim/lossy-network.spec.ts',
-    'test/sim/ownership.spec.ts',
     'test/sim/partition.spec.ts',
     'test/sim/pause.spec.ts',
     'test/sim/property.spec.ts',
@@ -72,6 +69,9 @@ const SPECS = {
     'test/ops/kubernetes-dns.spec.ts', // dnsmasq
     'test/ops/prometheus.spec.ts', // Prometheus, sample processes
     'test/security/multi-host.spec.ts', // network namespaces
+    'test/sim/crash.spec.ts', // 100 simulated nodes
+    'test/sim/lossy-network.spec.ts', // 100 simulated nodes
+    'test/sim/ownership.spec.ts', // 100 simulated nodes
     'test/sim/scale.spec.ts', // 1,000 simulated nodes
   ],
 };
