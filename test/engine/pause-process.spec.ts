@@ -1,5 +1,5 @@
 import { NodeProcess } from '../support/node-process';
-import { waitFor } from '../support/wait';
+import { sleep, waitFor } from '../support/wait';
 
 jest.setTimeout(90_000);
 
@@ -25,13 +25,13 @@ describe('a real process paused with SIGSTOP', () => {
       'all five to see each other',
       30_000,
     );
-    await new Promise((r) => setTimeout(r, 3000)); // links learn they are clean
+    await sleep(3000); // links learn they are clean
 
     const [paused, victim] = [nodes[2], nodes[4]];
     paused.signal('SIGSTOP');
-    await new Promise((r) => setTimeout(r, 4000));
+    await sleep(4000);
     paused.signal('SIGCONT');
-    await new Promise((r) => setTimeout(r, 300));
+    await sleep(300);
     victim.signal('SIGKILL');
     const killedAt = paused.reports;
 
@@ -49,7 +49,7 @@ describe('a real process paused with SIGSTOP', () => {
     expect(took).toBeLessThan(40);
     // Its own pause made it accuse nobody who is alive.
     const survivors = ids.filter((id) => id !== victim.id && id !== paused.id);
-    await new Promise((r) => setTimeout(r, 1000));
+    await sleep(1000);
     for (const id of survivors) expect(paused.status?.live).toContain(id);
   });
 });
