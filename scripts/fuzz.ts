@@ -11,9 +11,9 @@
 import { DecodeError, decodeMessage } from '../lib/engine/codec';
 import { Gossip } from '../lib/engine';
 import { draw, hostileInput } from '../test/security/fuzz-inputs';
+import { LoopbackCluster, waitAllSee, waitValue } from '../test/support/cluster';
 import {
   ALL_REASONS,
-  Nodes,
   addrOf,
   collectGarbage,
   frame,
@@ -21,8 +21,6 @@ import {
   rawStream,
   rejections,
   sendDatagrams,
-  waitAllSee,
-  waitValue,
 } from '../test/security/support';
 
 function flag(name: string, fallback: number): number {
@@ -75,13 +73,13 @@ async function main(): Promise<void> {
   );
 
   // 2. A live node, with two healthy peers.
-  const nodes = new Nodes();
+  const nodes = new LoopbackCluster();
   try {
     const options = { clusterId: 'fuzz', ...LIMITS };
-    const victim = await nodes.start('victim', options, true);
+    const victim = await nodes.startEngine('victim', options, { guarded: true });
     const healthy = [
-      await nodes.start('healthy-1', options, true),
-      await nodes.start('healthy-2', options, true),
+      await nodes.startEngine('healthy-1', options, { guarded: true }),
+      await nodes.startEngine('healthy-2', options, { guarded: true }),
     ];
     for (const h of healthy) await h.join([addrOf(victim)]);
     const all: Gossip[] = [victim, ...healthy];

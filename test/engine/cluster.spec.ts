@@ -31,12 +31,14 @@ describe('a real cluster on 127.0.0.1', () => {
 
   async function allSeeAll(nodes: TestNode[]): Promise<number> {
     const ids = nodes.map((n) => n.id).sort();
-    return waitFor(
+    const started = Date.now();
+    await waitFor(
       () => nodes.every((n) => liveIds(n.gossip).join() === ids.join()),
       `${nodes.length} nodes to see each other`,
       15_000,
-      () => nodes.map((n) => `${n.id}: ${liveIds(n.gossip).length}`).join(', '),
+      { detail: () => nodes.map((n) => `${n.id}: ${liveIds(n.gossip).length}`).join(', ') },
     );
+    return Date.now() - started;
   }
 
   it('two nodes join and see each other', async () => {
@@ -113,10 +115,12 @@ describe('a real cluster on 127.0.0.1', () => {
     const victim = nodes[4];
     const survivors = nodes.slice(0, 4);
     await cluster.crash(victim);
-    const detectedIn = await waitFor(
+    const crashedAt = Date.now();
+    await waitFor(
       () => survivors.every((n) => n.gossip.node(victim.id)?.unreachable === true),
       'every survivor to mark the crashed node unreachable',
     );
+    const detectedIn = Date.now() - crashedAt;
     console.log(`crash detected by all 4 survivors in ${detectedIn} ms`);
     const unreachable = survivors[0].gossip.nodes().find((n) => n.id === victim.id);
     expect(unreachable?.expiry).toBeInstanceOf(Date);
@@ -156,7 +160,9 @@ describe('a real cluster on 127.0.0.1', () => {
       'old state everywhere',
     );
     await cluster.crash(nodes[2]);
-    await sleep(5); // a new generation needs a later start time
+    // A new generation is the start time in ms: it must be later than the crashed one's.
+    const crashedAt = Date.now();
+    await waitFor(() => Date.now() > crashedAt, 'the clock to pass the old start time');
     const reborn = await cluster.start('n2');
     reborn.gossip.upsertLocal('epoch', 'new');
     await reborn.gossip.join([nodes[0].addr]);

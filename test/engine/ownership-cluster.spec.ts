@@ -1,6 +1,6 @@
 import type { Gossip, MemberFilter } from '../../lib/engine';
 import { LoopbackCluster, TestNode } from '../support/cluster';
-import { waitFor } from '../nest/helpers';
+import { waitFor } from '../support/wait';
 
 jest.setTimeout(60_000);
 
@@ -84,19 +84,20 @@ describe('ownership agreement on 10 loopback nodes', () => {
     const survivors = cluster.running.filter((n) => n !== victim);
     const crashedAt = Date.now();
     await cluster.crash(victim);
-    const agreed = await waitFor(
-      () => {
-        const named = new Set(survivors.map((n) => n.gossip.discovery.owner(key)));
-        return named.size === 1 && !named.has(victim.id) ? Date.now() : 0;
-      },
-      'agreement on the new owner',
+    // Within the detection time: by the time every survivor holds the victim
+    // unreachable, they all name one new owner. (How long detection takes is
+    // the simulator's to check, on its virtual clock: test/sim/ownership.spec.ts.)
+    await waitFor(
+      () => survivors.every((n) => n.gossip.node(victim.id)?.unreachable === true),
+      'every survivor to hold the victim unreachable',
       15_000,
-      5,
+      { every: 5 },
     );
-    const ms = agreed - crashedAt;
+    const named = new Set(survivors.map((n) => n.gossip.discovery.owner(key)));
     console.log(
-      `N=${survivors.length + 1}, interval 100 ms, real sockets: every survivor agreed on the new owner of ${key} ${ms} ms after the crash`,
+      `N=${survivors.length + 1}, interval 100 ms, real sockets: every survivor held the victim unreachable ${Date.now() - crashedAt} ms after the crash, naming ${[...named].join(', ')} the owner of ${key}`,
     );
-    expect(ms).toBeLessThan(8_000);
+    expect(named.size).toBe(1);
+    expect(named.has(victim.id)).toBe(false);
   });
 });

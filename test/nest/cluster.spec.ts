@@ -1,7 +1,8 @@
 import { Injectable, Logger, type INestApplication } from '@nestjs/common';
 import { filter, firstValueFrom, lastValueFrom } from 'rxjs';
 import { GossipService, OnGossipEvent, type GossipEvent, type GossipEventOf } from '../../lib';
-import { gossipApp, openSockets, waitFor } from './helpers';
+import { gossipApp, openSockets } from './helpers';
+import { waitFor } from '../support/wait';
 
 @Injectable()
 class Recorder {

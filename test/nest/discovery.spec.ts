@@ -2,7 +2,8 @@ import { Controller, Get, Param, type INestApplication } from '@nestjs/common';
 import { take, type Subscription } from 'rxjs';
 import request from 'supertest';
 import { GossipDiscoveryService, GossipService, type Holder } from '../../lib';
-import { gossipApp, waitFor } from './helpers';
+import { gossipApp } from './helpers';
+import { waitFor } from '../support/wait';
 
 /** Holders as { nodeId: value }, in the order given (sorted by node id). */
 function byNode(holders: Holder[]): Record<string, string> {

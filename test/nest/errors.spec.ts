@@ -10,7 +10,8 @@ import {
   explainJoinError,
 } from '../../lib';
 import { GossipClients, provideGossipClients } from '../../lib/nest/microservices';
-import { FAST, freePort, gossipApp } from './helpers';
+import { FAST, gossipApp } from './helpers';
+import { freePort } from '../support/net';
 
 const quiet = { debug: () => {}, warn: () => {}, error: () => {} };
 

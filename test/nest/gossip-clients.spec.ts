@@ -8,7 +8,8 @@ import {
   GossipTransportError,
   provideGossipClients,
 } from '../../lib/nest/microservices';
-import { gossipApp, waitFor } from './helpers';
+import { gossipApp } from './helpers';
+import { waitFor } from '../support/wait';
 
 /** Real TCP clients, with a record of which were created and closed. */
 function recordingFactory() {

@@ -4,7 +4,8 @@ import { PrometheusModule } from '@willsoto/nestjs-prometheus';
 import request from 'supertest';
 import { OnGossipEvent, type GossipEvent, type GossipService } from '../../lib';
 import { GossipHealthIndicator } from '../../lib/nest/health';
-import { gossipApp, waitFor } from './helpers';
+import { gossipApp } from './helpers';
+import { waitFor } from '../support/wait';
 
 @Controller('health')
 class HealthController {

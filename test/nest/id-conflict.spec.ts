@@ -1,6 +1,7 @@
 import { TerminusModule } from '@nestjs/terminus';
 import { GossipHealthIndicator } from '../../lib/nest/health';
-import { gossipApp, waitFor } from './helpers';
+import { gossipApp } from './helpers';
+import { waitFor } from '../support/wait';
 
 const withHealth = { imports: [TerminusModule], providers: [GossipHealthIndicator] };
 

@@ -10,7 +10,8 @@ import {
   RunOnOwner,
   type LeadershipChange,
 } from '../../lib';
-import { gossipApp, waitFor } from './helpers';
+import { gossipApp } from './helpers';
+import { waitFor } from '../support/wait';
 
 jest.setTimeout(60_000);
 

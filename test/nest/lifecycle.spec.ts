@@ -3,7 +3,9 @@ import { Injectable } from '@nestjs/common';
 import { TerminusModule } from '@nestjs/terminus';
 import { GossipModule, GossipService, OnGossipEvent, type GossipEvent } from '../../lib';
 import { GossipHealthIndicator } from '../../lib/nest/health';
-import { FAST, freePort, gossipApp, openSockets, waitFor } from './helpers';
+import { FAST, gossipApp, openSockets } from './helpers';
+import { freePort } from '../support/net';
+import { waitFor } from '../support/wait';
 
 @Injectable()
 class JoinRecorder {

@@ -3,7 +3,7 @@ import { GossipService } from '../../lib';
 import { GossipClients } from '../../lib/nest/microservices';
 import { startCluster, stopCluster, type RunningNode } from '../../sample/cluster';
 import type { WorkResult } from '../../sample/forwarding.controller';
-import { waitFor } from './helpers';
+import { waitFor } from '../support/wait';
 
 jest.setTimeout(60_000);
 
@@ -86,7 +86,7 @@ describe('sample: forwarding to the key owner over TCP', () => {
           : 0,
       'the entry nodes suspect the killed owner',
       10_000,
-      5,
+      { every: 5 },
     );
     const newOwner = clients[0].owner(key);
     expect(newOwner).not.toBe(victimId);

@@ -1,10 +1,9 @@
-import { execFile } from 'node:child_process';
-import { join } from 'node:path';
 import request from 'supertest';
 import { startCluster, stopCluster, type RunningNode } from '../../sample/cluster';
 import type { Instance } from '../../sample/registry.service';
 import { ReportJob } from '../../sample/report.job';
-import { waitFor } from './helpers';
+import { Child } from '../support/child';
+import { waitFor } from '../support/wait';
 
 describe('sample: service registry', () => {
   it('three instances find each other and publish their HTTP address and load', async () => {
@@ -38,31 +37,11 @@ describe('sample: service registry', () => {
   });
 
   it('`npm start` runs bounded with --duration and exits 0', async () => {
-    const root = join(__dirname, '..', '..');
-    const { stdout, code } = await new Promise<{ stdout: string; code: number }>((resolve) => {
-      execFile(
-        process.execPath,
-        [
-          require.resolve('ts-node/dist/bin.js'),
-          '--transpile-only',
-          'sample/main.ts',
-          '--duration',
-          '1',
-        ],
-        {
-          cwd: root,
-          env: {
-            ...process.env,
-            SAMPLE_GOSSIP_PORT: '0',
-            SAMPLE_HTTP_PORT: '0',
-            SAMPLE_INTERVAL: '50',
-          },
-          timeout: 60_000,
-        },
-        (err, out) =>
-          resolve({ stdout: out, code: err ? ((err as { code?: number }).code ?? 1) : 0 }),
-      );
+    const sample = Child.script('sample/main.ts', ['--duration', '1'], {
+      env: { SAMPLE_GOSSIP_PORT: '0', SAMPLE_HTTP_PORT: '0', SAMPLE_INTERVAL: '50' },
     });
+    const code = await sample.exited;
+    const stdout = sample.output();
     expect(code).toBe(0);
     expect(stdout).toContain('node-1 sees 3 nodes');
     expect(stdout).toContain('node-3 sees 3 nodes');

@@ -9,7 +9,8 @@ import {
   type GossipSnapshot,
   type NodeMetadata,
 } from '../../lib';
-import { FAST, gossipApp, waitFor } from './helpers';
+import { FAST, gossipApp } from './helpers';
+import { waitFor } from '../support/wait';
 
 /** Subscribes the way the user did: in onApplicationBootstrap, after the module joined. */
 @Injectable()

@@ -13,7 +13,8 @@ import type { Resolver } from '../../lib/engine';
 import { GossipHealthIndicator } from '../../lib/nest/health';
 import { gossipOptionsFromEnv } from '../../sample/gossip-env';
 import { HealthController } from '../../sample/health.controller';
-import { ChangingDns } from './support/changing-dns';
+import { LoopbackDns } from '../support/dnsmasq';
+import { waitFor } from '../support/wait';
 
 jest.setTimeout(60_000);
 
@@ -72,18 +73,9 @@ interface Pod {
   gossip: GossipService;
 }
 
-async function until(ok: () => boolean | Promise<boolean>, what: string, timeout = 10_000) {
-  const started = Date.now();
-  while (!(await ok())) {
-    if (Date.now() - started > timeout) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-  return Date.now() - started;
-}
-
 // dnsmasq comes from Debian's dnsmasq-base; scripts/setup.sh installs it.
 describe('the headless Service DNS name as pods come and go (dnsmasq on 127.0.0.1)', () => {
-  let dns: ChangingDns;
+  let dns: LoopbackDns;
   const pods: Pod[] = [];
   const secret = randomBytes(32).toString('base64');
   let port = 0;
@@ -123,7 +115,7 @@ describe('the headless Service DNS name as pods come and go (dnsmasq on 127.0.0.
   const records = (...ips: string[]) => dns.set({ [JOIN_NAME]: ips });
 
   beforeAll(async () => {
-    dns = await ChangingDns.start();
+    dns = await LoopbackDns.start();
     port = 30000 + Math.floor(Math.random() * 20000);
   });
   afterAll(async () => {
@@ -137,7 +129,7 @@ describe('the headless Service DNS name as pods come and go (dnsmasq on 127.0.0.
     expect(a.gossip.status).toBe('joining');
     expect(await ready(a)).toBe(false);
     await records('127.0.0.2'); // publishNotReadyAddresses: listed before it is ready
-    await until(() => ready(a), 'pod a ready');
+    await waitFor(() => ready(a), 'pod a ready');
     expect(live(a)).toBe('my-service-a');
   });
 
@@ -148,7 +140,7 @@ describe('the headless Service DNS name as pods come and go (dnsmasq on 127.0.0.
       startPod('my-service-c', '127.0.0.4'),
     ]);
     const all = 'my-service-a,my-service-b,my-service-c';
-    await until(() => pods.every((p) => live(p) === all), 'three pods see three');
+    await waitFor(() => pods.every((p) => live(p) === all), 'three pods see three');
     expect(await ready(b)).toBe(true);
     expect(await ready(c)).toBe(true);
   });
@@ -165,7 +157,7 @@ describe('the headless Service DNS name as pods come and go (dnsmasq on 127.0.0.
     await records('127.0.0.2', '127.0.0.4', '127.0.0.5');
     const d = await startPod('my-service-d', '127.0.0.5');
     const all = 'my-service-a,my-service-c,my-service-d';
-    await until(() => pods.every((p) => live(p) === all), 'a, c and d see each other');
+    await waitFor(() => pods.every((p) => live(p) === all), 'a, c and d see each other');
     expect(await ready(d)).toBe(true);
   });
 
@@ -177,7 +169,8 @@ describe('the headless Service DNS name as pods come and go (dnsmasq on 127.0.0.
     expect(await ready(e)).toBe(true);
     await records('127.0.0.2', '127.0.0.4', '127.0.0.5', '127.0.0.6');
     const all = 'my-service-a,my-service-c,my-service-d,my-service-e';
-    const merged = await until(() => pods.every((p) => live(p) === all), 'one cluster of four');
-    console.log(`re-resolution (every 200 ms) merged the stale pod in ${merged} ms`);
+    const started = Date.now();
+    await waitFor(() => pods.every((p) => live(p) === all), 'one cluster of four');
+    console.log(`re-resolution (every 200 ms) merged the stale pod in ${Date.now() - started} ms`);
   });
 });

@@ -1,11 +1,12 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { dump, load } from 'js-yaml';
 import { dashboardQueries, loadDashboard, withDefaults } from './support/dashboard';
 import { type SampleProcess, startSampleCluster, stopAll } from './support/sample-process';
+import { Child } from '../support/child';
+import { freePort } from '../support/net';
+import { waitFor } from '../support/wait';
 
 jest.setTimeout(90_000);
 
@@ -16,39 +17,14 @@ interface Sample {
   value: [number, string];
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-async function until<T>(
-  read: () => Promise<T>,
-  ok: (v: T) => boolean,
-  what: string,
-  timeout = 20_000,
-): Promise<T> {
-  const deadline = Date.now() + timeout;
-  let last: T | undefined;
-  for (;;) {
-    last = await read().catch(() => undefined as T);
-    if (last !== undefined && ok(last)) return last;
-    if (Date.now() > deadline)
-      throw new Error(`timed out waiting for ${what}; last: ${JSON.stringify(last)}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
+/** Prometheus answers in its own time: poll every 250 ms, for up to 20 s. */
+const PATIENCE = 20_000;
+const POLL = { every: 250 };
 
 // prometheus comes from Debian's package; scripts/setup.sh installs it.
 describe('a real Prometheus scraping three sample processes', () => {
   let nodes: SampleProcess[] = [];
-  let prometheus: ChildProcess | undefined;
-  let logs = '';
+  let prometheus: Child | undefined;
   let api = '';
   const dir = mkdtempSync(join(tmpdir(), 'gossip-prometheus-'));
 
@@ -78,60 +54,64 @@ describe('a real Prometheus scraping three sample processes', () => {
     config.rule_files = config.rule_files.map((f) => join(DEPLOY, f));
     config.scrape_configs[0].static_configs = [{ targets: nodes.map((n) => new URL(n.http).host) }];
     writeFileSync(join(dir, 'prometheus.yml'), dump(config));
-    prometheus = spawn(
-      'prometheus',
-      [
-        `--config.file=${join(dir, 'prometheus.yml')}`,
-        `--storage.tsdb.path=${join(dir, 'data')}`,
-        `--web.listen-address=127.0.0.1:${port}`,
-        '--log.level=warn',
-      ],
-      { stdio: ['ignore', 'pipe', 'pipe'] },
-    );
-    prometheus.stdout!.on('data', (c: Buffer) => (logs += c.toString()));
-    prometheus.stderr!.on('data', (c: Buffer) => (logs += c.toString()));
+    prometheus = new Child('prometheus', [
+      `--config.file=${join(dir, 'prometheus.yml')}`,
+      `--storage.tsdb.path=${join(dir, 'data')}`,
+      `--web.listen-address=127.0.0.1:${port}`,
+      '--log.level=warn',
+    ]);
     api = `http://127.0.0.1:${port}`;
-    await until(
-      async () => (await fetch(`${api}/-/ready`)).status,
-      (s) => s === 200,
-      `prometheus ready (${logs})`,
+    await waitFor(
+      async () => (await fetch(`${api}/-/ready`)).status === 200,
+      'prometheus ready',
+      PATIENCE,
+      { ...POLL, detail: () => prometheus?.output() ?? '' },
     );
   });
 
   afterAll(async () => {
-    if (prometheus && prometheus.exitCode === null) {
-      const exited = new Promise((r) => prometheus!.once('exit', r));
-      prometheus.kill('SIGTERM');
-      await exited;
-    }
+    await prometheus?.stop();
     await stopAll(nodes);
     rmSync(dir, { recursive: true, force: true });
   });
 
   it('scrapes the gossip series with sensible values', async () => {
-    const up = await until(
-      () => scalar('count(up{job="gossip"} == 1)'),
-      (n) => n === 3,
+    const up = await waitFor(
+      async () => ((await scalar('count(up{job="gossip"} == 1)')) === 3 ? 3 : undefined),
       'three targets up',
+      PATIENCE,
+      POLL,
     );
-    const live = await until(
-      () => query('gossip_nodes{job="gossip",status="live"}'),
-      (r) => r.length === 3 && r.every((s) => s.value[1] === '3'),
+    const live = await waitFor(
+      async () => {
+        const r = await query('gossip_nodes{job="gossip",status="live"}');
+        return r.length === 3 && r.every((s) => s.value[1] === '3') ? r : undefined;
+      },
       'every node to report 3 live nodes',
+      PATIENCE,
+      POLL,
     );
     expect(live.map((s) => s.metric.local_node_id).sort()).toEqual(['node-1', 'node-2', 'node-3']);
     expect(await scalar('max(gossip_nodes{status="unreachable"})')).toBe(0);
 
     const before = await scalar('sum(gossip_packets_outbound_total)');
-    const after = await until(
-      () => scalar('sum(gossip_packets_outbound_total)'),
-      (v) => v > before,
+    const after = await waitFor(
+      async () => {
+        const v = await scalar('sum(gossip_packets_outbound_total)');
+        return v > before ? v : undefined;
+      },
       'packet counters to rise',
+      PATIENCE,
+      POLL,
     );
-    const rates = await until(
-      () => query('rate(gossip_packets_inbound_total[5s])'),
-      (r) => r.length === 3 && r.every((s) => Number(s.value[1]) > 0),
+    const rates = await waitFor(
+      async () => {
+        const r = await query('rate(gossip_packets_inbound_total[5s])');
+        return r.length === 3 && r.every((s) => Number(s.value[1]) > 0) ? r : undefined;
+      },
       'every node to receive packets',
+      PATIENCE,
+      POLL,
     );
     const entries = await scalar(
       'min(sum by (local_node_id) (gossip_entries{deleted="false",internal="false"}))',
@@ -154,15 +134,17 @@ describe('a real Prometheus scraping three sample processes', () => {
   });
 
   it('loads the alert rules, all healthy and quiet', async () => {
-    const rules = await until(
+    const rules = await waitFor(
       async () => {
         const body = (await (await fetch(`${api}/api/v1/rules?type=alert`)).json()) as {
           data: { groups: { rules: { name: string; health: string; state: string }[] }[] };
         };
-        return body.data.groups.flatMap((g) => g.rules);
+        const r = body.data.groups.flatMap((g) => g.rules);
+        return r.length === 4 && r.every((rule) => rule.health === 'ok') ? r : undefined;
       },
-      (r) => r.length === 4 && r.every((rule) => rule.health === 'ok'),
       'four evaluated rules',
+      PATIENCE,
+      POLL,
     );
     expect(rules.map((r) => [r.name, r.state])).toEqual([
       ['GossipNodeUnreachable', 'inactive'],
@@ -177,10 +159,14 @@ describe('a real Prometheus scraping three sample processes', () => {
       const promql = withDefaults(expr);
       // Nothing was rejected, so that counter has no series yet; everything else has data.
       const mayBeEmpty = /gossip_rejected_total/.test(expr) && !/or vector/.test(expr);
-      const result = await until(
-        () => query(promql),
-        (r) => mayBeEmpty || r.length > 0,
+      const result = await waitFor(
+        async () => {
+          const r = await query(promql);
+          return mayBeEmpty || r.length > 0 ? r : undefined;
+        },
         `data for "${panel}": ${promql}`,
+        PATIENCE,
+        POLL,
       );
       if (!mayBeEmpty) expect(result.length).toBeGreaterThan(0);
     }

@@ -3,18 +3,9 @@ import { Gossip, GossipOptions } from '../../lib/engine';
 import { MessageType, Outgoing } from '../../lib/engine/codec';
 import { Keyring } from '../../lib/engine/codec/keyring';
 import { Wire } from '../../lib/engine/codec/wire';
-import {
-  Nodes,
-  addrOf,
-  frame,
-  rawStream,
-  sendDatagrams,
-  sleep,
-  valueAt,
-  waitAllSee,
-  waitFor,
-  waitValue,
-} from './support';
+import { LoopbackCluster, valueAt, waitAllSee, waitValue } from '../support/cluster';
+import { sleep, waitFor } from '../support/wait';
+import { addrOf, frame, rawStream, sendDatagrams } from './support';
 
 jest.setTimeout(60_000);
 
@@ -23,13 +14,13 @@ const k2 = randomBytes(32);
 const limits = { maxKeySize: 512, maxValueSize: 1 << 20, maxArrayLength: 1000 };
 
 describe('sealed clusters', () => {
-  const nodes = new Nodes();
+  const nodes = new LoopbackCluster();
   afterEach(() => nodes.closeAll());
 
   it('converge, with the key given as raw bytes, hex or base64', async () => {
-    const a = await nodes.start('sealed-a', { secretKeys: [k1] });
-    const b = await nodes.start('sealed-b', { secretKeys: [k1.toString('hex')] });
-    const c = await nodes.start('sealed-c', { secretKeys: [k1.toString('base64')] });
+    const a = await nodes.startEngine('sealed-a', { secretKeys: [k1] });
+    const b = await nodes.startEngine('sealed-b', { secretKeys: [k1.toString('hex')] });
+    const c = await nodes.startEngine('sealed-c', { secretKeys: [k1.toString('base64')] });
     expect(await b.join([addrOf(a)])).toEqual(['sealed-a']);
     expect(await c.join([addrOf(b)])).toEqual(['sealed-b']);
     await waitAllSee([a, b, c], ['sealed-a', 'sealed-b', 'sealed-c'], 'three sealed nodes');
@@ -42,8 +33,8 @@ describe('sealed clusters', () => {
   });
 
   it('refuse a node with the wrong key, over TCP and UDP, counted as auth', async () => {
-    const a = await nodes.start('key-a', { secretKeys: [k1] });
-    const wrong = await nodes.start('key-wrong', { secretKeys: [k2] });
+    const a = await nodes.startEngine('key-a', { secretKeys: [k1] });
+    const wrong = await nodes.startEngine('key-wrong', { secretKeys: [k2] });
     await expect(wrong.join([addrOf(a)])).rejects.toThrow(/refused.*\(auth\)/);
     expect(await a.metrics.rejectedCount('auth')).toBe(1);
     const forged = new Wire(new Keyring([k2]), limits).encode({
@@ -63,7 +54,7 @@ describe('sealed clusters', () => {
   });
 
   it('refuse a message with any byte tampered with', async () => {
-    const a = await nodes.start('tamper-a', { secretKeys: [k1] });
+    const a = await nodes.startEngine('tamper-a', { secretKeys: [k1] });
     const wire = new Wire(new Keyring([k1]), limits);
     const genuine = wire.encode({
       type: MessageType.Syn,
@@ -109,8 +100,8 @@ describe('sealed clusters', () => {
   });
 
   it('and plain nodes refuse each other both ways, counted on each side', async () => {
-    const sealed = await nodes.start('mixed-sealed', { secretKeys: [k1] });
-    const plain = await nodes.start('mixed-plain');
+    const sealed = await nodes.startEngine('mixed-sealed', { secretKeys: [k1] });
+    const plain = await nodes.startEngine('mixed-plain');
     await expect(plain.join([addrOf(sealed)])).rejects.toThrow(/refused.*\(unsealed\)/);
     expect(await sealed.metrics.rejectedCount('unsealed')).toBe(1);
     await expect(sealed.join([addrOf(plain)])).rejects.toThrow(/refused.*\(sealed\)/);
@@ -137,14 +128,14 @@ describe('sealed clusters', () => {
 });
 
 describe('key rotation across three nodes, restarting one at a time', () => {
-  const nodes = new Nodes();
+  const nodes = new LoopbackCluster();
   afterAll(() => nodes.closeAll());
 
   it('moves from k1 to k2 with no lost update and no refusal', async () => {
     const ids = ['rot-0', 'rot-1', 'rot-2'];
     const cluster: Gossip[] = [];
     const start = (id: string, keys: Buffer[]) =>
-      nodes.start(id, { secretKeys: keys } satisfies Partial<GossipOptions>);
+      nodes.startEngine(id, { secretKeys: keys } satisfies Partial<GossipOptions>);
     for (const id of ids) {
       const g = await start(id, [k1]);
       if (cluster.length > 0) await g.join([addrOf(cluster[0])]);
@@ -179,7 +170,7 @@ describe('key rotation across three nodes, restarting one at a time', () => {
             expect(await old.metrics.rejectedCount(reason)).toBe(0);
           const started = Date.now();
           restarting = old;
-          await nodes.close(old);
+          await nodes.remove(old);
           const fresh = await start(ids[i], keys);
           cluster[i] = fresh;
           restarting = undefined;
@@ -202,13 +193,15 @@ describe('key rotation across three nodes, restarting one at a time', () => {
               ),
             `the cluster to converge after restarting ${ids[i]} with ${keys.length} keys`,
             10_000,
-            () =>
-              cluster
-                .map(
-                  (v) =>
-                    `${v.nodeId} holds ${cluster.map((o) => `${o.nodeId}=${valueAt(v, o.nodeId, 'seq')}`).join(' ')}`,
-                )
-                .join('; ') + ` want ${JSON.stringify(Object.fromEntries(upTo))}`,
+            {
+              detail: () =>
+                cluster
+                  .map(
+                    (v) =>
+                      `${v.nodeId} holds ${cluster.map((o) => `${o.nodeId}=${valueAt(v, o.nodeId, 'seq')}`).join(' ')}`,
+                  )
+                  .join('; ') + ` want ${JSON.stringify(Object.fromEntries(upTo))}`,
+            },
           );
           restarts.push(Date.now() - started);
         }
@@ -234,20 +227,20 @@ describe('key rotation across three nodes, restarting one at a time', () => {
     );
 
     // A node still on the old key alone is now refused.
-    const stale = await nodes.start('rot-stale', { secretKeys: [k1] });
+    const stale = await nodes.startEngine('rot-stale', { secretKeys: [k1] });
     await expect(stale.join([addrOf(cluster[0])])).rejects.toThrow(/auth/);
   });
 });
 
 describe('key rotation on a live cluster with setSecretKeys', () => {
-  const nodes = new Nodes();
+  const nodes = new LoopbackCluster();
   afterAll(() => nodes.closeAll());
 
   it('moves three nodes from k1 to k2 without a restart, a lost update or a refusal', async () => {
     const ids = ['live-rot-0', 'live-rot-1', 'live-rot-2'];
     const cluster: Gossip[] = [];
     for (const id of ids) {
-      const g = await nodes.start(id, { secretKeys: [k1] });
+      const g = await nodes.startEngine(id, { secretKeys: [k1] });
       if (cluster.length > 0) await g.join([addrOf(cluster[0])]);
       cluster.push(g);
     }
@@ -280,13 +273,13 @@ describe('key rotation on a live cluster with setSecretKeys', () => {
         expect(await g.metrics.rejectedCount(reason)).toBe(0);
     }
     // The old key no longer opens anything.
-    const stale = await nodes.start('live-rot-stale', { secretKeys: [k1] });
+    const stale = await nodes.startEngine('live-rot-stale', { secretKeys: [k1] });
     await expect(stale.join([addrOf(cluster[0])])).rejects.toThrow(/auth/);
   });
 
   it('validates keys and refuses to switch a node between sealed and plain', async () => {
-    const sealed = await nodes.start('keys-sealed', { secretKeys: [k1] });
-    const plain = await nodes.start('keys-plain');
+    const sealed = await nodes.startEngine('keys-sealed', { secretKeys: [k1] });
+    const plain = await nodes.startEngine('keys-plain');
     expect(() => sealed.setSecretKeys(['short'])).toThrow(/secretKeys\[0\] must be 32 bytes/);
     expect(() => sealed.setSecretKeys([])).toThrow(/cannot be emptied on a sealed node/);
     expect(() => plain.setSecretKeys([k1])).toThrow(/cannot be set on a plain node/);

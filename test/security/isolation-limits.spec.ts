@@ -1,26 +1,18 @@
 import { randomBytes } from 'node:crypto';
 import { MessageType, encodeMessage } from '../../lib/engine/codec';
-import {
-  Nodes,
-  addrOf,
-  frame,
-  rawStream,
-  sendDatagrams,
-  valueAt,
-  waitAllSee,
-  waitFor,
-  waitValue,
-} from './support';
+import { LoopbackCluster, valueAt, waitAllSee, waitValue } from '../support/cluster';
+import { waitFor } from '../support/wait';
+import { addrOf, frame, rawStream, sendDatagrams } from './support';
 
 jest.setTimeout(60_000);
 
 describe('clusterId', () => {
-  const nodes = new Nodes();
+  const nodes = new LoopbackCluster();
   afterEach(() => nodes.closeAll());
 
   it('join to a node of another cluster rejects with a clear error; both sides stay apart', async () => {
-    const blue = await nodes.start('blue-0', { clusterId: 'blue' });
-    const red = await nodes.start('red-0', { clusterId: 'red' });
+    const blue = await nodes.startEngine('blue-0', { clusterId: 'blue' });
+    const red = await nodes.startEngine('red-0', { clusterId: 'red' });
     await expect(red.join([addrOf(blue)])).rejects.toThrow(
       /blue-0 is in cluster "blue", not "red"/,
     );
@@ -31,14 +23,14 @@ describe('clusterId', () => {
 
   it('the error is as clear between sealed nodes sharing a key', async () => {
     const key = randomBytes(32);
-    const blue = await nodes.start('sblue-0', { clusterId: 'blue', secretKeys: [key] });
-    const red = await nodes.start('sred-0', { clusterId: 'red', secretKeys: [key] });
+    const blue = await nodes.startEngine('sblue-0', { clusterId: 'blue', secretKeys: [key] });
+    const red = await nodes.startEngine('sred-0', { clusterId: 'red', secretKeys: [key] });
     await expect(red.join([addrOf(blue)])).rejects.toThrow(/in cluster "blue", not "red"/);
     expect(await blue.metrics.rejectedCount('cluster')).toBe(1);
   });
 
   it('datagrams and streams of another cluster are refused and counted, and change nothing', async () => {
-    const blue = await nodes.start('blue-1', { clusterId: 'blue' });
+    const blue = await nodes.startEngine('blue-1', { clusterId: 'blue' });
     const foreignDelta = {
       id: 'intruder',
       addr: '127.0.0.1:9',
@@ -96,11 +88,11 @@ describe('clusterId', () => {
 });
 
 describe('limits', () => {
-  const nodes = new Nodes();
+  const nodes = new LoopbackCluster();
   afterEach(() => nodes.closeAll());
 
   it('local writes over a limit throw a RangeError naming it', async () => {
-    const g = await nodes.start('limits-local', {
+    const g = await nodes.startEngine('limits-local', {
       maxKeySize: 8,
       maxValueSize: 16,
       maxEntriesPerNode: 3,
@@ -118,8 +110,8 @@ describe('limits', () => {
   });
 
   it('remote values over the receiver limit are dropped and counted', async () => {
-    const small = await nodes.start('limits-small', { maxValueSize: 1000 });
-    const big = await nodes.start('limits-big', { maxValueSize: 4000 });
+    const small = await nodes.startEngine('limits-small', { maxValueSize: 1000 });
+    const big = await nodes.startEngine('limits-big', { maxValueSize: 4000 });
     await big.join([addrOf(small)]);
     await waitAllSee([small, big], ['limits-small', 'limits-big'], 'the two nodes');
     big.upsertLocal('fits', 'ok');
@@ -134,10 +126,10 @@ describe('limits', () => {
   });
 
   it('remote nodes and entries over the limits are dropped and counted', async () => {
-    const small = await nodes.start('cap-small', { maxNodes: 3, maxEntriesPerNode: 10 });
+    const small = await nodes.startEngine('cap-small', { maxNodes: 3, maxEntriesPerNode: 10 });
     const others = [];
     for (let i = 0; i < 4; i++) {
-      const g = await nodes.start(`cap-${i}`);
+      const g = await nodes.startEngine(`cap-${i}`);
       await g.join([addrOf(small)]);
       others.push(g);
     }

@@ -3,9 +3,10 @@ import { MessageType, PROTOCOL_VERSION, encodeMessage } from '../../lib/engine/c
 import { Keyring } from '../../lib/engine/codec/keyring';
 import { Wire } from '../../lib/engine/codec/wire';
 import { draw, hostileInput } from './fuzz-inputs';
+import { LoopbackCluster, valueAt, waitAllSee, waitValue } from '../support/cluster';
+import { waitFor } from '../support/wait';
 import {
   ALL_REASONS,
-  Nodes,
   addrOf,
   collectGarbage,
   frame,
@@ -13,10 +14,6 @@ import {
   rawStream,
   rejections,
   sendDatagrams,
-  valueAt,
-  waitAllSee,
-  waitFor,
-  waitValue,
 } from './support';
 
 jest.setTimeout(60_000);
@@ -26,7 +23,7 @@ const TCP_CASES = 1500;
 const LIMITS = { maxNodes: 32, maxEntriesPerNode: 64, maxKeySize: 64, maxValueSize: 2048 };
 
 describe('a live node under hostile input', () => {
-  const nodes = new Nodes();
+  const nodes = new LoopbackCluster();
   const unhandled: unknown[] = [];
   const onUnhandled = (reason: unknown) => unhandled.push(reason);
 
@@ -38,10 +35,10 @@ describe('a live node under hostile input', () => {
 
   it('survives fuzzed datagrams and streams, stays bounded, and still converges', async () => {
     const options = { clusterId: 'fuzz-live', ...LIMITS };
-    const victim = await nodes.start('victim', options, true);
+    const victim = await nodes.startEngine('victim', options, { guarded: true });
     const healthy = [
-      await nodes.start('healthy-1', options, true),
-      await nodes.start('healthy-2', options, true),
+      await nodes.startEngine('healthy-1', options, { guarded: true }),
+      await nodes.startEngine('healthy-2', options, { guarded: true }),
     ];
     for (const h of healthy) await h.join([addrOf(victim)]);
     const all = [victim, ...healthy];
@@ -113,7 +110,7 @@ describe('a live node under hostile input', () => {
 });
 
 describe('each kind of refusal is counted under its reason', () => {
-  const nodes = new Nodes();
+  const nodes = new LoopbackCluster();
   let victim: Gossip;
   let victimAddr: string;
   const message = (over: Record<string, unknown> = {}) =>
@@ -127,7 +124,7 @@ describe('each kind of refusal is counted under its reason', () => {
     } as Parameters<typeof encodeMessage>[0]);
 
   beforeAll(async () => {
-    victim = await nodes.start('reasons-victim', {
+    victim = await nodes.startEngine('reasons-victim', {
       clusterId: 'reasons',
       maxValueSize: 100,
       streamTimeout: 300,
@@ -244,13 +241,13 @@ describe('each kind of refusal is counted under its reason', () => {
 });
 
 describe('a flood of large streams', () => {
-  const nodes = new Nodes();
+  const nodes = new LoopbackCluster();
   afterAll(() => nodes.closeAll());
 
   it('buffers at most maxInboundStreams x maxStreamSize, and the node still answers', async () => {
     const maxStreamSize = 1024 * 1024;
     const maxInboundStreams = 16;
-    const victim = await nodes.start('flood-victim', {
+    const victim = await nodes.startEngine('flood-victim', {
       maxStreamSize,
       maxInboundStreams,
       maxValueSize: 512 * 1024,
@@ -285,7 +282,7 @@ describe('a flood of large streams', () => {
     // stay well below what the flood sent (300 MiB).
     expect(peakExternal).toBeLessThan(150 * 1024 * 1024);
     expect(counts.decode + counts.streams).toBeGreaterThan(0);
-    const peer = await nodes.start('flood-peer');
+    const peer = await nodes.startEngine('flood-peer');
     await expect(peer.join([addrOf(victim)])).resolves.toEqual(['flood-victim']);
   });
 });

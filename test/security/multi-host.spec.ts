@@ -1,7 +1,6 @@
-import { ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { join } from 'node:path';
-import { createInterface } from 'node:readline';
-import { waitFor } from './support';
+import { execFileSync } from 'node:child_process';
+import { NodeProcess } from '../support/node-process';
+import { waitFor } from '../support/wait';
 
 /**
  * Several hosts for real: one network namespace per node, joined by a
@@ -93,67 +92,16 @@ function removeNamespaces(leftovers: boolean): void {
   }
 }
 
-interface Status {
-  live: string[];
-  unreachable: string[];
-  values: Record<string, Record<string, string>>;
-}
-
-class HostNode {
-  status: Status | undefined;
-  ready = false;
-  joined = false;
-  readonly errors: string[] = [];
-  private readonly child: ChildProcess;
-
+/** One node per namespace, bound to the namespace's address; all but the first join the first. */
+class HostNode extends NodeProcess {
   constructor(readonly index: number) {
-    const seed = index === 0 ? '-' : `${nodeIp(0)}:${PORT}`;
-    this.child = spawn(
-      'ip',
-      [
-        'netns',
-        'exec',
-        nodeNs(index),
-        process.execPath,
-        '-r',
-        'ts-node/register/transpile-only',
-        join(__dirname, 'netns-node.ts'),
-        nodeId(index),
-        `${nodeIp(index)}:${PORT}`,
-        seed,
-        String(INTERVAL),
-      ],
-      { cwd: join(__dirname, '..', '..'), stdio: ['pipe', 'pipe', 'pipe'] },
+    super(
+      nodeId(index),
+      `${nodeIp(index)}:${PORT}`,
+      index === 0 ? '-' : `${nodeIp(0)}:${PORT}`,
+      INTERVAL,
+      { via: ['ip', 'netns', 'exec', nodeNs(index)] },
     );
-    createInterface({ input: this.child.stdout! }).on('line', (line) => {
-      const message = JSON.parse(line) as { ready?: string; joined?: string[]; status?: Status };
-      if (message.ready) this.ready = true;
-      if (message.joined) this.joined = true;
-      if (message.status) this.status = message.status;
-    });
-    this.child.stderr!.on('data', (chunk: Buffer) => this.errors.push(chunk.toString()));
-  }
-
-  upsert(key: string, value: string): void {
-    this.child.stdin!.write(JSON.stringify({ upsert: [key, value] }) + '\n');
-  }
-
-  sees(ids: string[]): boolean {
-    const live = new Set(this.status?.live ?? []);
-    return ids.every((id) => live.has(id));
-  }
-
-  suspects(id: string): boolean {
-    return this.status?.unreachable.includes(id) ?? false;
-  }
-
-  value(owner: string, key: string): string | undefined {
-    return this.status?.values[owner]?.[key];
-  }
-
-  stop(): void {
-    this.child.stdin!.end();
-    this.child.kill('SIGKILL');
   }
 }
 
@@ -196,8 +144,8 @@ describeHosts(`multi-host: ${NODES} network namespaces on a bridge`, () => {
     }
   });
 
-  afterAll(() => {
-    for (const host of hosts) host.stop();
+  afterAll(async () => {
+    await Promise.all(hosts.map((host) => host.stop()));
     removeNamespaces(false);
   });
 
@@ -210,7 +158,7 @@ describeHosts(`multi-host: ${NODES} network namespaces on a bridge`, () => {
         .map(
           (h) =>
             `${nodeId(h.index)} live=${h.status?.live.join(',')} unreachable=${h.status?.unreachable.join(',')}` +
-            (h.errors.length ? ` stderr=${h.errors.join('').slice(0, 300)}` : ''),
+            (h.errors() ? ` stderr=${h.errors().slice(0, 300)}` : ''),
         )
         .join('; ');
     const allHold = (owner: number, key: string, value: string) =>
@@ -218,13 +166,13 @@ describeHosts(`multi-host: ${NODES} network namespaces on a bridge`, () => {
 
     // 1. Start one node per namespace; all join the first.
     for (let i = 0; i < NODES; i++) hosts.push(new HostNode(i));
-    await waitFor(() => hosts.every((h) => h.ready), 'every node to start', 30_000, detail);
+    await waitFor(() => hosts.every((h) => h.ready), 'every node to start', 30_000, { detail });
     const started = Date.now();
     await waitFor(
       () => hosts.every((h) => h.index === 0 || h.joined),
       'every node to join',
       15_000,
-      detail,
+      { detail },
     );
     for (const h of hosts) h.upsert('hello', `from-${h.index}`);
     await waitFor(
@@ -233,7 +181,7 @@ describeHosts(`multi-host: ${NODES} network namespaces on a bridge`, () => {
         hosts.every((h) => allHold(h.index, 'hello', `from-${h.index}`)),
       'all nodes to see each other and hold every hello',
       15_000,
-      detail,
+      { detail },
     );
     figures.push(`converged ${Date.now() - started} ms after the nodes were up`);
 
@@ -263,7 +211,7 @@ describeHosts(`multi-host: ${NODES} network namespaces on a bridge`, () => {
         () => hosts.every((h) => allHold(h.index, 'lossy', `${round}-${h.index}`)),
         `round ${round} of updates to converge under 20% loss`,
         15_000,
-        detail,
+        { detail },
       );
       lossRounds.push(Date.now() - roundStart);
     }
@@ -294,7 +242,7 @@ describeHosts(`multi-host: ${NODES} network namespaces on a bridge`, () => {
         rest.every((h) => hosts[cut].suspects(nodeId(h.index))),
       'both sides of the cut to suspect each other',
       20_000,
-      detail,
+      { detail },
     );
     figures.push(`cut detected on both sides in ${Date.now() - t} ms`);
     hosts[0].upsert('during-cut', 'majority');
@@ -304,7 +252,7 @@ describeHosts(`multi-host: ${NODES} network namespaces on a bridge`, () => {
       () => rest.every((h) => h.index === 0 || h.value(nodeId(0), 'during-cut') === 'majority'),
       'the majority to spread its update',
       10_000,
-      detail,
+      { detail },
     );
     expect(rest.every((h) => h.sees(ids.filter((id) => id !== nodeId(cut))))).toBe(true);
 
@@ -318,7 +266,7 @@ describeHosts(`multi-host: ${NODES} network namespaces on a bridge`, () => {
         allHold(cut, 'during-cut', 'minority'),
       'the cluster to recover after the link came back',
       20_000,
-      detail,
+      { detail },
     );
     figures.push(`recovered ${Date.now() - t} ms after the link came back`);
     console.log(`multi-host (${NODES} namespaces, interval ${INTERVAL} ms): ${figures.join('; ')}`);

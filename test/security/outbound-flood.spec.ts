@@ -1,7 +1,9 @@
 import { Socket as UdpSocket, createSocket } from 'node:dgram';
 import { Server, Socket, createServer } from 'node:net';
 import { MessageType, encodeMessage } from '../../lib/engine/codec';
-import { Nodes, addrOf, sleep, waitFor } from './support';
+import { LoopbackCluster } from '../support/cluster';
+import { sleep, waitFor } from '../support/wait';
+import { addrOf } from './support';
 
 jest.setTimeout(30_000);
 
@@ -31,7 +33,7 @@ async function tarpit(): Promise<Tarpit> {
 }
 
 describe('outbound connections an attacker can trigger', () => {
-  const nodes = new Nodes();
+  const nodes = new LoopbackCluster();
   const pits: Tarpit[] = [];
   afterAll(async () => {
     for (const pit of pits) {
@@ -43,7 +45,7 @@ describe('outbound connections an attacker can trigger', () => {
   });
 
   it('truncated acks from many sources open one background sync at a time', async () => {
-    const victim = await nodes.start('sync-victim', { streamTimeout: 5000 });
+    const victim = await nodes.startEngine('sync-victim', { streamTimeout: 5000 });
     const port = Number(addrOf(victim).split(':')[1]);
     // "More is owed, sync with me over TCP", from 40 addresses that accept and never answer.
     const ack = encodeMessage({
@@ -60,7 +62,7 @@ describe('outbound connections an attacker can trigger', () => {
     await sleep(300); // give any further connection time to show up
     expect(held()).toBe(1);
     // Joins and explicit syncs are not held up by them.
-    const peer = await nodes.start('sync-peer');
+    const peer = await nodes.startEngine('sync-peer');
     await expect(peer.join([addrOf(victim)])).resolves.toEqual(['sync-victim']);
   });
 });

@@ -2,7 +2,9 @@ import { Socket, connect } from 'node:net';
 import { Gossip, GossipConfigError, StreamBudget, inboundStreamBudget } from '../../lib/engine';
 import { MessageType, PROTOCOL_VERSION } from '../../lib/engine/codec';
 import { parseHostPort } from '../../lib/engine/vocabulary/address';
-import { Nodes, addrOf, collectGarbage, frame, rejections, sleep, waitFor } from './support';
+import { LoopbackCluster } from '../support/cluster';
+import { sleep, waitFor } from '../support/wait';
+import { addrOf, collectGarbage, frame, rejections } from './support';
 
 jest.setTimeout(30_000);
 
@@ -66,7 +68,7 @@ describe('the process-wide budget on real sockets', () => {
     maxInboundStreams: 64,
     streamTimeout: 20_000,
   };
-  const nodes = new Nodes();
+  const nodes = new LoopbackCluster();
 
   beforeAll(() => inboundStreamBudget.setLimit(BUDGET));
   // Each test has the process (and so the budget) to itself.
@@ -75,8 +77,8 @@ describe('the process-wide budget on real sockets', () => {
 
   it('bounds a flood of large streams at two nodes together; rejections are counted; joins work after', async () => {
     const victims = [
-      await nodes.start('budget-a', options),
-      await nodes.start('budget-b', options),
+      await nodes.startEngine('budget-a', options),
+      await nodes.startEngine('budget-b', options),
     ];
     // Junk of just under maxStreamSize: each stream alone is allowed, together they are not.
     const junk = frame(Buffer.alloc(MAX_STREAM - 16, 0x42));
@@ -109,7 +111,7 @@ describe('the process-wide budget on real sockets', () => {
           },
           'every stream of the wave to be admitted or refused',
           10_000,
-          () => `${refused} refused, ${inboundStreamBudget.used} bytes reserved`,
+          { detail: () => `${refused} refused, ${inboundStreamBudget.used} bytes reserved` },
         );
         // ...then the rest, on the streams the nodes kept.
         await Promise.all(flood.map((stream) => stream.finish()));
@@ -141,12 +143,12 @@ describe('the process-wide budget on real sockets', () => {
 
     // Once the flood is over every byte is given back and an ordinary join gets through.
     await waitFor(() => inboundStreamBudget.used === 0, 'the budget to be empty', 5000);
-    const peer = await nodes.start('budget-peer', options);
+    const peer = await nodes.startEngine('budget-peer', options);
     await expect(peer.join(victims.map(addrOf))).resolves.toEqual(['budget-a', 'budget-b']);
   });
 
   it('a sender holding the whole budget with trickled streams cannot keep a join out', async () => {
-    const victim = await nodes.start('trickle-victim', options);
+    const victim = await nodes.startEngine('trickle-victim', options);
     const addr = parseHostPort(addrOf(victim));
     if (!addr) throw new Error('no address');
     // Each stream announces a full maxStreamSize and sends one byte of it: together they
@@ -163,7 +165,7 @@ describe('the process-wide budget on real sockets', () => {
     try {
       await waitFor(() => inboundStreamBudget.used === BUDGET, 'the trickles to fill the budget');
       const before = await victim.metrics.rejectedCount('streams');
-      const peer = await nodes.start('trickle-peer', options);
+      const peer = await nodes.startEngine('trickle-peer', options);
       await expect(peer.join([addrOf(victim)])).resolves.toEqual(['trickle-victim']);
       // The join made room by dropping the longest-waiting trickle.
       expect(await victim.metrics.rejectedCount('streams')).toBeGreaterThan(before);

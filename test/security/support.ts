@@ -1,43 +1,7 @@
 import { createSocket } from 'node:dgram';
 import { connect } from 'node:net';
-import { Gossip, GossipOptions, REJECT_REASONS } from '../../lib/engine';
+import { Gossip, REJECT_REASONS } from '../../lib/engine';
 import { parseHostPort } from '../../lib/engine/vocabulary/address';
-import { LoopbackCluster } from '../support/cluster';
-
-export { sleep, waitFor } from '../support/wait';
-export {
-  guardedTransport,
-  liveIds,
-  quietLogger,
-  valueAt,
-  waitAllSee,
-  waitValue,
-} from '../support/cluster';
-
-/** The loopback cluster of test/support, handing out engines; started unwatched. */
-export class Nodes {
-  private readonly cluster = new LoopbackCluster();
-
-  get all(): Gossip[] {
-    return this.cluster.nodes.map((n) => n.gossip);
-  }
-
-  async start(
-    nodeId: string,
-    options: Partial<GossipOptions> = {},
-    guarded = false,
-  ): Promise<Gossip> {
-    return (await this.cluster.start(nodeId, options, { guarded, watch: false })).gossip;
-  }
-
-  async close(gossip: Gossip): Promise<void> {
-    await this.cluster.remove(gossip);
-  }
-
-  async closeAll(): Promise<void> {
-    await this.cluster.closeAll();
-  }
-}
 
 export function addrOf(gossip: Gossip): string {
   return gossip.localNode().addr;

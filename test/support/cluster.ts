@@ -107,6 +107,15 @@ export class LoopbackCluster {
     return node;
   }
 
+  /** Starts an unwatched node and hands back its engine, for specs that need no events. */
+  async startEngine(
+    id: string,
+    options: Partial<GossipOptions> = {},
+    { guarded = false }: Pick<StartOptions, 'guarded'> = {},
+  ): Promise<Gossip> {
+    return (await this.start(id, options, { guarded, watch: false })).gossip;
+  }
+
   /** Nodes still running. */
   get running(): TestNode[] {
     return this.nodes.filter((n) => !this.closed.has(n));
@@ -158,7 +167,10 @@ export function waitAllSee(nodes: Gossip[], ids: string[], what: string, timeout
       }),
     what,
     timeoutMs,
-    () => nodes.map((g) => `${g.nodeId} sees ${liveIds(g).join(',')} (want ${want})`).join('; '),
+    {
+      detail: () =>
+        nodes.map((g) => `${g.nodeId} sees ${liveIds(g).join(',')} (want ${want})`).join('; '),
+    },
   );
 }
 
@@ -168,6 +180,9 @@ export function waitValue(viewers: Gossip[], owner: string, key: string, value: 
     () => viewers.every((v) => valueAt(v, owner, key) === value),
     `${owner}.${key}=${value.slice(0, 20)} everywhere`,
     15_000,
-    () => viewers.map((v) => `${v.nodeId}: ${valueAt(v, owner, key)?.slice(0, 20)}`).join(', '),
+    {
+      detail: () =>
+        viewers.map((v) => `${v.nodeId}: ${valueAt(v, owner, key)?.slice(0, 20)}`).join(', '),
+    },
   );
 }

@@ -1,19 +1,39 @@
-/** Polls `condition` until it holds or `timeoutMs` passes; fails with `what` and the last detail. */
-export async function waitFor(
-  condition: () => boolean | Promise<boolean>,
+export interface WaitOptions {
+  /** Poll period in ms (default 10). */
+  every?: number;
+  /** Says what the state was when the wait timed out, for the failure message. */
+  detail?: () => string;
+}
+
+/**
+ * Polls `condition` until it returns something truthy, and returns that.
+ * A condition that throws counts as not yet; after `timeoutMs` the wait fails
+ * naming `what`, the last error and `detail`.
+ */
+export async function waitFor<T>(
+  condition: () => T | Promise<T>,
   what: string,
   timeoutMs = 10_000,
-  detail?: () => string,
-): Promise<number> {
-  const started = Date.now();
+  { every = 10, detail }: WaitOptions = {},
+): Promise<NonNullable<T>> {
+  const deadline = Date.now() + timeoutMs;
+  let lastError: unknown;
   for (;;) {
-    if (await condition()) return Date.now() - started;
-    if (Date.now() - started > timeoutMs) {
+    try {
+      const value = await condition();
+      if (value) return value as NonNullable<T>;
+    } catch (err) {
+      lastError = err;
+    }
+    if (Date.now() > deadline) {
+      const why = [lastError ? String(lastError) : '', detail ? detail() : '']
+        .filter(Boolean)
+        .join('; ');
       throw new Error(
-        `timed out after ${timeoutMs} ms waiting for ${what}${detail ? `: ${detail()}` : ''}`,
+        `timed out after ${timeoutMs} ms waiting for ${what}${why ? `: ${why}` : ''}`,
       );
     }
-    await sleep(10);
+    await sleep(every);
   }
 }
 

@@ -1,7 +1,5 @@
-import { type ChildProcess, spawn } from 'node:child_process';
-import { join } from 'node:path';
-
-const ROOT = join(__dirname, '..', '..', '..');
+import type { ChildProcess } from 'node:child_process';
+import { Child } from '../../support/child';
 
 /** One sample node (`npm start -- --single`) in its own process, as it would run in a pod. */
 export interface SampleProcess {
@@ -27,45 +25,34 @@ export function startSampleProcess(
   interval = 100,
   startTimeout = 45_000,
 ): Promise<SampleProcess> {
-  const args = [
-    require.resolve('ts-node/dist/bin.js'),
-    '--transpile-only',
-    'sample/main.ts',
+  const child = Child.script('sample/main.ts', [
     '--single',
     ...['--id', id, '--gossip-port', '0', '--http-port', '0', '--interval', String(interval)],
     ...join.flatMap((addr) => ['--join', addr]),
-  ];
-  const child = spawn(process.execPath, args, {
-    cwd: ROOT,
-    env: { ...process.env, FORCE_COLOR: '0', NO_COLOR: '1' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const stop = async (signal: NodeJS.Signals = 'SIGTERM', timeout = 8000): Promise<void> => {
-    if (child.exitCode !== null || child.signalCode !== null) return;
-    child.kill(signal);
-    const timer = setTimeout(() => child.kill('SIGKILL'), timeout);
-    await exited;
-    clearTimeout(timer);
-  };
+  ]);
+  const stop = (signal: NodeJS.Signals = 'SIGTERM', timeout = 8000) => child.stop(signal, timeout);
   return new Promise<SampleProcess>((resolve, reject) => {
     const timer = setTimeout(() => {
       void stop('SIGKILL');
-      reject(new Error(`${id} did not start within ${startTimeout} ms:\n${output}`));
+      reject(new Error(`${id} did not start within ${startTimeout} ms:\n${child.output()}`));
     }, startTimeout);
-    const onData = (chunk: Buffer) => {
-      output += chunk.toString();
-      const up = new RegExp(`${id} up: gossip (\\S+), http (\\S+)`).exec(output);
-      if (!up) return;
+    const up = new RegExp(`${id} up: gossip (\\S+), http (\\S+)`);
+    child.onLine(() => {
+      const addresses = up.exec(child.output());
+      if (!addresses) return;
       clearTimeout(timer);
-      resolve({ id, gossipAddr: up[1], http: up[2], child, output: () => output, stop });
-    };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    child.once('exit', (code, signal) => {
+      resolve({
+        id,
+        gossipAddr: addresses[1],
+        http: addresses[2],
+        child: child.process,
+        output: () => child.output(),
+        stop,
+      });
+    });
+    void child.exited.then((code) => {
       clearTimeout(timer);
-      reject(new Error(`${id} exited (${code ?? signal}) before it was up:\n${output}`));
+      reject(new Error(`${id} exited (${code}) before it was up:\n${child.output()}`));
     });
   });
 }
