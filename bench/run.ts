@@ -15,7 +15,8 @@
 import { appendFileSync, mkdirSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { Registry } from 'prom-client';
-import { Gossip, resolveOptions, socketTransport } from '../lib/engine';
+import { Gossip, socketTransport } from '../lib/engine';
+import { resolveOptions } from '../lib/engine/config/options';
 import type { GossipOptions } from '../lib/engine';
 import { comparisonTable, memberlistFigures, type Figures } from './compare';
 import { buildMemberlistBench, memberlistUnavailable, runMemberlistBench } from './memberlist';

@@ -11,7 +11,6 @@ import {
   startWith,
 } from 'rxjs';
 import {
-  ownerChanges,
   rendezvousOwners,
   type Gossip,
   type Holder,
@@ -20,6 +19,7 @@ import {
   type OwnerChange,
   type PrefixHolder,
 } from '../engine';
+import { ownerChanges } from '../engine/discovery/ownership';
 import { GOSSIP_ENGINE } from './constants';
 import type { GossipEvent } from './gossip-event';
 import { GossipEventBus } from './gossip-event-bus';
@@ -54,6 +54,7 @@ export interface OwnershipOptions {
 export class GossipDiscoveryService {
   private readonly changes$: Observable<Change>;
 
+  /** @internal Nest injects it. */
   constructor(
     @Inject(GOSSIP_ENGINE) private readonly engine: Gossip,
     bus: GossipEventBus,

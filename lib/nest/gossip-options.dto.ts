@@ -1,6 +1,7 @@
 import { Transform, plainToInstance } from 'class-transformer';
 import { ValidateBy, type ValidationArguments, validateSync } from 'class-validator';
-import { GOSSIP_OPTION_RULES, GossipConfigError } from '../engine';
+import { GossipConfigError } from '../engine';
+import { GOSSIP_OPTION_RULES } from '../engine/config/options';
 import { GOSSIP_OPTION_LINKS } from '../engine/config/options';
 import type { OptionProblem, OptionRule } from '../engine/config/option-rules';
 import type { GossipModuleOptions, ResolvedGossipModuleOptions } from './interfaces';

@@ -9,7 +9,8 @@ import {
 } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import type { Server } from 'node:net';
-import { GossipConfigError, explainJoinError } from '../engine';
+import { GossipConfigError } from '../engine';
+import { explainJoinError } from '../engine/vocabulary/errors';
 import { parseHostPort } from '../engine/vocabulary/address';
 import { plural } from '../engine/vocabulary/plural';
 import { GOSSIP_RESOLVED_OPTIONS } from './constants';

@@ -48,6 +48,7 @@ export class GossipService {
    */
   readonly snapshotThenEvents$: Observable<GossipSnapshot | GossipEvent>;
 
+  /** @internal Nest injects it. */
   constructor(
     /** The framework-free engine, for what this service does not wrap. */
     @Inject(GOSSIP_ENGINE) readonly engine: Gossip,

@@ -1,15 +1,8 @@
-import {
-  Leadership,
-  leaderKey,
-  leaderOf,
-  leadershipTiming,
-  rendezvousOwner,
-  parseClaim,
-  quorumOf,
-  type LeadershipHost,
-  type NodeMetadata,
-  type Standing,
-} from '../../lib/engine';
+import { rendezvousOwner, type NodeMetadata } from '../../lib/engine';
+import { Leadership } from '../../lib/engine/discovery/leadership';
+import { leaderKey, parseClaim } from '../../lib/engine/discovery/leader-claim';
+import { leaderOf, quorumOf, type Standing } from '../../lib/engine/discovery/leader-rule';
+import { leadershipTiming, type LeadershipHost } from '../../lib/engine/discovery/leadership';
 import { formatClaim } from '../../lib/engine/discovery/leader-claim';
 
 /** A view of fixed nodes whose entries the test sets; `self` writes through `write`. */

@@ -1,4 +1,5 @@
-import { Gossip, GossipConfigError, resolveOptions } from '../../lib/engine';
+import { Gossip, GossipConfigError } from '../../lib/engine';
+import { resolveOptions } from '../../lib/engine/config/options';
 
 describe('options', () => {
   it('fills defaults', () => {

@@ -1,4 +1,5 @@
-import { ownerChanges, rendezvousOwner, rendezvousOwners, rendezvousScore } from '../../lib/engine';
+import { rendezvousOwner, rendezvousOwners } from '../../lib/engine';
+import { ownerChanges, rendezvousScore } from '../../lib/engine/discovery/ownership';
 
 const ids = (n: number, prefix = 'node-') => Array.from({ length: n }, (_, i) => `${prefix}${i}`);
 const keys = (n: number) => Array.from({ length: n }, (_, i) => `tenant-${i}`);

@@ -1,12 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import {
-  Gossip,
-  GossipBindError,
-  GossipJoinError,
-  GossipPeerError,
-  explainJoinError,
-  joinHint,
-} from '../../lib/engine';
+import { Gossip, GossipBindError, GossipJoinError, GossipPeerError } from '../../lib/engine';
+import { explainJoinError, joinHint } from '../../lib/engine/vocabulary/errors';
 import { LoopbackCluster } from '../support/cluster';
 
 jest.setTimeout(30_000);

@@ -1,14 +1,9 @@
 import { createServer as createHttpServer, type Server } from 'node:http';
 import { createSocket } from 'node:dgram';
 import { Test } from '@nestjs/testing';
-import {
-  Gossip,
-  GossipBindError,
-  GossipConfigError,
-  GossipJoinError,
-  GossipModule,
-  explainJoinError,
-} from '../../lib';
+import { GossipBindError, GossipConfigError, GossipJoinError, GossipModule } from '../../lib';
+import { Gossip } from '../../lib/engine';
+import { explainJoinError } from '../../lib/engine/vocabulary/errors';
 import { GossipClients, provideGossipClients } from '../../lib/nest/microservices';
 import { FAST, gossipApp } from './helpers';
 import { freePort } from '../support/net';

@@ -2,16 +2,14 @@ import { Test } from '@nestjs/testing';
 import { plainToInstance } from 'class-transformer';
 import { validateSync } from 'class-validator';
 import {
-  GOSSIP_OPTION_RULES,
   GossipConfigError,
   GossipModule,
-  GossipOptionsDto,
   GossipService,
-  MODULE_OPTION_RULES,
-  resolveOptions,
-  validateGossipOptions,
   type GossipModuleOptions,
 } from '../../lib';
+import { GOSSIP_OPTION_RULES, resolveOptions } from '../../lib/engine/config/options';
+import { GossipOptionsDto, validateGossipOptions } from '../../lib/nest/gossip-options.dto';
+import { MODULE_OPTION_RULES } from '../../lib/nest/module-option-rules';
 import { FAST } from './helpers';
 
 /** What `process.env` / `ConfigService.get()` hands out: strings, or nothing. */

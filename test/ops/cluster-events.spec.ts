@@ -3,7 +3,8 @@ import { get, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { INestApplication } from '@nestjs/common';
 import request from 'supertest';
-import type { FeedNode, FeedSnapshot, GossipService } from '../../lib';
+import type { GossipService } from '../../lib';
+import type { FeedNode, FeedSnapshot } from '../../lib/nest/ui/cluster-feed';
 import { gossipApp } from '../nest/helpers';
 import { waitFor } from '../support/wait';
 

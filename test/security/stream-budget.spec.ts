@@ -1,5 +1,6 @@
 import { Socket, connect } from 'node:net';
-import { Gossip, GossipConfigError, StreamBudget, inboundStreamBudget } from '../../lib/engine';
+import { Gossip, GossipConfigError } from '../../lib/engine';
+import { StreamBudget, inboundStreamBudget } from '../../lib/engine/io/stream-budget';
 import { MessageType, PROTOCOL_VERSION } from '../../lib/engine/codec';
 import { parseHostPort } from '../../lib/engine/vocabulary/address';
 import { LoopbackCluster } from '../support/cluster';

@@ -1,4 +1,4 @@
-import { ownerChanges } from '../../lib/engine';
+import { ownerChanges } from '../../lib/engine/discovery/ownership';
 import { Simulation } from '../../lib/sim';
 
 jest.setTimeout(120_000);

@@ -92,7 +92,13 @@ export interface GossipOptions {
   resolver?: Resolver;
 }
 
-/** Options only tests and the simulator set; `GossipModule` leaves them out of its option type. */
+/**
+ * Options only tests and the simulator set; `GossipModule` leaves them out of its option type.
+ *
+ * Advanced: for tests, simulators and custom networks; may change in a minor release.
+ *
+ * @beta
+ */
 export type GossipTestHook = 'clock' | 'transport' | 'random' | 'resolver';
 
 export interface ResolvedOptions {

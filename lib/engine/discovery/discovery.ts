@@ -45,6 +45,7 @@ export interface DiscoverySource {
 export class Discovery {
   private readonly index = new DiscoveryIndex();
 
+  /** @internal Built by the engine: read it as `gossip.discovery`. */
   constructor(private readonly source: DiscoverySource) {}
 
   // ------------------------------------------------------------- feeding

@@ -120,6 +120,7 @@ export class Leadership {
   private resyncUntil = -Infinity;
   private refreshing = false;
 
+  /** @internal Built by the engine: read it as `gossip.leadership`. */
   constructor(
     private readonly host: LeadershipHost,
     private readonly clock: Pick<Clock, 'now'>,

@@ -65,6 +65,10 @@ export function outranks(score: number, id: string, bestScore: number, best: str
  * The `n` members with the highest score for `key`, best first (fewer when
  * there are fewer members). Ties, which need equal 53-bit scores, go to the
  * smaller id so every node still agrees.
+ *
+ * Advanced: for tests, simulators and custom networks; may change in a minor release.
+ *
+ * @beta
  */
 export function rendezvousOwners(
   key: string,
@@ -77,7 +81,13 @@ export function rendezvousOwners(
   return top.ids();
 }
 
-/** The one member that owns `key`, or undefined when there are no members. */
+/**
+ * The one member that owns `key`, or undefined when there are no members.
+ *
+ * Advanced: for tests, simulators and custom networks; may change in a minor release.
+ *
+ * @beta
+ */
 export function rendezvousOwner(key: string, members: Iterable<string>): string | undefined {
   const hash = new KeyHash(key);
   let best: string | undefined;

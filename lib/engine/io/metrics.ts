@@ -189,6 +189,7 @@ export class GossipMetrics {
   readonly packetsInbound: BoundCounter;
   readonly packetsOutbound: BoundCounter;
 
+  /** @internal Built by the engine: read it as `gossip.metrics`. */
   constructor(
     private readonly source: MetricsSource,
     registry: Registry | undefined,

@@ -5,6 +5,11 @@ import { GossipPeerError } from '../vocabulary/errors';
 import { StreamBudget, StreamReservation, inboundStreamBudget } from './stream-budget';
 import type { Transport, TransportFactory, TransportHandler } from '../vocabulary/transport';
 
+/**
+ * Advanced: for tests, simulators and custom networks; may change in a minor release.
+ *
+ * @beta
+ */
 export interface SocketTransportLimits {
   /** Datagrams larger than this are dropped on receipt. */
   maxPacketSize: number;
@@ -23,6 +28,10 @@ const FRAME_HEADER = 4;
 /**
  * UDP datagrams and TCP request/reply streams on one port. A stream carries
  * one length-prefixed message each way, then closes.
+ *
+ * Advanced: for tests, simulators and custom networks; may change in a minor release.
+ *
+ * @beta
  */
 export function socketTransport(limits: SocketTransportLimits): TransportFactory {
   return async (bindAddr, handler) => {

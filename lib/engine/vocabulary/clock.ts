@@ -1,4 +1,10 @@
-/** A cancellable timer handle. */
+/**
+ * A cancellable timer handle.
+ *
+ * Advanced: for tests, simulators and custom networks; may change in a minor release.
+ *
+ * @beta
+ */
 export interface Timer {
   cancel(): void;
 }
@@ -6,6 +12,10 @@ export interface Timer {
 /**
  * Time source and timers, injected so the simulator can run the engine on a
  * virtual clock. `now()` is milliseconds; it must never go backwards.
+ *
+ * Advanced: for tests, simulators and custom networks; may change in a minor release.
+ *
+ * @beta
  */
 export interface Clock {
   now(): number;

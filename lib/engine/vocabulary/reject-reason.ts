@@ -32,7 +32,13 @@ export type RejectReason =
   /** A ping meant for another node id (one that used to live at our address). */
   | 'target';
 
-/** The reasons a transport refuses traffic before the engine sees it. */
+/**
+ * The reasons a transport refuses traffic before the engine sees it.
+ *
+ * Advanced: for tests, simulators and custom networks; may change in a minor release.
+ *
+ * @beta
+ */
 export type TransportRejectReason = Extract<RejectReason, 'oversize' | 'streams' | 'timeout'>;
 
 /** Every reason, for tests and dashboards. */

@@ -1,6 +1,12 @@
 import type { TransportRejectReason } from './reject-reason';
 
-/** What the engine does with traffic a transport receives. */
+/**
+ * What the engine does with traffic a transport receives.
+ *
+ * Advanced: for tests, simulators and custom networks; may change in a minor release.
+ *
+ * @beta
+ */
 export interface TransportHandler {
   /** A datagram arrived. Must not throw. */
   onPacket(data: Uint8Array, from: string): void;
@@ -14,6 +20,10 @@ export interface TransportHandler {
  * Packets (UDP) and request/reply streams (TCP) on one address. The engine
  * only sees bytes and `host:port` strings, so the simulator can swap in an
  * in-memory network.
+ *
+ * Advanced: for tests, simulators and custom networks; may change in a minor release.
+ *
+ * @beta
  */
 export interface Transport {
   /** The bound `host:port` (with the real port when 0 was asked). */
@@ -31,5 +41,11 @@ export interface Transport {
   close(): Promise<void>;
 }
 
-/** Binds a transport on `bindAddr` and starts delivering to `handler`. */
+/**
+ * Binds a transport on `bindAddr` and starts delivering to `handler`.
+ *
+ * Advanced: for tests, simulators and custom networks; may change in a minor release.
+ *
+ * @beta
+ */
 export type TransportFactory = (bindAddr: string, handler: TransportHandler) => Promise<Transport>;

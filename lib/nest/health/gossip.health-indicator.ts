@@ -23,6 +23,7 @@ export interface GossipHealthOptions {
  */
 @Injectable()
 export class GossipHealthIndicator {
+  /** @internal Nest injects it. */
   constructor(
     private readonly health: HealthIndicatorService,
     private readonly gossip: GossipService,

@@ -1,5 +1,7 @@
 import type { Registry } from 'prom-client';
-import type { FromEnvironment, GossipOptions, GossipTestHook } from '../../engine';
+import type { GossipOptions } from '../../engine';
+import type { FromEnvironment } from '../../engine/config/option-rules';
+import type { GossipTestHook } from '../../engine/config/options';
 
 /** How bootstrap treats the join: see `GossipModuleOwnOptions.joinOnBootstrap`. */
 export type GossipJoinOnBootstrap = 'wait' | 'background';

@@ -29,6 +29,7 @@ export class GossipLeadershipService implements OnApplicationShutdown {
   private gossip: GossipService | undefined;
   private stopListening: (() => void) | undefined;
 
+  /** @internal Nest injects it. */
   constructor(
     private readonly moduleRef: ModuleRef,
     @Inject(GOSSIP_LEADERSHIP_OPTIONS) private readonly options: GossipLeadershipModuleOptions,

@@ -64,6 +64,7 @@ export class GossipClients implements OnModuleInit, OnApplicationShutdown {
   private readonly timeoutMs: number;
   private subscription: Subscription | undefined;
 
+  /** @internal Nest injects it. */
   constructor(
     private readonly gossip: GossipService,
     private readonly discovery: GossipDiscoveryService,

@@ -7,3 +7,4 @@ export {
   type GossipClientsOptions,
 } from './gossip-clients.options';
 export { provideGossipClients } from './provide-gossip-clients';
+export type { MemberFilter } from '../../engine';

@@ -1,5 +1,5 @@
 import type { Counter } from 'prom-client';
-import { LOCAL_LABEL } from '../../engine';
+import { LOCAL_LABEL } from '../../engine/io/metrics';
 import type { GossipService } from '../gossip.service';
 
 /** Cumulative counters of one node, read back from its Prometheus registry. */
