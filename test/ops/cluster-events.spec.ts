@@ -97,6 +97,18 @@ describe('GET /gossip/events and /gossip/ui', () => {
       expect(snapshot.nodes.find((n) => n.id === 'feed-b')!.entries).toEqual([
         expect.objectContaining({ key: 'role', value: 'worker', deleted: false }),
       ]);
+      // "Recent events" is not empty on open: what happened before comes with the snapshot.
+      expect(snapshot.events).toEqual(
+        expect.arrayContaining([
+          expect.objectContaining({ type: 'join', nodeId: 'feed-b', at: expect.any(Number) }),
+          expect.objectContaining({
+            type: 'upsert-key',
+            nodeId: 'feed-b',
+            key: 'role',
+            value: 'worker',
+          }),
+        ]),
+      );
 
       // A remote write: the event as it happened, then the node's new entries only.
       b.gossip.upsertLocal('role', 'leader');

@@ -1,4 +1,5 @@
 import { Observable, Subject, type Subscription } from 'rxjs';
+import type { GossipEvent } from '../gossip-event';
 import type { GossipService } from '../gossip.service';
 import { readTraffic, type TrafficTotals } from './cluster-traffic';
 
@@ -20,6 +21,8 @@ export interface ClusterActivityOptions {
   every?: number;
   /** Samples kept for a page that opens later. Default 60. */
   keep?: number;
+  /** Events kept for a page that opens later (its "Recent events"). Default 100. */
+  keepEvents?: number;
 }
 
 /**
@@ -27,12 +30,17 @@ export interface ClusterActivityOptions {
  * client at once, and keeps the last minute so a page opened now can draw
  * its chart from the start.
  */
+/** A gossip event and when this node saw it (ms since the epoch). */
+export type TimedEvent = GossipEvent & { at: number };
+
 export class ClusterActivity {
   private readonly history: ActivitySample[] = [];
   private readonly subject = new Subject<ActivitySample>();
   private timer: NodeJS.Timeout | undefined;
   private events: Subscription | undefined;
   private eventCount = 0;
+  /** The last events, oldest first, so a page opened now shows what just happened. */
+  private readonly lastEvents: TimedEvent[] = [];
 
   /** A sample each period. */
   readonly samples$: Observable<ActivitySample> = this.subject.asObservable();
@@ -44,7 +52,11 @@ export class ClusterActivity {
 
   start(): void {
     if (this.timer) return;
-    this.events = this.gossip.events$.subscribe(() => this.eventCount++);
+    this.events = this.gossip.events$.subscribe((event) => {
+      this.eventCount++;
+      this.lastEvents.push({ ...event, at: Date.now() });
+      if (this.lastEvents.length > (this.options.keepEvents ?? 100)) this.lastEvents.shift();
+    });
     this.timer = setInterval(() => void this.sample(), this.options.every ?? 1000);
     this.timer.unref();
   }
@@ -53,6 +65,11 @@ export class ClusterActivity {
     clearInterval(this.timer);
     this.events?.unsubscribe();
     this.subject.complete();
+  }
+
+  /** The last events (100 by default), oldest first. */
+  recentEvents(): TimedEvent[] {
+    return [...this.lastEvents];
   }
 
   /** The samples kept, oldest first. */

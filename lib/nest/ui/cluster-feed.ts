@@ -3,7 +3,7 @@ import { Observable } from 'rxjs';
 import type { Entry, NodeMetadata, NodeStatus } from '../../engine';
 import type { GossipEvent } from '../gossip-event';
 import type { GossipService } from '../gossip.service';
-import type { ActivitySample, ClusterActivity } from './cluster-activity';
+import type { ActivitySample, ClusterActivity, TimedEvent } from './cluster-activity';
 
 /** One node's change: metadata, plus the entries written since the last update (all when `full`). */
 export interface FeedNode {
@@ -27,6 +27,8 @@ export interface FeedSnapshot {
   nodes: FeedNode[];
   /** The last minute of `stats`, oldest first, so a chart can start full. */
   history: ActivitySample[];
+  /** The last events (100), oldest first, so "Recent events" is not empty on open. */
+  events: TimedEvent[];
 }
 
 /**
@@ -50,7 +52,10 @@ export function clusterFeed(
 ): Observable<MessageEvent> {
   return new Observable<MessageEvent>((subscriber) => {
     const cursor = new FeedCursor(gossip);
-    subscriber.next({ type: 'snapshot', data: cursor.snapshot(activity.recent()) });
+    subscriber.next({
+      type: 'snapshot',
+      data: cursor.snapshot(activity.recent(), activity.recentEvents()),
+    });
     const events = gossip.events$.subscribe({
       next: (event: GossipEvent) => {
         // A new incarnation (restart, or back after expiry) starts its versions afresh: resend whole.
@@ -88,13 +93,13 @@ class FeedCursor {
 
   constructor(private readonly gossip: GossipService) {}
 
-  snapshot(history: ActivitySample[]): FeedSnapshot {
+  snapshot(history: ActivitySample[], events: TimedEvent[]): FeedSnapshot {
     const nodes: FeedNode[] = [];
     for (const meta of this.gossip.nodes()) {
       const update = this.update(meta);
       if (update) nodes.push(update);
     }
-    return { self: this.gossip.nodeId, at: Date.now(), nodes, history };
+    return { self: this.gossip.nodeId, at: Date.now(), nodes, history, events };
   }
 
   forget(id: string): void {

@@ -215,6 +215,8 @@ export const CLUSTER_PAGE_SCRIPT = String.raw`
       samples = [];
       lastStats = null;
       snap.history.forEach(addSample);
+      log.length = 0;
+      (snap.events || []).forEach(function (e) { record(e.type, e); });
       showRates();
       $('self').textContent = 'seen from ' + self;
       document.title = 'Gossip cluster \u00b7 ' + self;
