@@ -41,7 +41,7 @@ describe('one identity per id: a second process with a live node id', () => {
     await sim.runFor(3_000);
     // b never lost the real a: no event about it, and it is live at its own address.
     expect(sim.events.filter((e) => e.node === 'b' && e.at >= startedAt)).toEqual([]);
-    expect(sim.status('b', 'a')).toBe('live');
+    expect(sim.status('b', 'a')).toBe('alive');
     expect(sim.view('b', 'a')?.addr).toBe(real.addr);
     expect(real.gossip.idConflict).toBeUndefined();
     await sim.shutdown();
