@@ -40,5 +40,5 @@ describe('scenario 10: 1,000 nodes, one update', () => {
     for (const node of nodes.filter((n) => n !== writer).slice(0, 100))
       expect(sim.liveKeys(node.id, writer.id).get('news')).toBe('hello');
     expect(sim.problems()).toEqual([]);
-  }, 300_000);
+  }, 600_000); // Starting 1,000 nodes is the join storm of issue 17: about 150 s of CPU today.
 });
