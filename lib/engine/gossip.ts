@@ -2,9 +2,10 @@ import { performance } from 'node:perf_hooks';
 import { formatHostPort, parseHostPort } from './vocabulary/address';
 import type { Timer } from './vocabulary/clock';
 import { EntryTtls, ttlOf, type UpsertOptions } from './state/entry-ttl';
-import { GossipJoinError, GossipPeerError, bindError } from './vocabulary/errors';
+import { GossipJoinError, bindError } from './vocabulary/errors';
 import { Keyring } from './codec/keyring';
 import { deleteOwn, upsertOwn } from './state/local-writes';
+import { consoleLogger } from './io/console-logger';
 import { EventListeners } from './io/event-listeners';
 import { inboundHandler } from './io/inbound';
 import { Discovery } from './discovery/discovery';
@@ -18,26 +19,21 @@ import {
   resolveOptions,
   resolveSecretKeys,
 } from './config/options';
-import { ProtocolCore, shuffle } from './core/protocol';
+import { ProtocolCore } from './core/protocol';
+import { shuffle } from './vocabulary/shuffle';
 import type { GossipIdConflict } from './core/identity';
 import { Seeds } from './io/seeds';
 import { StreamClient } from './io/stream-client';
 import { socketTransport } from './io/socket-transport';
 import type { TransportHandler } from './vocabulary/transport';
 import { Tuning, deriveTuning } from './vocabulary/tuning';
-import { type GossipListener, watcherListener } from './vocabulary/events';
-import type { GossipLogger, GossipPhase, NodeMetadata, NodeState } from './vocabulary/types';
+import { type GossipEvent, type GossipListener, watcherListener } from './vocabulary/events';
+import type { GossipPhase, NodeMetadata, NodeState } from './vocabulary/types';
 import { metadata, metricsSource, nodeState } from './views';
 import { Wire } from './codec/wire';
+import { decodeLimits } from './codec/limits';
 import { Leadership, leadershipTiming } from './discovery/leadership';
-import type { Standing } from './discovery/leader-rule';
-
-/** The default logger: warnings and errors on the console, no debug. */
-const consoleLogger: GossipLogger = {
-  debug: () => undefined,
-  warn: (message) => console.warn(`[gossip] ${message}`),
-  error: (message) => console.error(`[gossip] ${message}`),
-};
+import { leadershipHost } from './leadership-host';
 
 /**
  * One cluster member, the public face of the engine: the API, the wiring
@@ -63,7 +59,6 @@ export class Gossip {
   private roundTimer: Timer | undefined;
   private newsTimer: Timer | undefined;
   private lastNewsPush = -Infinity;
-  private resolveTimer: Timer | undefined;
   /** When the pending round was due: lateness is forgiven to every failure detector. */
   private roundDue: number;
   private closed = false;
@@ -76,12 +71,7 @@ export class Gossip {
     const now = opts.clock.now();
     this.tuning = deriveTuning(opts);
     this.self = new NodeRecord(opts.nodeId, '', generation);
-    const limits = {
-      maxKeySize: opts.maxKeySize,
-      maxValueSize: opts.maxValueSize,
-      maxArrayLength:
-        Math.max(opts.maxNodes, opts.maxEntriesPerNode) + this.tuning.arrayLengthSlack,
-    };
+    const limits = decodeLimits(opts, this.tuning.arrayLengthSlack);
     this.keyring = new Keyring(opts.secretKeys);
     const wire = new Wire(this.keyring, limits);
     this.core = new ProtocolCore(
@@ -125,7 +115,16 @@ export class Gossip {
     });
     this.roundDue = now;
     this.leadership = new Leadership(
-      this.leadershipHost(),
+      leadershipHost({
+        self: this.self,
+        records,
+        opts,
+        nodes: () => this.nodes(),
+        ready: () => this.status === 'joined',
+        writable: () => !this.closed && !this.self.left,
+        refresh: () => this.discovery.refresh(this.self.id),
+        warn: (message) => this.io.error(message),
+      }),
       opts.clock,
       leadershipTiming(opts.interval),
     );
@@ -153,11 +152,20 @@ export class Gossip {
     );
     gossip.scheduleRound();
     gossip.core.state.onSummaryChange = () => gossip.announce();
-    gossip.scheduleResolve();
+    // Sync with any address behind a join name that no known node has.
+    gossip.seeds.watch(
+      opts.clock,
+      opts.resolveInterval,
+      () => {
+        const known = new Set<string>();
+        for (const r of gossip.core.state.records.values()) if (!r.left) known.add(r.addr);
+        return (addr) => known.has(addr) || gossip.isOwnAddr(addr);
+      },
+      (addr) => gossip.startSync(addr),
+      (seed, err) => gossip.io.debug(`re-resolving ${seed} failed: ${err.message}`),
+    );
     return gossip;
   }
-
-  // ---------------------------------------------------------------- public API
 
   get nodeId(): string {
     return this.self.id;
@@ -200,20 +208,7 @@ export class Gossip {
     }
     const { targets, errors } = await this.seeds.resolve(addrs, this.ownPort());
     const others = targets.filter((t) => !this.isOwnAddr(t));
-    const results = await Promise.allSettled(
-      others.map((t) => this.streams.syncWith(t, this.core.streams.request())),
-    );
-    const joined: string[] = [];
-    results.forEach((r, i) => {
-      if (r.status === 'fulfilled') {
-        if (r.value !== this.self.id && !joined.includes(r.value)) joined.push(r.value);
-      } else {
-        const err = r.reason as Error;
-        const message = `${others[i]}: ${err.message}`;
-        const reason = err instanceof GossipPeerError ? err.reason : 'unreachable';
-        errors.push(new GossipPeerError(reason, others[i], message));
-      }
-    });
+    const joined = await this.streams.syncWithEach(others, this.self.id, errors);
     // One identity per id: refused because a live node holds ours, this process must not join.
     const conflict = this.core.identity.refusedJoin(errors, this.opts.clock.now());
     if (conflict || (joined.length === 0 && errors.length > 0)) {
@@ -233,9 +228,7 @@ export class Gossip {
     this.assertOpen('leave');
     const leaving = !this.self.left;
     const message = this.core.streams.leave();
-    this.discovery.refresh(this.self.id);
-    this.leadership.refresh();
-    if (leaving) this.listeners.deliver({ type: 'leave', nodeId: this.self.id, local: true });
+    this.localChange(leaving ? { type: 'leave', nodeId: this.self.id, local: true } : undefined);
     const peers = shuffle(this.core.livePeers(), this.opts.random);
     if (peers.length === 0) return;
     await this.streams.tellLeave(peers, message);
@@ -247,7 +240,7 @@ export class Gossip {
     this.closed = true;
     this.roundTimer?.cancel();
     this.newsTimer?.cancel();
-    this.resolveTimer?.cancel();
+    this.seeds.stop();
     this.ttls.clear();
     this.metrics.detach();
     this.leadership.refresh();
@@ -275,23 +268,19 @@ export class Gossip {
     // Checked before the write, so a bad ttl changes nothing.
     const ttl = ttlOf(options);
     const changed = upsertOwn(this.self, key, value, this.opts);
-    this.discovery.refresh(this.self.id);
     // Also when the value is unchanged: every write restarts (or, without ttl, ends) the countdown.
     this.ttls.set(key, ttl);
-    this.leadership.refresh();
-    if (changed)
-      this.listeners.deliver({ type: 'upsert-key', nodeId: this.self.id, key, value, local: true });
+    const nodeId = this.self.id;
+    this.localChange(changed ? { type: 'upsert-key', nodeId, key, value, local: true } : undefined);
   }
 
   /** Deletes `key` on this node (a tombstone that gossip spreads, collected later). */
   deleteLocal(key: string): void {
     this.assertWritable('deleteLocal');
     const changed = deleteOwn(this.self, key, this.opts.clock.now(), this.opts);
-    this.discovery.refresh(this.self.id);
     this.ttls.cancel(key);
-    this.leadership.refresh();
-    if (changed)
-      this.listeners.deliver({ type: 'delete-key', nodeId: this.self.id, key, local: true });
+    const nodeId = this.self.id;
+    this.localChange(changed ? { type: 'delete-key', nodeId, key, local: true } : undefined);
   }
 
   /** Another process used this node's id within `nodeExpiry`: `addr` is where (the holder that refused us, or the copy). */
@@ -317,8 +306,6 @@ export class Gossip {
   livePeers(): NodeMetadata[] {
     return this.core.livePeers().map(metadata);
   }
-
-  // ------------------------------------------------------------------ timers
 
   private scheduleRound(): void {
     if (this.closed) return;
@@ -354,24 +341,6 @@ export class Gossip {
     });
   }
 
-  private scheduleResolve(): void {
-    if (this.closed) return;
-    this.resolveTimer = this.opts.clock.setTimer(this.opts.resolveInterval, () => {
-      // Sync with any address behind a join name that no known node has.
-      const known = new Set<string>();
-      for (const r of this.core.state.records.values()) if (!r.left) known.add(r.addr);
-      this.seeds
-        .reresolve(
-          (addr) => known.has(addr) || this.isOwnAddr(addr),
-          (addr) => this.startSync(addr),
-          (seed, err) => this.io.debug(`re-resolving ${seed} failed: ${err.message}`),
-        )
-        .finally(() => this.scheduleResolve());
-    });
-  }
-
-  // -------------------------------------------------------------------- I/O
-
   private handler(): TransportHandler {
     return inboundHandler({
       core: this.core,
@@ -393,45 +362,19 @@ export class Gossip {
     if (out.events.length > 0) this.leadership.refresh();
   }
 
+  /** After a local write or leave: the index and leadership first, then listeners (`local: true`). */
+  private localChange(event: GossipEvent | undefined): void {
+    this.discovery.refresh(this.self.id);
+    this.leadership.refresh();
+    if (event) this.listeners.deliver(event);
+  }
+
   /** Starts a background sync with `addr` when the core grants a slot. */
   private startSync(addr: string): void {
     if (this.closed) return;
     const out = new Outcome();
     this.core.startSync(addr, out);
     this.perform(out);
-  }
-
-  // ---------------------------------------------------------------- helpers
-
-  /** What leadership reads and writes: this node's view and its own entries. */
-  private leadershipHost() {
-    const standing = (id: string): Standing | undefined => {
-      const record = this.core.state.records.get(id);
-      if (!record) return undefined;
-      if (record.left) return 'left';
-      return record.vitals.status === 'alive' ? 'live' : record.vitals.status;
-    };
-    return {
-      nodeId: this.self.id,
-      nodes: () => this.nodes(),
-      standing,
-      value: (id: string, key: string) => {
-        const entry = this.core.state.records.get(id)?.get(key);
-        return entry && !entry.deleted && !entry.internal ? entry.value : undefined;
-      },
-      ready: () => this.status === 'joined',
-      writable: () => !this.closed && !this.self.left,
-      // Claims are entries of ours: the discovery index learns them like any local write.
-      write: (key: string, value: string) => {
-        upsertOwn(this.self, key, value, this.opts);
-        this.discovery.refresh(this.self.id);
-      },
-      remove: (key: string) => {
-        deleteOwn(this.self, key, this.opts.clock.now(), this.opts);
-        this.discovery.refresh(this.self.id);
-      },
-      warn: (message: string) => this.io.error(message),
-    };
   }
 
   private ownPort(): number {

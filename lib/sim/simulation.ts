@@ -10,7 +10,7 @@ import { NodeClock, VirtualClock } from './virtual-clock';
 import type { SimNode } from './sim-node';
 import type { SimEngineOptions, SimulationOptions } from './sim-options';
 import { type SimEvent, type SimLogLine, SimTrace } from './trace';
-import { divergences } from './view-checks';
+import { divergences, liveKeysOf, membershipConverged, problems } from './view-checks';
 
 const PORT = 7946;
 
@@ -347,11 +347,7 @@ export class Simulation {
 
   /** Live key/values `observer` holds for `nodeId`. */
   liveKeys(observer: string, nodeId: string): Map<string, string> {
-    const out = new Map<string, string>();
-    for (const e of this.view(observer, nodeId)?.entries ?? []) {
-      if (!e.deleted) out.set(e.key, e.value);
-    }
-    return out;
+    return liveKeysOf(this.view(observer, nodeId));
   }
 
   /**
@@ -373,10 +369,7 @@ export class Simulation {
 
   /** True when every running node knows every running node as live (states may still differ). */
   membershipConverged(among: SimNode[] = this.running): boolean {
-    const ids = among.map((n) => n.id);
-    return among.every((observer) =>
-      ids.every((id) => id === observer.id || this.status(observer.id, id) === 'alive'),
-    );
+    return membershipConverged(among);
   }
 
   /** Datagram and stream counters of one node. */
@@ -391,12 +384,7 @@ export class Simulation {
 
   /** Engine error logs and network violations: a correct run has none. */
   problems(): string[] {
-    return [
-      ...this.network.violations.map(
-        (v) => `${v.kind}: ${v.from} -> ${v.to} ${v.size} bytes (limit ${v.limit}) at ${v.at}`,
-      ),
-      ...this.logs.filter((l) => l.level === 'error').map((l) => `${l.node}: ${l.message}`),
-    ];
+    return problems(this.network.violations, this.logs);
   }
 
   /** Stops every node's timers (end of a test). */

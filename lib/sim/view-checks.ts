@@ -1,5 +1,7 @@
 import type { NodeState } from '../engine/vocabulary/types';
 import type { SimNode } from './sim-node';
+import type { SimLogLine } from './trace';
+import type { Violation } from './traffic';
 
 /**
  * What keeps `among` from agreeing: for every node and every other node of
@@ -59,4 +61,28 @@ function sameEntries(a: NodeState, b: NodeState): boolean {
       return false;
   }
   return true;
+}
+
+/** The live key/values of a node state (tombstones left out). */
+export function liveKeysOf(state: NodeState | undefined): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const e of state?.entries ?? []) if (!e.deleted) out.set(e.key, e.value);
+  return out;
+}
+
+/** True when every node among them knows every other as alive (states may still differ). */
+export function membershipConverged(among: SimNode[]): boolean {
+  return among.every((observer) =>
+    among.every((n) => n === observer || observer.gossip.node(n.id)?.status === 'alive'),
+  );
+}
+
+/** Network violations and engine error logs, one line each: a correct run has none. */
+export function problems(violations: Violation[], logs: SimLogLine[]): string[] {
+  return [
+    ...violations.map(
+      (v) => `${v.kind}: ${v.from} -> ${v.to} ${v.size} bytes (limit ${v.limit}) at ${v.at}`,
+    ),
+    ...logs.filter((l) => l.level === 'error').map((l) => `${l.node}: ${l.message}`),
+  ];
 }

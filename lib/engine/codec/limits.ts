@@ -18,6 +18,15 @@ export interface DecodeLimits {
   maxArrayLength: number;
 }
 
+/** The decoder's bounds from the options: a list may hold every node or entry, plus `slack` fixed fields. */
+export function decodeLimits(
+  o: { maxKeySize: number; maxValueSize: number; maxNodes: number; maxEntriesPerNode: number },
+  slack: number,
+): DecodeLimits {
+  const maxArrayLength = Math.max(o.maxNodes, o.maxEntriesPerNode) + slack;
+  return { maxKeySize: o.maxKeySize, maxValueSize: o.maxValueSize, maxArrayLength };
+}
+
 /** No string field may be longer than this (values are the longest). */
 export function maxStrLength(limits: DecodeLimits): number {
   return Math.max(limits.maxValueSize, limits.maxKeySize, 1024);

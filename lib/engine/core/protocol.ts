@@ -17,22 +17,10 @@ import { Merger } from './merge';
 import type { NodeRecord } from '../state/node-record';
 import { Outcome } from '../state/outcome';
 import { StreamSync } from './stream-sync';
-import type { Tuning } from '../vocabulary/tuning';
+import { shuffle } from '../vocabulary/shuffle';
+import type { CoreConfig } from './core-config';
 
-export interface CoreConfig {
-  clusterId: string;
-  random: () => number;
-  tuning: Tuning;
-  maxPacketSize: number;
-  maxStreamSize: number;
-  maxNodes: number;
-  maxEntriesPerNode: number;
-  phiThreshold: number;
-  nodeExpiry: number;
-  tombstoneGracePeriod: number;
-  /** Bytes sealing adds to every message (0 without secret keys). */
-  sealOverhead: number;
-}
+export type { CoreConfig } from './core-config';
 
 /** Messages that name a cluster and a sender: all but probes and StreamError. */
 type Gossiped = Exclude<Message, Probe | StreamError>;
@@ -398,14 +386,4 @@ export class ProtocolCore {
       this.config.tuning.fixedFieldsSlack;
     return this.config.maxPacketSize - this.config.sealOverhead - fixed;
   }
-}
-
-/** Fisher-Yates on a copy. */
-export function shuffle<T>(items: T[], random: () => number): T[] {
-  const out = [...items];
-  for (let i = out.length - 1; i > 0; i--) {
-    const j = Math.floor(random() * (i + 1));
-    [out[i], out[j]] = [out[j], out[i]];
-  }
-  return out;
 }

@@ -1,4 +1,5 @@
 import { formatHostPort, parseHostPort } from '../vocabulary/address';
+import type { Clock, Timer } from '../vocabulary/clock';
 import { Resolver, resolveHost } from './resolver';
 
 /** Where `join` should go: every address of every name, and what could not be used. */
@@ -14,6 +15,8 @@ export interface JoinTargets {
  */
 export class Seeds {
   private readonly names = new Set<string>();
+  private timer: Timer | undefined;
+  private stopped = false;
 
   constructor(private readonly resolver: Resolver) {}
 
@@ -63,5 +66,29 @@ export class Seeds {
         if (!isKnown(addr)) found(addr);
       }
     }
+  }
+
+  /**
+   * Every `interval` ms (one lookup round at a time), looks the names up
+   * again and calls `found` for each address `isKnown` rejects, until `stop`.
+   */
+  watch(
+    clock: Clock,
+    interval: number,
+    isKnown: () => (addr: string) => boolean,
+    found: (addr: string) => void,
+    failed: (seed: string, err: Error) => void,
+  ): void {
+    if (this.stopped) return;
+    this.timer = clock.setTimer(interval, () => {
+      void this.reresolve(isKnown(), found, failed).finally(() =>
+        this.watch(clock, interval, isKnown, found, failed),
+      );
+    });
+  }
+
+  stop(): void {
+    this.stopped = true;
+    this.timer?.cancel();
   }
 }

@@ -36,6 +36,28 @@ export class StreamClient {
    * Full push-pull over TCP: send `request` (our whole digest), absorb the
    * reply, push what the peer lacks. Resolves with the peer's id.
    */
+  /**
+   * A join: a sync with each address at once. Returns the ids reached (not
+   * `selfId`, each once); each failure is added to `errors` as a
+   * GossipPeerError naming its address.
+   */
+  async syncWithEach(addrs: string[], selfId: string, errors: Error[]): Promise<string[]> {
+    const results = await Promise.allSettled(
+      addrs.map((addr) => this.syncWith(addr, this.core.streams.request())),
+    );
+    const joined: string[] = [];
+    results.forEach((r, i) => {
+      if (r.status === 'fulfilled') {
+        if (r.value !== selfId && !joined.includes(r.value)) joined.push(r.value);
+      } else {
+        const err = r.reason as Error;
+        const reason = err instanceof GossipPeerError ? err.reason : 'unreachable';
+        errors.push(new GossipPeerError(reason, addrs[i], `${addrs[i]}: ${err.message}`));
+      }
+    });
+    return joined;
+  }
+
   async syncWith(addr: string, request: Outgoing): Promise<string> {
     const reply = await this.io.request(addr, request);
     if (reply.type !== MessageType.SyncReply)
