@@ -1,3 +1,5 @@
+import type { GossipMessageErrorReason } from './messages';
+
 /** An invalid option: the message names the field, the rule and the value. */
 export class GossipConfigError extends Error {
   constructor(
@@ -60,6 +62,17 @@ export class GossipPeerError extends Error {
   ) {
     super(message);
     this.name = 'GossipPeerError';
+  }
+}
+
+/** `publish`, `send` or `query` refused at once; nothing was queued. The message says why and what to change. */
+export class GossipMessageError extends Error {
+  constructor(
+    readonly reason: GossipMessageErrorReason,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'GossipMessageError';
   }
 }
 
