@@ -1,7 +1,8 @@
 /**
  * Builds and runs the reference benchmark for hashicorp/memberlist
  * (../shared/anchors/memberlist-bench, Go) so `npm run bench -- --memberlist`
- * can put both systems side by side from one run on one machine. Its source
+ * can put both systems side by side from one run on one machine; builds the
+ * one-node program (../shared/anchors/memberlist-node) for `--processes`. Their source
  * is never copied here: it is compiled at run time, offline, in GOPATH mode
  * against Debian's golang-github-hashicorp-memberlist-dev, into the
  * git-ignored .bench-build/.
@@ -14,7 +15,6 @@ import { createInterface } from 'node:readline';
 
 const DEBIAN_GOPATH = '/usr/share/gocode';
 const MEMBERLIST_PKG = `${DEBIAN_GOPATH}/src/github.com/hashicorp/memberlist`;
-const BINARY = resolve('.bench-build/memberlist-bench');
 
 /** What memberlist-bench prints as its last line (the fields we use). */
 export interface MemberlistResult {
@@ -49,32 +49,44 @@ interface Spread {
   all_ms: number; // -1 = not every observer in time
 }
 
-function sourceDir(): string {
+/** The Go reference programs in ../shared/anchors, each built from its own directory. */
+export type GoAnchor = 'memberlist-bench' | 'memberlist-node';
+
+/** The exact command that installs what the Go reference programs need (Debian). */
+export const GO_SETUP_COMMAND =
+  'apt-get install -y golang-go golang-github-hashicorp-memberlist-dev';
+
+/** Where an anchor's source is: `$MEMBERLIST_BENCH_SRC` / `$MEMBERLIST_NODE_SRC`, or ../shared/anchors. */
+export function anchorDir(anchor: GoAnchor, file = 'main.go'): string {
   const candidates = [
-    process.env.MEMBERLIST_BENCH_SRC,
-    resolve('../shared/anchors/memberlist-bench'),
-    '/work/shared/anchors/memberlist-bench',
+    process.env[`${anchor.replace('-', '_').toUpperCase()}_SRC`],
+    resolve(`../shared/anchors/${anchor}`),
+    `/work/shared/anchors/${anchor}`,
   ];
-  for (const dir of candidates) if (dir && existsSync(`${dir}/main.go`)) return dir;
+  for (const dir of candidates) if (dir && existsSync(`${dir}/${file}`)) return dir;
   return '';
 }
 
-/** Why the comparison cannot run here, or undefined when it can. */
-export function memberlistUnavailable(): string | undefined {
+/** Why `anchor` cannot be built here, or undefined when it can. */
+export function memberlistUnavailable(anchor: GoAnchor = 'memberlist-bench'): string | undefined {
   if (spawnSync('go', ['version']).status !== 0) return 'Go toolchain not found';
   if (!existsSync(MEMBERLIST_PKG)) return `${MEMBERLIST_PKG} not found`;
-  if (!sourceDir()) return 'memberlist-bench source not found (set MEMBERLIST_BENCH_SRC)';
+  if (!anchorDir(anchor)) {
+    const env = `${anchor.replace('-', '_').toUpperCase()}_SRC`;
+    return `${anchor} source not found (set ${env})`;
+  }
   return undefined;
 }
 
-/** Compiles memberlist-bench unless the binary is newer than its source. */
-export function buildMemberlistBench(): string {
-  const src = sourceDir();
-  if (existsSync(BINARY) && statSync(BINARY).mtimeMs > statSync(`${src}/main.go`).mtimeMs) {
-    return BINARY;
+/** Compiles `anchor` into .bench-build/ unless the binary is newer than its source. */
+export function buildAnchor(anchor: GoAnchor): string {
+  const src = anchorDir(anchor);
+  const binary = resolve(`.bench-build/${anchor}`);
+  if (existsSync(binary) && statSync(binary).mtimeMs > statSync(`${src}/main.go`).mtimeMs) {
+    return binary;
   }
   mkdirSync(resolve('.bench-build'), { recursive: true });
-  const built = spawnSync('go', ['build', '-o', BINARY, '.'], {
+  const built = spawnSync('go', ['build', '-o', binary, '.'], {
     cwd: src,
     stdio: 'inherit',
     env: {
@@ -85,8 +97,13 @@ export function buildMemberlistBench(): string {
       GOFLAGS: '',
     },
   });
-  if (built.status !== 0) throw new Error(`go build of memberlist-bench failed in ${src}`);
-  return BINARY;
+  if (built.status !== 0) throw new Error(`go build of ${anchor} failed in ${src}`);
+  return binary;
+}
+
+/** Compiles memberlist-bench unless the binary is newer than its source. */
+export function buildMemberlistBench(): string {
+  return buildAnchor('memberlist-bench');
 }
 
 /**

@@ -11,6 +11,10 @@
  *       bench/memberlist.ts) for the same N and print both side by side;
  *       preset lan-x0.5 (default: every LAN timing halved, the fair match for
  *       our 100 ms interval) or lan. --memberlist-port sets its base port.
+ *   npm run bench -- --processes 20 [--settle 20] [--steady 60] [--memberlist lan]
+ *       instead: one node per process, K processes each of ours, of the
+ *       bare-Node floor and of memberlist, one kind after another; CPU and
+ *       RSS per process and their ratios to the floor (bench/processes.ts).
  */
 import { appendFileSync, mkdirSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
@@ -19,12 +23,23 @@ import { Gossip, socketTransport } from '../lib/engine';
 import { resolveOptions } from '../lib/engine/config/options';
 import type { GossipOptions } from '../lib/engine';
 import { comparisonTable, memberlistFigures, type Figures } from './compare';
-import { buildMemberlistBench, memberlistUnavailable, runMemberlistBench } from './memberlist';
+import {
+  buildMemberlistBench,
+  GO_SETUP_COMMAND,
+  memberlistUnavailable,
+  runMemberlistBench,
+} from './memberlist';
+import { processesTable, runProcesses } from './processes';
 import { countingTransport, newWireCounts, type WireCounts } from './wire-counter';
 
 interface Args {
   sizes: number[];
-  steadySeconds: number;
+  /** Undefined: the mode's default (30 s; 60 s with --processes). */
+  steadySeconds?: number;
+  /** One node per process, this many of each kind, instead of N nodes in this process. */
+  processes?: number;
+  /** --processes: seconds between start and the measured window. */
+  settleSeconds: number;
   /** memberlist-bench preset, or undefined to run ours only. */
   memberlist?: string;
   memberlistPort: number;
@@ -32,7 +47,9 @@ interface Args {
 
 function parseArgs(argv: string[]): Args {
   let sizes = [10, 50, 100];
-  let steadySeconds = 30;
+  let steadySeconds: number | undefined;
+  let processes: number | undefined;
+  let settleSeconds = 20;
   let memberlist: string | undefined;
   let memberlistPort = 20000;
   const value = (i: number, flag: string) => {
@@ -43,6 +60,8 @@ function parseArgs(argv: string[]): Args {
     if (argv[i] === '--large') sizes = [10, 50, 100, 200];
     else if (argv[i] === '--nodes') sizes = value(++i, '--nodes').split(',').map(Number);
     else if (argv[i] === '--steady') steadySeconds = Number(value(++i, '--steady'));
+    else if (argv[i] === '--processes') processes = Number(value(++i, '--processes'));
+    else if (argv[i] === '--settle') settleSeconds = Number(value(++i, '--settle'));
     else if (argv[i] === '--memberlist-port')
       memberlistPort = Number(value(++i, '--memberlist-port'));
     else if (argv[i] === '--memberlist')
@@ -50,10 +69,13 @@ function parseArgs(argv: string[]): Args {
     else throw new Error(`unknown argument ${argv[i]}`);
   }
   if (sizes.some((n) => !Number.isInteger(n) || n < 2)) throw new Error('--nodes: integers >= 2');
-  if (!(steadySeconds > 0)) throw new Error('--steady: seconds > 0');
+  if (steadySeconds !== undefined && !(steadySeconds > 0)) throw new Error('--steady: seconds > 0');
+  if (processes !== undefined && (!Number.isInteger(processes) || processes < 2 || processes > 500))
+    throw new Error('--processes: an integer in 2..500');
+  if (!(settleSeconds >= 0)) throw new Error('--settle: seconds >= 0');
   if (!Number.isInteger(memberlistPort) || memberlistPort < 1024 || memberlistPort > 65000)
     throw new Error('--memberlist-port: an integer in 1024..65000');
-  return { sizes, steadySeconds, memberlist, memberlistPort };
+  return { sizes, steadySeconds, processes, settleSeconds, memberlist, memberlistPort };
 }
 
 const INTERVAL = 100;
@@ -273,16 +295,41 @@ async function runSize(n: number, steadySeconds: number): Promise<Record<string,
   };
 }
 
+/** `--processes K`: one node per process (bench/processes.ts), one line in bench.jsonl. */
+async function mainProcesses(args: Args, k: number): Promise<void> {
+  const date = new Date().toISOString();
+  const settings = {
+    k,
+    settleSeconds: args.settleSeconds,
+    steadySeconds: args.steadySeconds ?? 60,
+    preset: args.memberlist ?? 'lan-x0.5',
+  };
+  const results = await runProcesses(settings);
+  console.log('\n' + processesTable(k, results) + '\n');
+  appendFileSync(
+    'bench/results/bench.jsonl',
+    JSON.stringify({
+      runId: `${date}-${process.pid}`,
+      system: 'per-process',
+      date,
+      machine: `${cpus().length} x ${cpus()[0]?.model ?? '?'}, ${Math.round(totalmem() / 2 ** 30)} GiB, node ${process.version}`,
+      ...settings,
+      results,
+    }) + '\n',
+  );
+}
+
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
   mkdirSync('bench/results', { recursive: true });
+  if (args.processes !== undefined) return mainProcesses(args, args.processes);
   // Build memberlist-bench before measuring anything, so a failure shows at once.
   let memberlistBinary: string | undefined;
   if (args.memberlist) {
     const missing = memberlistUnavailable();
     if (missing) {
       console.log(
-        `memberlist comparison skipped: ${missing} (apt-get install -y golang-go golang-github-hashicorp-memberlist-dev); running ours only.`,
+        `memberlist comparison skipped: ${missing} (${GO_SETUP_COMMAND}); running ours only.`,
       );
     } else memberlistBinary = buildMemberlistBench();
   }
@@ -295,7 +342,7 @@ async function main(): Promise<void> {
   for (const n of args.sizes) {
     // The machine is shared: record how busy it was around each system's run.
     const loadBefore = loadavg()[0];
-    const result = await runSize(n, args.steadySeconds);
+    const result = await runSize(n, args.steadySeconds ?? 30);
     append({
       loadAvg1m: { before: loadBefore, after: loadavg()[0] },
       runId,

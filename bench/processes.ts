@@ -1,0 +1,289 @@
+/**
+ * `npm run bench -- --processes K`: the steady cost of one node where it
+ * really runs, its own process. K processes of ours (engine entry), then K of
+ * the bare-Node floor program, then K memberlist nodes, each kind alone on
+ * the machine, one node per process on 127.0.0.1. After `settle` seconds each
+ * process's CPU (utime + stime from /proc/PID/stat) is measured over a window
+ * of `steady` seconds, and its VmRSS at the end of it. Prints one table with
+ * the ratios to the floor and appends one line to bench/results/bench.jsonl.
+ */
+import { connect } from 'node:net';
+import { loadavg } from 'node:os';
+import { resolve } from 'node:path';
+import { anchorDir, buildAnchor, GO_SETUP_COMMAND, memberlistUnavailable } from './memberlist';
+import { freePorts } from './ports';
+import { ProcessGroup } from './process-group';
+import { clockTicksPerSecond, cpuTicks, rssMiB } from './proc-stats';
+
+export interface ProcessesArgs {
+  /** Processes of each kind. */
+  k: number;
+  settleSeconds: number;
+  steadySeconds: number;
+  /** memberlist-node preset: lan-x0.5 (every LAN timing halved) or lan. */
+  preset: string;
+}
+
+export type ProcessKind = 'ours' | 'floor' | 'memberlist';
+
+/** Mean, smallest and largest over the K processes of one kind. */
+export interface Spread {
+  mean: number;
+  min: number;
+  max: number;
+}
+
+export interface KindResult {
+  kind: ProcessKind;
+  label: string;
+  windowSeconds: number;
+  /** CPU of each process over the window, % of one core. */
+  cpuPercent: Spread;
+  /** VmRSS of each process at the end of the window, MiB. */
+  rssMiB: Spread;
+  loadAvg1m: { before: number; after: number };
+  /** What was checked about the cluster itself (ours only: the others print nothing). */
+  check: string;
+}
+
+const LABELS: Record<ProcessKind, string> = {
+  ours: 'ours, engine entry',
+  floor: 'bare-Node floor',
+  memberlist: 'memberlist',
+};
+
+/** Issue 17: one node of ours costs at most 1.2 times the floor's CPU. */
+const CPU_TARGET = 1.2;
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function spread(values: number[]): Spread {
+  return {
+    mean: values.reduce((s, v) => s + v, 0) / values.length,
+    min: Math.min(...values),
+    max: Math.max(...values),
+  };
+}
+
+/** Waits until `cond`, failing at once if a process of `group` died. */
+async function waitFor(
+  group: ProcessGroup,
+  cond: () => boolean,
+  limitMs: number,
+  what: string,
+): Promise<void> {
+  const end = performance.now() + limitMs;
+  for (;;) {
+    if (group.exitedEarly) throw new Error(`while waiting for ${what}: ${group.exitedEarly}`);
+    if (cond()) return;
+    if (performance.now() > end)
+      throw new Error(`timed out after ${limitMs} ms waiting for ${what}`);
+    await sleep(100);
+  }
+}
+
+/** Sleeps `ms`, failing at once if a process of `group` died meanwhile. */
+async function hold(group: ProcessGroup, ms: number, what: string): Promise<void> {
+  const end = performance.now() + ms;
+  await waitFor(group, () => performance.now() >= end, ms + 60_000, what);
+}
+
+function tcpAccepts(port: number): Promise<boolean> {
+  return new Promise((done) => {
+    const socket = connect({ port, host: '127.0.0.1' });
+    socket.once('connect', () => {
+      socket.destroy();
+      done(true);
+    });
+    socket.once('error', () => done(false));
+  });
+}
+
+/** Ours: tracks what each process printed (see one-node.ts). */
+interface OurOutput {
+  joined: boolean;
+  live: number;
+  unreachable: number;
+}
+
+/**
+ * Starts the K processes of `kind`, seed first; resolves once they are up
+ * (ours: every join call returned), with a check to run at the end.
+ */
+async function startKind(
+  group: ProcessGroup,
+  kind: ProcessKind,
+  k: number,
+  preset: string,
+  memberlistNode: string | undefined,
+): Promise<() => string> {
+  const ports = await freePorts(k);
+  const seed = `127.0.0.1:${ports[0]}`;
+  if (kind === 'floor') {
+    const script = `${anchorDir('memberlist-node', 'floor-node.mjs')}/floor-node.mjs`;
+    // Each sends to the next, in a ring, as the floor program's README runs it.
+    ports.forEach((port, i) =>
+      group.spawn(`floor-${i}`, process.execPath, [
+        script,
+        String(port),
+        `127.0.0.1:${ports[(i + 1) % k]}`,
+      ]),
+    );
+    return () => 'not checked (it only sends datagrams)';
+  }
+  if (kind === 'memberlist') {
+    const start = (i: number) =>
+      group.spawn(`memberlist-${i}`, memberlistNode!, [
+        ...['-name', `m-${i}`, '-port', String(ports[i]), '-preset', preset],
+        ...(i === 0 ? [] : ['-join', seed]),
+      ]);
+    start(0);
+    let up = false;
+    await waitFor(
+      group,
+      () => {
+        void tcpAccepts(ports[0]).then((ok) => (up ||= ok));
+        return up;
+      },
+      30_000,
+      'memberlist seed to listen',
+    );
+    for (let i = 1; i < k; i++) start(i);
+    // memberlist-node prints nothing; it retries its join every 200 ms until it succeeds.
+    return () => 'not checked (memberlist-node prints nothing)';
+  }
+  const script = resolve(__dirname, 'one-node.js');
+  const outputs: OurOutput[] = ports.map(() => ({ joined: false, live: 0, unreachable: 0 }));
+  const start = (i: number) =>
+    group.spawn(
+      `ours-${i}`,
+      process.execPath,
+      [script, `p-${i}`, String(ports[i]), ...(i === 0 ? [] : [seed])],
+      (line) => {
+        const [word, value] = line.split(' ');
+        if (word === 'joined') outputs[i].joined = true;
+        else if (word === 'live') outputs[i].live = Number(value);
+        else if (word === 'unreachable') outputs[i].unreachable++;
+      },
+    );
+  start(0);
+  await waitFor(group, () => outputs[0].joined, 30_000, 'our seed to start');
+  for (let i = 1; i < k; i++) start(i);
+  await waitFor(group, () => outputs.every((o) => o.joined), 120_000, 'every join call of ours');
+  return () => {
+    const seeingAll = outputs.filter((o) => o.live === k).length;
+    const verdicts = outputs.reduce((s, o) => s + o.unreachable, 0);
+    return `${seeingAll} of ${k} processes see ${k} live; ${verdicts} unreachable verdicts`;
+  };
+}
+
+async function runKind(
+  kind: ProcessKind,
+  args: ProcessesArgs,
+  memberlistNode: string | undefined,
+): Promise<KindResult> {
+  const ticksPerSecond = clockTicksPerSecond();
+  const label = kind === 'memberlist' ? `${LABELS[kind]} ${args.preset}` : LABELS[kind];
+  console.log(`${label}: starting ${args.k} processes`);
+  const loadBefore = loadavg()[0];
+  const group = new ProcessGroup();
+  try {
+    const check = await startKind(group, kind, args.k, args.preset, memberlistNode);
+    group.armWatcher();
+    await hold(group, args.settleSeconds * 1000, `${label} to settle`);
+    const pids = group.processes.map((p) => p.pid);
+    const before = pids.map(cpuTicks);
+    const startedAt = performance.now();
+    await hold(group, args.steadySeconds * 1000, `${label}'s window`);
+    const after = pids.map(cpuTicks);
+    const windowSeconds = (performance.now() - startedAt) / 1000;
+    const rss = pids.map(rssMiB);
+    if ([...before, ...after, ...rss].some((v) => v === undefined)) {
+      throw new Error(`${label}: a process vanished during the window`);
+    }
+    const cpu = pids.map(
+      (_, i) => ((after[i]! - before[i]!) / ticksPerSecond / windowSeconds) * 100,
+    );
+    const result: KindResult = {
+      kind,
+      label,
+      windowSeconds,
+      cpuPercent: spread(cpu),
+      rssMiB: spread(rss as number[]),
+      loadAvg1m: { before: loadBefore, after: loadavg()[0] },
+      check: check(),
+    };
+    console.log(
+      `  CPU ${result.cpuPercent.mean.toFixed(2)}% of a core, RSS ${result.rssMiB.mean.toFixed(1)} MiB per process; ${result.check}`,
+    );
+    return result;
+  } finally {
+    await group.stop();
+  }
+}
+
+/** Builds what the run needs, then measures each kind in turn. */
+export async function runProcesses(args: ProcessesArgs): Promise<KindResult[]> {
+  const kinds: ProcessKind[] = ['ours', 'floor'];
+  let memberlistNode: string | undefined;
+  if (!anchorDir('memberlist-node', 'floor-node.mjs')) {
+    throw new Error(
+      'floor-node.mjs not found: set MEMBERLIST_NODE_SRC to ../shared/anchors/memberlist-node',
+    );
+  }
+  const missing = memberlistUnavailable('memberlist-node');
+  if (missing) {
+    console.log(
+      `memberlist skipped: ${missing}. To include it: ${GO_SETUP_COMMAND}; measuring ours and the floor.`,
+    );
+  } else {
+    memberlistNode = buildAnchor('memberlist-node');
+    kinds.push('memberlist');
+  }
+  console.log(
+    `${args.k} processes per kind, one node each, on 127.0.0.1; each kind alone: ${args.settleSeconds} s to settle, then ${args.steadySeconds} s measured`,
+  );
+  const results: KindResult[] = [];
+  for (const kind of kinds) results.push(await runKind(kind, args, memberlistNode));
+  return results;
+}
+
+/** The table: each kind per process, and its ratio to the floor. */
+export function processesTable(k: number, results: KindResult[]): string {
+  const floor = results.find((r) => r.kind === 'floor');
+  const ratio = (a: number, b: number | undefined) => (b ? (a / b).toFixed(2) : '-');
+  const range = (s: Spread, digits: number) =>
+    `${s.mean.toFixed(digits)} (${s.min.toFixed(digits)}-${s.max.toFixed(digits)})`;
+  const header = [
+    `K = ${k}, per process`,
+    'CPU, % of a core (min-max)',
+    'RSS, MiB (min-max)',
+    'CPU / floor',
+    'RSS / floor',
+    'load 1m',
+  ];
+  const rows = results.map((r) => [
+    r.label,
+    range(r.cpuPercent, 2),
+    range(r.rssMiB, 1),
+    ratio(r.cpuPercent.mean, floor?.cpuPercent.mean),
+    ratio(r.rssMiB.mean, floor?.rssMiB.mean),
+    `${r.loadAvg1m.before.toFixed(2)}-${r.loadAvg1m.after.toFixed(2)}`,
+  ]);
+  const all = [header, ...rows];
+  const widths = header.map((_, c) => Math.max(...all.map((r) => r[c].length)));
+  const line = (r: string[]) =>
+    r
+      .map((cell, c) => cell.padEnd(widths[c]))
+      .join('  ')
+      .trimEnd();
+  const lines = [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)];
+  const ours = results.find((r) => r.kind === 'ours');
+  if (ours && floor) {
+    const x = ours.cpuPercent.mean / floor.cpuPercent.mean;
+    lines.push(
+      `issue 17 target, ours CPU <= ${CPU_TARGET}x floor: ${x <= CPU_TARGET ? 'met' : 'NOT met'} (${x.toFixed(2)}x)`,
+    );
+  }
+  return lines.join('\n');
+}
