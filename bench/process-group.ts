@@ -52,18 +52,18 @@ export class ProcessGroup {
     return this.started;
   }
 
-  /** Starts one process; `onLine` gets each line it prints on stdout. */
+  /**
+   * Starts one process; `onLine` gets each line it prints on stdout. With
+   * `stdin`, its standard input is a pipe the bench writes commands to.
+   */
   spawn(
     label: string,
     command: string,
     args: string[],
     onLine?: (line: string) => void,
-    env?: NodeJS.ProcessEnv,
+    stdin = false,
   ): Started {
-    const child = spawn(command, args, {
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env: env ?? process.env,
-    });
+    const child = spawn(command, args, { stdio: [stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'] });
     if (child.pid === undefined) throw new Error(`could not start ${label}: ${command}`);
     const entry: Started = { child, pid: child.pid, label, stderrTail: [] };
     this.started.push(entry);

@@ -1,0 +1,182 @@
+/**
+ * One node of ours in its own process for `npm run bench:messages`
+ * (bench/messages.ts): it subscribes to the bench topics, answers the bench
+ * queries, and runs what the bench writes on its stdin, one JSON command a
+ * line, answering with one JSON line on stdout.
+ *
+ *   node .bench-build/bench/message-node.js <id> <port> [seed host:port]
+ *
+ * Times are taken on the machine's wall clock with sub-millisecond precision
+ * (`performance.timeOrigin + performance.now()`), the same in every process,
+ * so a receiver computes a message's latency from the send time it carries.
+ */
+import { createInterface } from 'node:readline';
+import { Gossip } from '../lib/engine';
+import {
+  QUERY_ECHO,
+  QUERY_SLOW,
+  TOPIC_LATENCY,
+  TOPIC_THROUGHPUT,
+  type MessageCommand,
+} from './message-protocol';
+import type {
+  ClusterMessageListener,
+  PublishResult,
+  QueryHandler,
+  QueryOptions,
+  QueryResult,
+} from '../lib/engine/vocabulary/messages';
+
+/** What the bench uses of `gossip.messages` (lib/engine/vocabulary/messages.ts). */
+interface BenchMessages {
+  publish(topic: string, payload: unknown): Promise<PublishResult>;
+  subscribe(topic: string, listener: ClusterMessageListener): () => void;
+  handle(name: string, handler: QueryHandler): () => void;
+  query(name: string, payload: unknown, options?: QueryOptions): Promise<QueryResult>;
+}
+
+const [id, port, seed] = process.argv.slice(2);
+const now = () => performance.timeOrigin + performance.now();
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const say = (line: object): void => void process.stdout.write(JSON.stringify(line) + '\n');
+
+/** What this node received, until the next `report`. */
+const received = {
+  /** [sender, seq, ms from send to here] per latency message. */
+  latency: [] as [string, number, number][],
+  throughput: { count: 0, first: 0, last: 0 },
+};
+let stalled = false;
+
+async function latency(m: BenchMessages, c: Extract<MessageCommand, { cmd: 'latency' }>) {
+  const pad = 'x'.repeat(c.size);
+  const acked: number[] = [];
+  let refused = 0;
+  const pending: Promise<void>[] = [];
+  for (let i = 0; i < c.count; i++) {
+    const t = now();
+    pending.push(
+      m.publish(TOPIC_LATENCY, { t, pad }).then(
+        (r) => void acked.push(r.missed.length === 0 ? now() - t : -1),
+        () => void refused++,
+      ),
+    );
+    await sleep(c.gapMs);
+  }
+  await Promise.all(pending);
+  say({ ev: 'latency-done', acked, refused });
+}
+
+async function throughput(m: BenchMessages, c: Extract<MessageCommand, { cmd: 'throughput' }>) {
+  const pad = 'x'.repeat(c.size);
+  const start = now();
+  const end = start + c.seconds * 1000;
+  let sent = 0;
+  let refused = 0;
+  let missed = 0;
+  const inFlight = new Set<Promise<void>>();
+  let backoff = false;
+  while (now() < end) {
+    if (inFlight.size >= c.inFlight || (backoff && inFlight.size > 0)) {
+      backoff = false;
+      await Promise.race(inFlight);
+      continue;
+    }
+    if (backoff) await sleep(1);
+    backoff = false;
+    // Refused (over the backlog bound, at once or later): wait for an acknowledgement, go on.
+    const refuse = () => {
+      refused++;
+      backoff = true;
+    };
+    const tracked: Promise<void> = Promise.resolve()
+      .then(() => m.publish(TOPIC_THROUGHPUT, { pad }))
+      .then((r) => {
+        sent++;
+        if (r.missed.length > 0) missed++;
+      }, refuse)
+      .finally(() => inFlight.delete(tracked));
+    inFlight.add(tracked);
+    // Yield, so that acknowledgements are read while we publish.
+    await new Promise((r) => setImmediate(r));
+  }
+  await Promise.all(inFlight);
+  say({ ev: 'throughput-done', sent, refused, missed, start, end: now() });
+}
+
+async function queries(m: BenchMessages, c: Extract<MessageCommand, { cmd: 'query' }>) {
+  const ms: number[] = [];
+  const answers: number[] = [];
+  let timedOut = 0;
+  for (let i = 0; i < c.count; i++) {
+    const t = now();
+    const result = await m.query(c.name, i, { timeout: c.timeout });
+    ms.push(now() - t);
+    answers.push(result.answers.filter((a) => a.ok).length);
+    if (result.timedOut) timedOut++;
+    await sleep(20);
+  }
+  say({ ev: 'query-done', ms, answers, timedOut });
+}
+
+async function main(): Promise<void> {
+  if (!id || !port) throw new Error('usage: message-node <id> <port> [seed host:port]');
+  const gossip = await Gossip.create({ bindAddr: `127.0.0.1:${port}`, nodeId: id });
+  const messages = (gossip as unknown as { messages?: BenchMessages }).messages;
+  if (!messages) throw new Error('this engine has no gossip.messages (issue 19) yet');
+  messages.subscribe(TOPIC_LATENCY, (msg) => {
+    const { t } = msg.payload as { t: number };
+    received.latency.push([msg.from, msg.seq, now() - t]);
+  });
+  messages.subscribe(TOPIC_THROUGHPUT, () => {
+    const r = received.throughput;
+    r.last = now();
+    if (r.count++ === 0) r.first = r.last;
+  });
+  messages.handle(QUERY_ECHO, (payload) => payload);
+  messages.handle(QUERY_SLOW, (payload) => (stalled ? new Promise(() => {}) : payload));
+  let live = -1;
+  gossip.subscribe(() => {
+    const count = gossip.nodes().filter((n) => n.status === 'alive').length;
+    if (count !== live) say({ ev: 'live', count: (live = count) });
+  });
+  const stop = () => void gossip.close().then(() => process.exit(0));
+  process.on('SIGTERM', stop);
+  process.on('SIGINT', stop);
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await gossip.join(seed ? [seed] : []);
+      break;
+    } catch (err) {
+      if (attempt >= 20) throw err;
+      await sleep(200);
+    }
+  }
+  say({ ev: 'joined' });
+  // One command at a time, in order.
+  let queue = Promise.resolve();
+  createInterface({ input: process.stdin }).on('line', (line) => {
+    const c = JSON.parse(line) as MessageCommand;
+    queue = queue
+      .then(async () => {
+        if (c.cmd === 'latency') await latency(messages, c);
+        else if (c.cmd === 'throughput') await throughput(messages, c);
+        else if (c.cmd === 'query') await queries(messages, c);
+        else if (c.cmd === 'stall') {
+          stalled = true;
+          say({ ev: 'stalled' });
+        } else {
+          say({ ev: 'report', ...received });
+          received.latency = [];
+          received.throughput = { count: 0, first: 0, last: 0 };
+        }
+      })
+      .catch((err: unknown) => say({ ev: 'error', message: String(err) }));
+  });
+  process.stdin.on('end', stop);
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});
