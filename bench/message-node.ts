@@ -55,11 +55,14 @@ async function latency(m: BenchMessages, c: Extract<MessageCommand, { cmd: 'late
   const pending: Promise<void>[] = [];
   for (let i = 0; i < c.count; i++) {
     const t = now();
+    // publish throws at once when refused: counted like a rejection.
     pending.push(
-      m.publish(TOPIC_LATENCY, { t, pad }).then(
-        (r) => void acked.push(r.missed.length === 0 ? now() - t : -1),
-        () => void refused++,
-      ),
+      Promise.resolve()
+        .then(() => m.publish(TOPIC_LATENCY, { t, pad }))
+        .then(
+          (r) => void acked.push(r.missed.length === 0 ? now() - t : -1),
+          () => void refused++,
+        ),
     );
     await sleep(c.gapMs);
   }
