@@ -19,21 +19,9 @@ import {
   TOPIC_THROUGHPUT,
   type MessageCommand,
 } from './message-protocol';
-import type {
-  ClusterMessageListener,
-  PublishResult,
-  QueryHandler,
-  QueryOptions,
-  QueryResult,
-} from '../lib/engine/vocabulary/messages';
 
-/** What the bench uses of `gossip.messages` (lib/engine/vocabulary/messages.ts). */
-interface BenchMessages {
-  publish(topic: string, payload: unknown): Promise<PublishResult>;
-  subscribe(topic: string, listener: ClusterMessageListener): () => void;
-  handle(name: string, handler: QueryHandler): () => void;
-  query(name: string, payload: unknown, options?: QueryOptions): Promise<QueryResult>;
-}
+/** What the bench uses of `gossip.messages` (lib/engine/messages/cluster-messages.ts). */
+type BenchMessages = Gossip['messages'];
 
 const [id, port, seed] = process.argv.slice(2);
 const now = () => performance.timeOrigin + performance.now();
@@ -125,8 +113,7 @@ async function queries(m: BenchMessages, c: Extract<MessageCommand, { cmd: 'quer
 async function main(): Promise<void> {
   if (!id || !port) throw new Error('usage: message-node <id> <port> [seed host:port]');
   const gossip = await Gossip.create({ bindAddr: `127.0.0.1:${port}`, nodeId: id });
-  const messages = (gossip as unknown as { messages?: BenchMessages }).messages;
-  if (!messages) throw new Error('this engine has no gossip.messages (issue 19) yet');
+  const messages = gossip.messages;
   messages.subscribe(TOPIC_LATENCY, (msg) => {
     const { t } = msg.payload as { t: number };
     received.latency.push([msg.from, msg.seq, now() - t]);
