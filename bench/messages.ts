@@ -10,7 +10,7 @@
  * - query completion when every member answers, beside a query one member
  *   never answers, which completes at its timeout (as every Serf query does).
  *
- *   npm run bench:messages -- [--nodes 10,50] [--messages 300] [--gap 20] [--size 100]
+ *   npm run bench:messages -- [--nodes 10,50] [--messages 100] [--gap 100] [--size 100]
  *       [--seconds 10] [--in-flight 64] [--queries 50] [--timeout 5000] [--slow-timeout 1000]
  *
  * Prints one table per N and appends one JSON line per N to
@@ -38,8 +38,8 @@ interface Args {
 function parseArgs(argv: string[]): Args {
   const args: Args = {
     sizes: [10, 50],
-    messages: 300,
-    gapMs: 20,
+    messages: 100,
+    gapMs: 100,
     size: 100,
     seconds: 10,
     inFlight: 64,
