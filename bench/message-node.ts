@@ -4,7 +4,7 @@
  * queries, and runs what the bench writes on its stdin, one JSON command a
  * line, answering with one JSON line on stdout.
  *
- *   node .bench-build/bench/message-node.js <id> <port> [seed host:port]
+ *   node .bench-build/bench/message-node.js <id> <port, 0: any free one> [seed host:port]
  *
  * Times are taken on the machine's wall clock with sub-millisecond precision
  * (`performance.timeOrigin + performance.now()`), the same in every process,
@@ -142,7 +142,7 @@ async function main(): Promise<void> {
       await sleep(200);
     }
   }
-  say({ ev: 'joined' });
+  say({ ev: 'joined', addr: gossip.localNode().addr });
   // One command at a time, in order.
   let queue = Promise.resolve();
   createInterface({ input: process.stdin }).on('line', (line) => {

@@ -20,7 +20,6 @@ import { appendFileSync, mkdirSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { resolve } from 'node:path';
 import { QUERY_ECHO, QUERY_SLOW, type MessageCommand } from './message-protocol';
-import { freePorts } from './ports';
 import { ProcessGroup, type Started } from './process-group';
 
 interface Args {
@@ -83,10 +82,11 @@ class NodeProcess {
   private wake: (() => void) | undefined;
   readonly started: Started;
 
-  constructor(group: ProcessGroup, index: number, port: number, seed?: string) {
+  /** Binds any free loopback port (no race with other programs for it). */
+  constructor(group: ProcessGroup, index: number, seed?: string) {
     this.id = `m-${index}`;
     const script = resolve(__dirname, 'message-node.js');
-    const args = [script, this.id, String(port), ...(seed ? [seed] : [])];
+    const args = [script, this.id, '0', ...(seed ? [seed] : [])];
     this.started = group.spawn(this.id, process.execPath, args, (line) => this.onLine(line), true);
   }
 
@@ -157,11 +157,9 @@ async function waitUntil(group: ProcessGroup, cond: () => boolean, limitMs: numb
 async function runSize(n: number, args: Args): Promise<Record<string, unknown>> {
   const group = new ProcessGroup();
   try {
-    const ports = await freePorts(n);
-    const seed = `127.0.0.1:${ports[0]}`;
-    const nodes = [new NodeProcess(group, 0, ports[0])];
-    await nodes[0].next('joined', group, 30_000);
-    for (let i = 1; i < n; i++) nodes.push(new NodeProcess(group, i, ports[i], seed));
+    const nodes = [new NodeProcess(group, 0)];
+    const { addr: seed } = await nodes[0].next<Event & { addr: string }>('joined', group, 30_000);
+    for (let i = 1; i < n; i++) nodes.push(new NodeProcess(group, i, seed));
     group.armWatcher();
     await Promise.all(nodes.slice(1).map((x) => x.next('joined', group, 120_000)));
     await waitUntil(group, () => nodes.every((x) => x.live === n), 120_000, `all see ${n} live`);

@@ -4,9 +4,9 @@
  * to a seed, running until killed. Started by `npm run bench -- --processes K`
  * (bench/processes.ts).
  *
- *   node .bench-build/bench/one-node.js <id> <port> [seed host:port]
+ *   node .bench-build/bench/one-node.js <id> <port, 0: any free one> [seed host:port]
  *
- * It prints `joined` once its join call returned, then `live <count>` each
+ * It prints `joined <host:port>` once its join call returned, then `live <count>` each
  * time the number of live members it sees changes, and `unreachable <id>`
  * for each verdict; nothing in between, so the output costs no CPU at rest.
  */
@@ -41,7 +41,7 @@ async function main(): Promise<void> {
       await sleep(200);
     }
   }
-  console.log('joined');
+  console.log(`joined ${gossip.localNode().addr}`);
   report();
 }
 

@@ -117,9 +117,8 @@ async function startKind(
   preset: string,
   memberlistNode: string | undefined,
 ): Promise<() => string> {
-  const ports = await freePorts(k);
-  const seed = `127.0.0.1:${ports[0]}`;
   if (kind === 'floor') {
+    const ports = await freePorts(k);
     const script = `${anchorDir('memberlist-node', 'floor-node.mjs')}/floor-node.mjs`;
     // Each sends to the next, in a ring, as the floor program's README runs it.
     ports.forEach((port, i) =>
@@ -132,6 +131,8 @@ async function startKind(
     return () => 'not checked (it only sends datagrams)';
   }
   if (kind === 'memberlist') {
+    const ports = await freePorts(k);
+    const seed = `127.0.0.1:${ports[0]}`;
     const start = (i: number) =>
       group.spawn(`memberlist-${i}`, memberlistNode!, [
         ...['-name', `m-${i}`, '-port', String(ports[i]), '-preset', preset],
@@ -153,16 +154,24 @@ async function startKind(
     return () => 'not checked (memberlist-node prints nothing)';
   }
   const script = resolve(__dirname, 'one-node.js');
-  const outputs: OurOutput[] = ports.map(() => ({ joined: false, live: 0, unreachable: 0 }));
+  const outputs: OurOutput[] = Array.from({ length: k }, () => ({
+    joined: false,
+    live: 0,
+    unreachable: 0,
+  }));
+  let seed = '';
+  // Each binds any free port itself (port 0) and prints its address: no race for ports.
   const start = (i: number) =>
     group.spawn(
       `ours-${i}`,
       process.execPath,
-      [script, `p-${i}`, String(ports[i]), ...(i === 0 ? [] : [seed])],
+      [script, `p-${i}`, '0', ...(i === 0 ? [] : [seed])],
       (line) => {
         const [word, value] = line.split(' ');
-        if (word === 'joined') outputs[i].joined = true;
-        else if (word === 'live') outputs[i].live = Number(value);
+        if (word === 'joined') {
+          outputs[i].joined = true;
+          if (i === 0) seed = value;
+        } else if (word === 'live') outputs[i].live = Number(value);
         else if (word === 'unreachable') outputs[i].unreachable++;
       },
     );
@@ -177,6 +186,32 @@ async function startKind(
   };
 }
 
+/**
+ * Starts a kind's processes, again with new ports if one failed at start: the
+ * floor and memberlist are given ports found free a moment before, which
+ * another program on the machine may take first.
+ */
+async function startWithRetry(
+  kind: ProcessKind,
+  label: string,
+  args: ProcessesArgs,
+  memberlistNode: string | undefined,
+): Promise<{ group: ProcessGroup; check: () => string }> {
+  for (let attempt = 1; ; attempt++) {
+    const group = new ProcessGroup();
+    try {
+      const check = await startKind(group, kind, args.k, args.preset, memberlistNode);
+      group.armWatcher();
+      await hold(group, 1000, `${label} to start`); // a bind failure shows within this
+      return { group, check };
+    } catch (err) {
+      await group.stop();
+      if (attempt >= 3) throw err;
+      console.log(`  ${label}: start failed (${(err as Error).message}); again with new ports`);
+    }
+  }
+}
+
 async function runKind(
   kind: ProcessKind,
   args: ProcessesArgs,
@@ -186,10 +221,8 @@ async function runKind(
   const label = kind === 'memberlist' ? `${LABELS[kind]} ${args.preset}` : LABELS[kind];
   console.log(`${label}: starting ${args.k} processes`);
   const loadBefore = loadavg()[0];
-  const group = new ProcessGroup();
+  const { group, check } = await startWithRetry(kind, label, args, memberlistNode);
   try {
-    const check = await startKind(group, kind, args.k, args.preset, memberlistNode);
-    group.armWatcher();
     await hold(group, args.settleSeconds * 1000, `${label} to settle`);
     const pids = group.processes.map((p) => p.pid);
     const before = pids.map(cpuTicks);
