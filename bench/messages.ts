@@ -11,7 +11,7 @@
  *   never answers, which completes at its timeout (as every Serf query does).
  *
  *   npm run bench:messages -- [--nodes 10,50] [--messages 100] [--gap 100] [--size 100]
- *       [--seconds 10] [--in-flight 64] [--queries 50] [--timeout 5000] [--slow-timeout 1000]
+ *       [--seconds 10] [--in-flight 1000] [--queries 50] [--timeout 5000] [--slow-timeout 1000]
  *
  * Prints one table per N and appends one JSON line per N to
  * bench/results/messages.jsonl.
@@ -41,7 +41,7 @@ function parseArgs(argv: string[]): Args {
     gapMs: 100,
     size: 100,
     seconds: 10,
-    inFlight: 64,
+    inFlight: 1000,
     queries: 50,
     timeout: 5000,
     slowTimeout: 1000,
