@@ -65,33 +65,42 @@ async function throughput(m: BenchMessages, c: Extract<MessageCommand, { cmd: 't
   let sent = 0;
   let refused = 0;
   let missed = 0;
-  const inFlight = new Set<Promise<void>>();
+  // A count and one waiter for the next settled publish (Promise.race over the
+  // whole set would add a reaction to every pending publish on each wait).
+  let inFlight = 0;
+  let wake: (() => void) | undefined;
+  const settled = () => new Promise<void>((r) => (wake = r));
   let backoff = false;
   while (now() < end) {
-    if (inFlight.size >= c.inFlight || (backoff && inFlight.size > 0)) {
+    if (inFlight >= c.inFlight || (backoff && inFlight > 0)) {
       backoff = false;
-      await Promise.race(inFlight);
+      await settled();
       continue;
     }
     if (backoff) await sleep(1);
     backoff = false;
-    // Refused (over the backlog bound, at once or later): wait for an acknowledgement, go on.
-    const refuse = () => {
-      refused++;
-      backoff = true;
-    };
-    const tracked: Promise<void> = Promise.resolve()
+    inFlight++;
+    // Refused (over the backlog bound) throws at once: wait for an acknowledgement, go on.
+    void Promise.resolve()
       .then(() => m.publish(TOPIC_THROUGHPUT, { pad }))
-      .then((r) => {
-        sent++;
-        if (r.missed.length > 0) missed++;
-      }, refuse)
-      .finally(() => inFlight.delete(tracked));
-    inFlight.add(tracked);
+      .then(
+        (r) => {
+          sent++;
+          if (r.missed.length > 0) missed++;
+        },
+        () => {
+          refused++;
+          backoff = true;
+        },
+      )
+      .finally(() => {
+        inFlight--;
+        wake?.();
+      });
     // Yield, so that acknowledgements are read while we publish.
     await new Promise((r) => setImmediate(r));
   }
-  await Promise.all(inFlight);
+  while (inFlight > 0) await settled();
   say({ ev: 'throughput-done', sent, refused, missed, start, end: now() });
 }
 
@@ -112,7 +121,15 @@ async function queries(m: BenchMessages, c: Extract<MessageCommand, { cmd: 'quer
 
 async function main(): Promise<void> {
   if (!id || !port) throw new Error('usage: message-node <id> <port> [seed host:port]');
-  const gossip = await Gossip.create({ bindAddr: `127.0.0.1:${port}`, nodeId: id });
+  // BENCH_DEBUG=1: the engine's debug lines on stderr (why a delivery was retried, say).
+  const logger = process.env.BENCH_DEBUG
+    ? {
+        debug: (m: string) => console.error(`debug ${m}`),
+        warn: (m: string) => console.error(`warn ${m}`),
+        error: (m: string) => console.error(`error ${m}`),
+      }
+    : undefined;
+  const gossip = await Gossip.create({ bindAddr: `127.0.0.1:${port}`, nodeId: id, logger });
   const messages = gossip.messages;
   messages.subscribe(TOPIC_LATENCY, (msg) => {
     const { t } = msg.payload as { t: number };

@@ -69,6 +69,7 @@ export class ProcessGroup {
     this.started.push(entry);
     createInterface({ input: child.stdout! }).on('line', (line) => onLine?.(line));
     createInterface({ input: child.stderr! }).on('line', (line) => {
+      if (process.env.BENCH_DEBUG) console.error(`  ${label}: ${line}`);
       entry.stderrTail.push(line);
       if (entry.stderrTail.length > 5) entry.stderrTail.shift();
     });
