@@ -17,6 +17,7 @@ const SPECS = {
     'test/engine/views.spec.ts',
     'test/sim/duplicate-id.spec.ts',
     'test/sim/leadership.spec.ts',
+    'test/sim/messages.spec.ts',
     'test/sim/reachable-evidence.spec.ts',
     'test/engine/cluster-state.spec.ts',
     'test/engine/codec.spec.ts',
