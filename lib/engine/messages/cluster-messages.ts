@@ -241,7 +241,9 @@ export class ClusterMessages {
       timeout: remaining,
     };
     this.carrier.ask(peer.addr, message, remaining).then(
-      (reply) => pending.answer(toAnswer(peer.id, reply)),
+      // Another process answering at the member's address means the member is gone.
+      (reply) =>
+        reply.from === peer.id ? pending.answer(toAnswer(peer.id, reply)) : pending.lose(peer.id),
       // No answer yet: the failure detector (review) or the timeout settles this member.
       () => undefined,
     );
