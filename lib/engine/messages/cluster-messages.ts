@@ -295,7 +295,8 @@ export class ClusterMessages {
   async receiveQuery(m: Query): Promise<QueryReply> {
     // Decoded before anything runs: a malformed payload refuses the request (DecodeError).
     const payload = decodePayload(m.payload);
-    const reply = await this.handlers.answer(m.name, payload, m.from, m.timeout);
+    const timeout = Math.min(m.timeout, MAX_QUERY_TIMEOUT);
+    const reply = await this.handlers.answer(m.name, payload, m.from, timeout);
     return {
       type: MessageType.QueryReply,
       clusterId: this.config.clusterId,

@@ -203,7 +203,11 @@ export const MAX_STREAM_BUDGET = 2 ** 52;
  * the largest size always fits in a Deliver.
  */
 export const MESSAGE_ENVELOPE_BYTES = 4096;
-/** Bytes counted per user message beside its payload and topic (seq, headers): small messages are not free. */
-export const MESSAGE_ITEM_OVERHEAD = 16;
+/**
+ * Bytes counted per user message beside its payload and topic: its seq (up
+ * to 9) and the item, topic and payload headers (up to 1 + 3 + 5), rounded
+ * up. Small messages are not free in the backlog either.
+ */
+export const MESSAGE_ITEM_OVERHEAD = 24;
 /** User messages per Deliver at most: a batch is acknowledged as a whole, so a lost one is not huge to resend. */
 export const MAX_DELIVER_BATCH = 256;
