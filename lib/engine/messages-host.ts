@@ -66,6 +66,7 @@ export function clusterMessages(d: MessagesHostDeps): ClusterMessages {
       ),
       maxSenders: o.maxNodes,
       maxErrorText: d.tuning.maxRemoteText,
+      maxHandlerTime: d.tuning.maxHandlerTime,
     },
     view,
     counters: messageCounters(d.metrics),

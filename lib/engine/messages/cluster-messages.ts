@@ -37,6 +37,8 @@ export interface ClusterMessagesConfig extends DeliveriesConfig {
   maxSenders: number;
   /** Longest error text sent back to an asker. */
   maxErrorText: number;
+  /** Longest a handler may take to answer a remote query (the stream closes after it). */
+  maxHandlerTime: number;
 }
 
 export interface ClusterMessagesDeps {
@@ -295,7 +297,7 @@ export class ClusterMessages {
   async receiveQuery(m: Query): Promise<QueryReply> {
     // Decoded before anything runs: a malformed payload refuses the request (DecodeError).
     const payload = decodePayload(m.payload);
-    const timeout = Math.min(m.timeout, MAX_QUERY_TIMEOUT);
+    const timeout = Math.min(m.timeout, this.config.maxHandlerTime);
     const reply = await this.handlers.answer(m.name, payload, m.from, timeout);
     return {
       type: MessageType.QueryReply,

@@ -3,6 +3,7 @@ export interface TuningInputs {
   interval: number;
   nodeExpiry: number;
   phiThreshold: number;
+  streamTimeout: number;
 }
 
 /** How one observer judges one subject from its pings; see docs/protocol.md, "Failure detection". */
@@ -141,6 +142,13 @@ export interface Tuning {
    */
   messageRetryMin: number;
   messageRetryMax: number;
+  /**
+   * A query handler answers within 90% of `streamTimeout` (or the asker's
+   * remaining time, if shorter): the serving side closes a stream at
+   * `streamTimeout`, so a later answer could not be sent; the rest is left
+   * for reading the request and writing the reply.
+   */
+  maxHandlerTime: number;
 }
 
 export function deriveTuning(opts: TuningInputs): Tuning {
@@ -172,6 +180,7 @@ export function deriveTuning(opts: TuningInputs): Tuning {
     maxAmplification: 2,
     messageRetryMin: interval,
     messageRetryMax: 20 * interval,
+    maxHandlerTime: Math.floor(0.9 * opts.streamTimeout),
   };
 }
 
