@@ -37,6 +37,8 @@ export interface ClusterMessagesConfig extends DeliveriesConfig {
   maxSenders: number;
   /** Longest error text sent back to an asker. */
   maxErrorText: number;
+  /** Longest a handler may take to answer a remote query (the stream closes after it). */
+  maxHandlerTime: number;
 }
 
 export interface ClusterMessagesDeps {
@@ -241,7 +243,9 @@ export class ClusterMessages {
       timeout: remaining,
     };
     this.carrier.ask(peer.addr, message, remaining).then(
-      (reply) => pending.answer(toAnswer(peer.id, reply)),
+      // Another process answering at the member's address means the member is gone.
+      (reply) =>
+        reply.from === peer.id ? pending.answer(toAnswer(peer.id, reply)) : pending.lose(peer.id),
       // No answer yet: the failure detector (review) or the timeout settles this member.
       () => undefined,
     );
@@ -249,13 +253,14 @@ export class ClusterMessages {
 
   // ------------------------------------------------------------ inbound
 
-  /** A Deliver from `from`: hands new messages to subscribers in order; the reply acknowledges them all. */
+  /** @internal A Deliver: hands new messages to subscribers in order; the reply acknowledges them all. */
   receiveDeliver(m: Deliver): Delivered {
     const upTo = m.items.length > 0 ? m.items[m.items.length - 1].seq : 0;
     const ack: Delivered = {
       type: MessageType.Delivered,
       clusterId: this.config.clusterId,
       from: this.view.selfId,
+      generation: this.view.selfGeneration,
       upTo,
     };
     if (m.to !== this.view.selfId || m.toGeneration !== this.view.selfGeneration) {
@@ -288,11 +293,12 @@ export class ClusterMessages {
     return ack;
   }
 
-  /** A Query from another member: its handler's answer (or why there is none). */
+  /** @internal A Query from another member: its handler's answer (or why there is none). */
   async receiveQuery(m: Query): Promise<QueryReply> {
     // Decoded before anything runs: a malformed payload refuses the request (DecodeError).
     const payload = decodePayload(m.payload);
-    const reply = await this.handlers.answer(m.name, payload, m.from, m.timeout);
+    const timeout = Math.min(m.timeout, this.config.maxHandlerTime);
+    const reply = await this.handlers.answer(m.name, payload, m.from, timeout);
     return {
       type: MessageType.QueryReply,
       clusterId: this.config.clusterId,
@@ -303,7 +309,7 @@ export class ClusterMessages {
 
   // --------------------------------------------------------- membership
 
-  /** After a membership change: targets and asked members that dropped out are settled. */
+  /** @internal After a membership change: targets and asked members that dropped out are settled. */
   review(): void {
     this.deliveries.review();
     for (const pending of [...this.queries])
@@ -315,7 +321,7 @@ export class ClusterMessages {
       }
   }
 
-  /** This node closed or left: pending messages are missed, pending queries end now. */
+  /** @internal This node closed: pending messages are missed, pending queries end now. */
   close(): void {
     this.deliveries.close();
     for (const pending of [...this.queries]) pending.expire();
