@@ -11,5 +11,5 @@ export const TOPIC_LATENCY = 'bench.latency';
 export const TOPIC_THROUGHPUT = 'bench.throughput';
 /** Every node answers it at once. */
 export const QUERY_ECHO = 'bench.echo';
-/** Every node answers it at once, but a stalled one (`stall`) never does. */
+/** Every node answers it at once, but a stalled one's (`stall`) handler never returns. */
 export const QUERY_SLOW = 'bench.slow';
