@@ -115,6 +115,7 @@ async function main(): Promise<void> {
       .join(' ')}`,
   );
   await post(session, 'Profiler.start');
+  const joinCpu = process.cpuUsage();
   const start = performance.now();
   const calls: number[] = [];
   for (const g of nodes.slice(1)) {
@@ -126,6 +127,8 @@ async function main(): Promise<void> {
   while (!nodes.every((g) => live(g) === n)) await sleep(5);
   const all = performance.now() - start;
   const join = (await post<{ profile: Profile }>(session, 'Profiler.stop')).profile;
+  const joinUsed = process.cpuUsage(joinCpu);
+  console.log(`join phase CPU ${((joinUsed.user + joinUsed.system) / 1000).toFixed(0)} ms`);
   calls.sort((a, b) => a - b);
   console.log(
     `join: calls ${callsDone.toFixed(0)} ms (p50 ${calls[calls.length >> 1].toFixed(1)} ms, max ${calls[calls.length - 1].toFixed(1)} ms), all see all ${all.toFixed(0)} ms`,
