@@ -9,6 +9,20 @@ const { imul } = Math;
  * judged within a few rounds.
  */
 export function ringPosition(id: string): number {
+  let position = positions.get(id);
+  if (position === undefined) {
+    if (positions.size >= MAX_CACHED_POSITIONS) positions.clear();
+    position = mix(id);
+    positions.set(id, position);
+  }
+  return position;
+}
+
+/** Positions already computed: the ring is rebuilt on every membership change, on every node. */
+const positions = new Map<string, number>();
+const MAX_CACHED_POSITIONS = 100_000;
+
+function mix(id: string): number {
   const h = hash64(id);
   let x = (h.hi ^ imul(h.lo, 0x9e3779b1)) >>> 0;
   x = imul(x ^ (x >>> 16), 0x85ebca6b);
