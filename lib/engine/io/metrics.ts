@@ -24,6 +24,8 @@ type Labels = Record<string, string>;
 /** The metric objects of one registry, shared by every node that reports to it. */
 class MetricSet {
   readonly sources = new Set<MetricsSource>();
+  /** Each node's counts not yet handed to prom-client, per counter: flushed when it is read. */
+  readonly pending = new Map<CounterName, Set<PendingCount>>();
   readonly counters: Record<CounterName, Counter<string>>;
   readonly rejected: Counter<string>;
   readonly roundDuration: Histogram<string>;
@@ -45,7 +47,17 @@ class MetricSet {
       CounterName,
       [string, string],
     ][]) {
-      this.counters[key] = counter(name, help);
+      const pending = new Set<PendingCount>();
+      this.pending.set(key, pending);
+      this.counters[key] = new Counter({
+        name: prefix + name,
+        help,
+        labelNames: [LOCAL_LABEL],
+        registers: [registry],
+        collect() {
+          for (const count of pending) count.flush();
+        },
+      });
     }
     this.rejected = counter('rejected_total', 'Messages and entries refused, by reason.', [
       'reason',
@@ -167,6 +179,27 @@ export interface BoundCounter {
 }
 
 /**
+ * One node's series of a counter, counted in a plain number and handed to
+ * prom-client when the counter is read: a datagram costs an addition, not
+ * a label lookup (several per packet, thousands of packets a second).
+ */
+class PendingCount implements BoundCounter {
+  private count = 0;
+
+  constructor(private readonly series: BoundCounter) {}
+
+  inc(value = 1): void {
+    this.count += value;
+  }
+
+  flush(): void {
+    if (this.count === 0) return;
+    this.series.inc(this.count);
+    this.count = 0;
+  }
+}
+
+/**
  * The metrics of one node. The prom-client objects live in `registry` and
  * may be shared with other nodes of the process; this node's series carry
  * `local_node_id`.
@@ -176,6 +209,7 @@ export class GossipMetrics {
   private readonly set: MetricSet;
   private readonly labels: Labels;
   private readonly rejectedByReason = new Map<string, BoundCounter>();
+  private readonly counts = new Map<CounterName, PendingCount>();
   readonly connectionsInbound: BoundCounter;
   readonly streamBytesInbound: BoundCounter;
   readonly packetBytesInbound: BoundCounter;
@@ -199,24 +233,26 @@ export class GossipMetrics {
     this.set = metricSet(this.registry, prefix);
     this.labels = { [LOCAL_LABEL]: source.localId };
     this.set.sources.add(source);
-    const bind = (c: Counter<string>): BoundCounter => {
-      const child = c.labels(this.labels);
-      child.inc(0); // the series exists from the start, at 0
-      return child;
+    const bind = (name: CounterName): BoundCounter => {
+      const series = this.set.counters[name].labels(this.labels);
+      series.inc(0); // the series exists from the start, at 0
+      const count = new PendingCount(series);
+      this.set.pending.get(name)?.add(count);
+      this.counts.set(name, count);
+      return count;
     };
-    const c = this.set.counters;
-    this.connectionsInbound = bind(c.connectionsInbound);
-    this.streamBytesInbound = bind(c.streamBytesInbound);
-    this.packetBytesInbound = bind(c.packetBytesInbound);
-    this.connectionsOutbound = bind(c.connectionsOutbound);
-    this.streamBytesOutbound = bind(c.streamBytesOutbound);
-    this.packetBytesOutbound = bind(c.packetBytesOutbound);
-    this.digestEntriesInbound = bind(c.digestEntriesInbound);
-    this.deltaEntriesInbound = bind(c.deltaEntriesInbound);
-    this.digestEntriesOutbound = bind(c.digestEntriesOutbound);
-    this.deltaEntriesOutbound = bind(c.deltaEntriesOutbound);
-    this.packetsInbound = bind(c.packetsInbound);
-    this.packetsOutbound = bind(c.packetsOutbound);
+    this.connectionsInbound = bind('connectionsInbound');
+    this.streamBytesInbound = bind('streamBytesInbound');
+    this.packetBytesInbound = bind('packetBytesInbound');
+    this.connectionsOutbound = bind('connectionsOutbound');
+    this.streamBytesOutbound = bind('streamBytesOutbound');
+    this.packetBytesOutbound = bind('packetBytesOutbound');
+    this.digestEntriesInbound = bind('digestEntriesInbound');
+    this.deltaEntriesInbound = bind('deltaEntriesInbound');
+    this.digestEntriesOutbound = bind('digestEntriesOutbound');
+    this.deltaEntriesOutbound = bind('deltaEntriesOutbound');
+    this.packetsInbound = bind('packetsInbound');
+    this.packetsOutbound = bind('packetsOutbound');
   }
 
   rejected(reason: RejectReason): void {
@@ -244,6 +280,7 @@ export class GossipMetrics {
   /** Removes this node's series, so a closed node stops reporting. */
   detach(): void {
     this.set.sources.delete(this.source);
+    for (const [name, count] of this.counts) this.set.pending.get(name)?.delete(count);
     for (const c of Object.values(this.set.counters)) c.remove(this.labels);
     for (const reason of this.rejectedByReason.keys())
       this.set.rejected.remove({ ...this.labels, reason });
