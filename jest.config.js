@@ -20,6 +20,7 @@ const SPECS = {
     'test/sim/reachable-evidence.spec.ts',
     'test/engine/cluster-state.spec.ts',
     'test/engine/codec.spec.ts',
+    'test/engine/probe-codec.spec.ts',
     'test/engine/monitoring-ring.spec.ts',
     'test/engine/node-record.spec.ts',
     'test/engine/options.spec.ts',

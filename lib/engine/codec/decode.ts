@@ -13,6 +13,7 @@ import {
   WireEntry,
 } from './messages';
 import { checkShape } from './shape-guard';
+import { decodeProbe } from './probe-codec';
 
 /**
  * What decoding keeps between messages, one per limits object (each engine
@@ -62,6 +63,8 @@ export function decodeMessage(bytes: Uint8Array, limits: DecodeLimits): Message 
   const type = readHeader(bytes);
   if (type === MessageType.Sealed)
     throw new DecodeError('sealed', 'sealed message where plain was expected');
+  const probe = decodeProbe(bytes);
+  if (probe) return probe;
   checkShape(bytes, 2, limits);
   const context = contextFor(limits);
   let body: unknown;
