@@ -60,10 +60,15 @@ interface Profile {
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** --plain: no profiler (its sampling costs CPU), figures only. */
+const plain = process.argv.includes('--plain');
+const emptyProfile = { profile: { nodes: [], startTime: 0, endTime: 0 } };
 const post = <T>(s: Session, method: string, params?: object) =>
-  new Promise<T>((resolve, reject) =>
-    s.post(method, params ?? {}, (err, res) => (err ? reject(err) : resolve(res as T))),
-  );
+  plain && method !== 'Profiler.enable' && method !== 'Profiler.setSamplingInterval'
+    ? Promise.resolve(emptyProfile as T)
+    : new Promise<T>((resolve, reject) =>
+        s.post(method, params ?? {}, (err, res) => (err ? reject(err) : resolve(res as T))),
+      );
 
 function top(profile: Profile, count: number): string {
   const byFrame = new Map<string, number>();
@@ -149,7 +154,7 @@ async function main(): Promise<void> {
   const steady = (await post<{ profile: Profile }>(session, 'Profiler.stop')).profile;
   const used = process.cpuUsage(cpu);
   console.log(
-    `steady CPU ${((100 * (used.user + used.system)) / 1000 / steadyMs).toFixed(1)}% (profiler on), RSS ${(process.memoryUsage().rss / 2 ** 20).toFixed(0)} MiB`,
+    `steady CPU ${((100 * (used.user + used.system)) / 1000 / steadyMs).toFixed(1)}% (profiler ${plain ? 'off' : 'on'}), RSS ${(process.memoryUsage().rss / 2 ** 20).toFixed(0)} MiB`,
   );
   console.log(traffic());
   writeFileSync(`${out}/steady.cpuprofile`, JSON.stringify(steady));

@@ -49,6 +49,8 @@ async function main(): Promise<void> {
   await sim.runUntil(() => sim.membershipConverged(), { timeout: 120_000, every: 10 });
   const all = sim.now() - start;
   const joinCpu = cpuMs(cpu);
+  // Settle: news and hot rounds end about a second after the last change.
+  await sim.runFor(5000);
   const joinSent = sent(sim);
   const steadyCpu = process.cpuUsage();
   await sim.runFor(Number(values.steady));
