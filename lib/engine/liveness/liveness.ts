@@ -7,6 +7,7 @@ import type { Vitals } from '../state/vitals';
 import type { NodeStatus } from '../vocabulary/types';
 import { OutgoingPing, ProbeTarget, Prober, idTag } from './prober';
 import { tally } from './reachability';
+import { UnprovenRecords } from './unproven';
 import type { Tuning } from '../vocabulary/tuning';
 
 /** What we remember of an expired node, so stale gossip cannot bring it back. */
@@ -53,7 +54,8 @@ export class Liveness {
   private readonly dirty = new Set<string>();
   /** Learned second hand, to be pinged at once. */
   private readonly toProve: NodeRecord[] = [];
-  private unprovenCursor = 0;
+  /** Learned second hand and not yet seen alive: pinged in turn. */
+  private readonly unproven: UnprovenRecords;
   private pings = 0;
 
   constructor(
@@ -64,6 +66,7 @@ export class Liveness {
   ) {
     this.prober = new Prober(tuning.probe, random);
     this.selfTag = idTag(state.self.id);
+    this.unproven = new UnprovenRecords((id) => state.records.get(id));
     this.accusations = new Accusations(state.self, tuning.ghostMemory);
     state.self.vitals.status = 'alive';
     state.self.vitals.evidenced = true;
@@ -90,7 +93,10 @@ export class Liveness {
     this.byAddr.set(record.addr, record);
     this.membershipChanged();
     this.dirty.add(record.id);
-    if (!firstHand) this.toProve.push(record);
+    if (!firstHand) {
+      this.toProve.push(record);
+      this.unproven.add(record);
+    }
     if (record.left) this.left(record, now, out);
   }
 
@@ -103,6 +109,7 @@ export class Liveness {
   /** The same incarnation was reset (after tombstone collection): its liveness carries over. */
   reset(old: NodeRecord, next: NodeRecord): void {
     next.vitals = old.vitals;
+    this.unproven.replace(old, next);
     this.forget(old, false);
     this.byAddr.set(next.addr, next);
     this.ghosts.delete(next.id);
@@ -179,7 +186,12 @@ export class Liveness {
         convicted: status === 'unreachable',
       });
     }
-    const pings = this.prober.tick(onTime, targets, regular ? this.unproven() : [], regular);
+    const pings = this.prober.tick(
+      onTime,
+      targets,
+      regular ? this.unproven.next(this.tuning.unprovenPerTick) : [],
+      regular,
+    );
     this.toProve.length = 0;
     // Our own detectors moved: the few nodes we watch are judged again.
     for (const record of watched) this.dirty.add(record.id);
@@ -347,19 +359,6 @@ export class Liveness {
 
   private send(ping: OutgoingPing, withSummary: boolean, out: Outcome): void {
     out.ping(ping.addr, ping.seq, ping.target, withSummary ? this.state.summary() : undefined);
-  }
-
-  /** Nodes never seen alive, a bounded number a tick, in turn. */
-  private unproven(): NodeRecord[] {
-    const all: NodeRecord[] = [];
-    for (const r of this.state.records.values())
-      if (r !== this.state.self && !r.vitals.evidenced && !r.left) all.push(r);
-    const n = this.tuning.unprovenPerTick;
-    if (all.length <= n) return all;
-    const out: NodeRecord[] = [];
-    for (let i = 0; i < n; i++) out.push(all[(this.unprovenCursor + i) % all.length]);
-    this.unprovenCursor = (this.unprovenCursor + n) % all.length;
-    return out;
   }
 
   /** A record object leaves our state; `incarnation`: the node itself, not just this copy, is gone. */
