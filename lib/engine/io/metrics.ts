@@ -26,6 +26,8 @@ class MetricSet {
   readonly sources = new Set<MetricsSource>();
   /** Each node's counts not yet handed to prom-client, per counter: flushed when it is read. */
   readonly pending = new Map<CounterName, Set<PendingCount>>();
+  /** Round durations not yet handed to prom-client, per node: flushed when the histogram is read. */
+  readonly pendingRounds = new Set<PendingRounds>();
   readonly counters: Record<CounterName, Counter<string>>;
   readonly rejected: Counter<string>;
   readonly roundDuration: Histogram<string>;
@@ -68,6 +70,9 @@ class MetricSet {
       labelNames: [LOCAL_LABEL],
       buckets: [0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05],
       registers: [registry],
+      collect: () => {
+        for (const rounds of this.pendingRounds) rounds.flush();
+      },
     });
     this.entries = entriesGauge(registry, prefix, sources);
     this.nodes = nodesGauge(registry, prefix, sources);
@@ -178,6 +183,25 @@ export interface BoundCounter {
   inc(value?: number): void;
 }
 
+/** One node's round durations, kept until the histogram is read (a round costs a push, not a label lookup). */
+class PendingRounds {
+  private readonly seconds: number[] = [];
+
+  constructor(private readonly observe: (seconds: number) => void) {}
+
+  add(seconds: number): void {
+    this.seconds.push(seconds);
+    // Never scraped: keep memory bounded by handing them over now and then.
+    if (this.seconds.length >= MAX_PENDING_ROUNDS) this.flush();
+  }
+
+  flush(): void {
+    for (const s of this.seconds) this.observe(s);
+    this.seconds.length = 0;
+  }
+}
+const MAX_PENDING_ROUNDS = 1024;
+
 /**
  * One node's series of a counter, counted in a plain number and handed to
  * prom-client when the counter is read: a datagram costs an addition, not
@@ -210,6 +234,7 @@ export class GossipMetrics {
   private readonly labels: Labels;
   private readonly rejectedByReason = new Map<string, BoundCounter>();
   private readonly counts = new Map<CounterName, PendingCount>();
+  private readonly rounds: PendingRounds;
   readonly connectionsInbound: BoundCounter;
   readonly streamBytesInbound: BoundCounter;
   readonly packetBytesInbound: BoundCounter;
@@ -253,6 +278,9 @@ export class GossipMetrics {
     this.deltaEntriesOutbound = bind('deltaEntriesOutbound');
     this.packetsInbound = bind('packetsInbound');
     this.packetsOutbound = bind('packetsOutbound');
+    const series = this.set.roundDuration.labels(this.labels);
+    this.rounds = new PendingRounds((seconds) => series.observe(seconds));
+    this.set.pendingRounds.add(this.rounds);
   }
 
   rejected(reason: RejectReason): void {
@@ -274,13 +302,14 @@ export class GossipMetrics {
   }
 
   observeRound(seconds: number): void {
-    this.set.roundDuration.observe(this.labels, seconds);
+    this.rounds.add(seconds);
   }
 
   /** Removes this node's series, so a closed node stops reporting. */
   detach(): void {
     this.set.sources.delete(this.source);
     for (const [name, count] of this.counts) this.set.pending.get(name)?.delete(count);
+    this.set.pendingRounds.delete(this.rounds);
     for (const c of Object.values(this.set.counters)) c.remove(this.labels);
     for (const reason of this.rejectedByReason.keys())
       this.set.rejected.remove({ ...this.labels, reason });
