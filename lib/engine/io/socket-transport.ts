@@ -111,7 +111,7 @@ class SocketTransport implements Transport {
         handler.onTransportReject?.('oversize');
         return;
       }
-      handler.onPacket(msg, formatHostPort(rinfo.address, rinfo.port));
+      handler.onPacket(msg, this.sourceAddress(rinfo.address, rinfo.port));
     });
     udp.on('error', () => {
       // ICMP errors and the like: a datagram is allowed to be lost
@@ -133,6 +133,30 @@ class SocketTransport implements Transport {
     } catch {
       // a bad port or address throws at once: also just a lost datagram
     }
+  }
+
+  /** Source addresses as strings, by host and port: every datagram needs one, and peers are few. */
+  private readonly sources = new Map<string, Map<number, string>>();
+  private sourceCount = 0;
+
+  /** The same string for the same source: no formatting, and the engine's lookups by it hit a hashed key. */
+  private sourceAddress(host: string, port: number): string {
+    let ports = this.sources.get(host);
+    const known = ports?.get(port);
+    if (known !== undefined) return known;
+    if (this.sourceCount >= 10_000) {
+      this.sources.clear();
+      this.sourceCount = 0;
+      ports = undefined;
+    }
+    if (!ports) {
+      ports = new Map();
+      this.sources.set(host, ports);
+    }
+    const addr = formatHostPort(host, port);
+    ports.set(port, addr);
+    this.sourceCount++;
+    return addr;
   }
 
   /** Parsed peer addresses: every datagram needs one, and peers are few. */
