@@ -1,6 +1,6 @@
 import { Accusations, accusedIn, accuses } from './accusations';
 import type { ClusterState } from '../state/cluster-state';
-import { MonitoringRing, RingMember } from './monitoring-ring';
+import { MonitoringRing, RingMember, ringMemberOf } from './monitoring-ring';
 import type { NodeRecord } from '../state/node-record';
 import type { Outcome } from '../state/outcome';
 import type { Vitals } from '../state/vitals';
@@ -381,17 +381,8 @@ export class Liveness {
   private rebuildRing(): void {
     this.ringStale = false;
     const members: RingMember[] = [];
-    for (const r of this.state.records.values()) {
-      if (r.left) continue;
-      const vitals = r.vitals;
-      // A live view of the record: reachability changes need no rebuild.
-      members.push({
-        id: r.id,
-        get reachable() {
-          return vitals.status === 'alive';
-        },
-      });
-    }
+    // Live views of the records: reachability changes need no rebuild.
+    for (const r of this.state.records.values()) if (!r.left) members.push(ringMemberOf(r));
     this.ring = new MonitoringRing(members, this.tuning.watchers);
   }
 }

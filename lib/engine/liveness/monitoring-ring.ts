@@ -1,4 +1,5 @@
 import { hash64 } from '../vocabulary/hash';
+import type { NodeRecord } from '../state/node-record';
 
 const { imul } = Math;
 
@@ -35,6 +36,31 @@ export interface RingMember {
   id: string;
   /** False for a node we hold unreachable (or have not yet seen alive): it is watched, but judges no one. */
   reachable: boolean;
+}
+
+/** A record as a ring member: a live view (reachable while we hold it alive), one per record. */
+class RecordMember implements RingMember {
+  constructor(private readonly record: NodeRecord) {}
+
+  get id(): string {
+    return this.record.id;
+  }
+
+  get reachable(): boolean {
+    return this.record.vitals.status === 'alive';
+  }
+}
+
+/** Kept per record object: the ring is rebuilt on every membership change, on every node. */
+const members = new WeakMap<NodeRecord, RecordMember>();
+
+export function ringMemberOf(record: NodeRecord): RingMember {
+  let member = members.get(record);
+  if (!member) {
+    member = new RecordMember(record);
+    members.set(record, member);
+  }
+  return member;
 }
 
 /**
