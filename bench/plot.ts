@@ -14,6 +14,8 @@ export interface Axes {
   logX?: boolean;
   /** Format of an x tick. Default: the number. */
   xTick?: (x: number) => string;
+  /** Where to put x ticks. Default: at every x of the data. */
+  xTicks?: number[];
 }
 
 /** A line chart with a logarithmic (or linear) x axis and a linear y axis from 0. */
@@ -38,7 +40,7 @@ export function plot(title: string, yLabel: string, series: Series[], axes: Axes
     `<text x="${(left + w - right) / 2}" y="${h - 12}" text-anchor="middle">${xLabel}</text>`,
     `<text x="16" y="${(top + h - bottom) / 2}" transform="rotate(-90 16 ${(top + h - bottom) / 2})" text-anchor="middle">${yLabel}</text>`,
   ];
-  for (const x of [...new Set(xs)]) {
+  for (const x of axes.xTicks ?? [...new Set(xs)]) {
     out.push(`<text x="${px(x)}" y="${h - bottom + 16}" text-anchor="middle">${xTick(x)}</text>`);
   }
   for (let i = 0; i <= 5; i++) {
