@@ -132,9 +132,10 @@ export class ProtocolCore {
    */
   news(): Outcome {
     const out = new Outcome();
+    const t = this.config.tuning;
+    const fanout = this.liveness.takeVerdictNews() ? t.verdictFanout : t.newsFanout;
     const peers = shuffle(this.livePeers(), this.config.random);
-    for (let i = 0; i < peers.length && i < this.config.tuning.newsFanout; i++)
-      this.syn(peers[i], false, out);
+    for (let i = 0; i < peers.length && i < fanout; i++) this.syn(peers[i], false, out);
     return out;
   }
 

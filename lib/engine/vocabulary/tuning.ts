@@ -101,6 +101,14 @@ export interface Tuning {
   unprovenPerTick: number;
   /** Peers pushed to at once when this node learns something new. */
   newsFanout: number;
+  /**
+   * Peers pushed to at once when this node has just come to hold a node
+   * unreachable. Each node pushes a piece of news once, so with 2 peers
+   * (fewer under loss) a fifth or more of a large cluster hears it only
+   * from the slower round exchanges; 6 reach nearly everyone at once, a
+   * one-off cost per crash.
+   */
+  verdictFanout: number;
   /** News pushes are coalesced to at most one per half interval: a burst of writes is one push. */
   newsCoalesce: number;
   /** Peers told of a leave at once, and how many such batches are tried before giving up. */
@@ -151,6 +159,7 @@ export function deriveTuning(opts: TuningInputs): Tuning {
     antiEntropyEvery: 10,
     unprovenPerTick: 64,
     newsFanout: 2,
+    verdictFanout: 6,
     newsCoalesce: interval / 2,
     leaveFanout: 3,
     leaveBatches: 3,
