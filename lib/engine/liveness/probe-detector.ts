@@ -135,9 +135,11 @@ export class ProbeDetector {
   }
 
   private bars(): { suspect: number; certain: number } {
+    const { certainFactor, level, minMisses } = this.tuning;
     return {
       suspect: this.missesToSuspect(),
-      certain: this.missesToSuspect(this.tuning.certainFactor * this.tuning.level),
+      // Twice the silence too, however clean the link: alone, we never judge on a short pause.
+      certain: max(certainFactor * minMisses, this.missesToSuspect(certainFactor * level)),
     };
   }
 

@@ -85,10 +85,15 @@ export interface Tuning {
    */
   watchers: number;
   /**
+   * Probe ticks per round: 2. Each tick judges the pings of the tick before
+   * (an answer takes far less than half a round) and pings again a subject
+   * that missed: a crash is confirmed at two pings a round.
+   */
+  probeTicks: number;
+  /**
    * Rounds between regular pings: 2, so each watched node is pinged every
    * 200 ms at the default interval (about 20 tiny datagrams a second per
-   * node). Once a ping goes unanswered its subject is pinged every round,
-   * so a crash is confirmed at the faster rate.
+   * node) while it answers; only a subject missing pings is pinged every tick.
    */
   probeEvery: number;
   /** How one observer judges a run of unanswered pings; its level is half the phi threshold, as two must agree. */
@@ -124,7 +129,7 @@ export interface Tuning {
   logEvery: number;
   /** Longest piece of a peer's error text put into ours. */
   maxRemoteText: number;
-  /** A round later than half an interval means our process stalled: its unanswered pings are not judged. */
+  /** A probe tick later than half its period means our process stalled: its unanswered pings are not judged. */
   maxLateness: number;
   /** Each round waits the interval ±10% at random, so nodes started together do not stay in step. */
   roundJitter: number;
@@ -145,6 +150,7 @@ export interface Tuning {
 
 export function deriveTuning(opts: TuningInputs): Tuning {
   const interval = opts.interval;
+  const probeTicks = 2;
   return {
     hotWindow: 10 * interval,
     wantLifetime: 10 * interval,
@@ -153,8 +159,17 @@ export function deriveTuning(opts: TuningInputs): Tuning {
     streamSlack: 1024,
     fixedFieldsSlack: 40,
     watchers: 2,
+    probeTicks,
     probeEvery: 2,
-    probe: { ...DEFAULT_PROBE_TUNING, level: opts.phiThreshold / 2 },
+    // Counts of ticks: the same durations in rounds as one tick a round (2 rounds of silence at least, ...).
+    probe: {
+      ...DEFAULT_PROBE_TUNING,
+      level: opts.phiThreshold / 2,
+      minMisses: DEFAULT_PROBE_TUNING.minMisses * probeTicks,
+      recentPings: DEFAULT_PROBE_TUNING.recentPings * probeTicks,
+      pingMemoryTicks: DEFAULT_PROBE_TUNING.pingMemoryTicks * probeTicks,
+      detectorMemoryTicks: DEFAULT_PROBE_TUNING.detectorMemoryTicks * probeTicks,
+    },
     summaryEvery: 4,
     antiEntropyEvery: 10,
     unprovenPerTick: 64,
@@ -166,7 +181,7 @@ export function deriveTuning(opts: TuningInputs): Tuning {
     maxSyncs: 1,
     logEvery: 10_000,
     maxRemoteText: 200,
-    maxLateness: interval / 2,
+    maxLateness: interval / probeTicks / 2,
     roundJitter: 0.1,
     arrayLengthSlack: 16,
     synAckDeltaShare: 0.5,
