@@ -714,6 +714,7 @@ async function curveRun(nodes: number, loss: number, seed: number) {
   const alarms = watchFalseAlarms(sim);
   await sim.runFor(Number(values.warmup));
   alarms.stop(sim.now());
+  const traffic = trafficPerNodePerSecond(sim, all, sim.round - 10_000 / INTERVAL, sim.round);
   const victims = new Rng(seed ^ 0x11fe).sample(all, Math.min(Number(values.crash), nodes - 2));
   const victimIds = new Set(victims.map((v) => v.id));
   const survivors = all.filter((n) => !victimIds.has(n.id));
@@ -780,6 +781,7 @@ async function curveRun(nodes: number, loss: number, seed: number) {
   return {
     victims: victimTraces,
     falseUnreachable: alarms.events.length,
+    traffic,
     wall: (Date.now() - wall) / 1000,
   };
 }
@@ -800,6 +802,11 @@ async function detectionCurves(): Promise<void> {
       const runs = nodes >= 1000 ? Number(values['seeds-large']) : Number(values.seeds);
       for (let seed = 1; seed <= runs; seed++) {
         const run = await curveRun(nodes, loss, seed);
+        const pairs = run.victims.flatMap((v) => v.unreachable).sort((a, b) => a - b);
+        const lasts = run.victims.map((v) => v.unreachable[v.unreachable.length - 1]);
+        console.log(
+          `  N=${nodes} loss ${loss * 100}% seed ${seed}: median pair ${ms(quantile(pairs, 0.5))} ms, all survivors worst ${ms(Math.max(...lasts))} ms; before the crash ${run.falseUnreachable} false unreachable, ${run.traffic.packets.toFixed(1)} datagrams and ${run.traffic.bytes.toFixed(0)} bytes (+${run.traffic.streamBytes.toFixed(0)} stream) per node per second; wall ${run.wall.toFixed(0)} s`,
+        );
         for (const v of run.victims) {
           series.push({ loss, nodes, seed, trace: v });
           const last = v.unreachable[v.unreachable.length - 1];

@@ -86,7 +86,7 @@ export class ProtocolCore {
     this.self.heartbeat++;
     this.rounds++;
     this.followedUp.clear();
-    this.probeTick(now, late, out);
+    this.probeTick(now, late, false, out);
     this.liveness.expire(now, out);
     const t = this.config.tuning;
     if (now - this.lastGc >= t.gcEvery) {
@@ -121,18 +121,18 @@ export class ProtocolCore {
 
   /** The probe tick halfway between rounds (a round runs the other), `late` ms after it was due. */
   midRound(now: number, late: number): Outcome {
-    const out = new Outcome();
-    this.probeTick(now, late, out);
-    return out;
+    return this.probeTick(now, late, true);
   }
 
-  private probeTick(now: number, late: number, out: Outcome): void {
-    // Late (now or a tick ago: a ping waits a tick), our process was not running (a busy
-    // loop, a GC pause): answers waited in our socket, so this tick judges no ping.
+  /** Judges pings unless late now or a tick ago (answers may wait in our socket); between rounds, only if one is unanswered. */
+  private probeTick(now: number, late: number, between: boolean, out = new Outcome()): Outcome {
     const t = this.config.tuning;
     const onTime = Math.max(late, this.lastLateness) <= t.maxLateness;
     this.lastLateness = late;
-    this.liveness.tick(now, onTime, this.probeTicks++ % (t.probeEvery * t.probeTicks) === 0, out);
+    const regular = this.probeTicks++ % (t.probeEvery * t.probeTicks) === 0;
+    if (!between || regular || this.liveness.prober.unanswered())
+      this.liveness.tick(now, onTime, regular, out);
+    return out;
   }
 
   /**

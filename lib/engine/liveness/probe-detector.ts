@@ -143,6 +143,11 @@ export class ProbeDetector {
     };
   }
 
+  /** A ping awaits its answer, or the subject is missing pings. */
+  get pending(): boolean {
+    return this.awaiting || this.missRun > 0;
+  }
+
   get misses(): number {
     return this.missRun;
   }

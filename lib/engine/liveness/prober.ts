@@ -169,6 +169,12 @@ export class Prober {
     return this.ping(target);
   }
 
+  /** Whether a watched subject has not answered our last ping yet (or is missing pings). */
+  unanswered(): boolean {
+    for (const detector of this.watchedNow.values()) if (detector.pending) return true;
+    return false;
+  }
+
   /** The subjects watched now and their detectors (for metrics). */
   watched(): ReadonlyMap<string, ProbeDetector> {
     return this.watchedNow;
