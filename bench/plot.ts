@@ -4,6 +4,8 @@ export interface Series {
   name: string;
   color: string;
   dashed?: boolean;
+  /** A dot at each point of a solid line (default true; off for dense curves). */
+  markers?: boolean;
   points: { x: number; y: number }[];
 }
 
@@ -54,7 +56,7 @@ export function plot(title: string, yLabel: string, series: Series[], axes: Axes
     out.push(
       `<polyline fill="none" stroke="${s.color}" stroke-width="2"${dash} points="${pts.map((p) => `${px(p.x).toFixed(1)},${py(p.y).toFixed(1)}`).join(' ')}"/>`,
     );
-    for (const p of s.dashed ? [] : pts)
+    for (const p of s.dashed || s.markers === false ? [] : pts)
       out.push(`<circle cx="${px(p.x)}" cy="${py(p.y)}" r="3" fill="${s.color}"/>`);
     const ly = top + 10 + i * 20;
     out.push(

@@ -21,6 +21,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Rng, SimNode, Simulation } from '../lib/sim';
+import { detectionCurveSvg, readCurveCsv } from './detection-curve';
 import { plot } from './plot';
 
 const { values } = parseArgs({
@@ -796,7 +797,6 @@ async function detectionCurves(): Promise<void> {
     'nodes  loss seed victim | first miss  accused (misses)      | quorum | survivors: first  median  last | spread | false wall(s)',
   );
   const curveRows: (string | number)[][] = [];
-  const series: { loss: number; nodes: number; seed: number; trace: VictimTrace }[] = [];
   for (const nodes of sizes) {
     for (const loss of losses) {
       const runs = nodes >= 1000 ? Number(values['seeds-large']) : Number(values.seeds);
@@ -808,7 +808,6 @@ async function detectionCurves(): Promise<void> {
           `  N=${nodes} loss ${loss * 100}% seed ${seed}: median pair ${ms(quantile(pairs, 0.5))} ms, all survivors worst ${ms(Math.max(...lasts))} ms; before the crash ${run.falseUnreachable} false unreachable, ${run.traffic.packets.toFixed(1)} datagrams and ${run.traffic.bytes.toFixed(0)} bytes (+${run.traffic.streamBytes.toFixed(0)} stream) per node per second; wall ${run.wall.toFixed(0)} s`,
         );
         for (const v of run.victims) {
-          series.push({ loss, nodes, seed, trace: v });
           const last = v.unreachable[v.unreachable.length - 1];
           console.log(
             [
@@ -859,62 +858,12 @@ async function detectionCurves(): Promise<void> {
       }
     }
   }
-  for (const nodes of sizes)
-    writeCurvePlot(
-      nodes,
-      series.filter((s) => s.nodes === nodes),
-    );
-}
-
-function writeCurvePlot(
-  nodes: number,
-  series: { loss: number; seed: number; trace: VictimTrace }[],
-): void {
-  const colors = ['#1f77b4', '#d62728', '#2ca02c', '#9467bd', '#ff7f0e'];
-  const losses = [...new Set(series.map((s) => s.loss))];
-  let end = 0;
-  for (const s of series)
-    for (const t of s.trace.unreachable) if (Number.isFinite(t)) end = Math.max(end, t);
-  end = Math.max(1500, Math.ceil(end / 250) * 250);
-  const lines = series.map((s, i) => ({
-    name: `${s.loss * 100}% loss, ${s.trace.id}${s.seed > 1 ? ` seed ${s.seed}` : ''}`,
-    color: colors[losses.indexOf(s.loss) % colors.length],
-    dashed: i % 2 === 1,
-    points: [
-      { x: 0, y: 0 },
-      ...s.trace.unreachable.flatMap((t, k) =>
-        Number.isFinite(t)
-          ? [
-              { x: t, y: k / s.trace.survivors },
-              { x: t, y: (k + 1) / s.trace.survivors },
-            ]
-          : [],
-      ),
-      { x: end, y: s.trace.unreachable.filter(Number.isFinite).length / s.trace.survivors },
-    ],
-  }));
-  lines.push({
-    name: 'target: all within 1.5 s',
-    color: '#7f7f7f',
-    dashed: true,
-    points: [
-      { x: 1500, y: 0 },
-      { x: 1500, y: 1 },
-    ],
-  });
-  const ticks: number[] = [];
-  for (let t = 0; t <= end; t += 250) ticks.push(t);
-  const name = `sim-detection-curve-n${nodes}.svg`;
-  writeFileSync(
-    join(out, name),
-    plot(
-      `Survivors holding a crashed node unreachable, N = ${nodes} (simulator, 100 ms rounds)`,
-      'fraction of survivors',
-      lines,
-      { logX: false, xLabel: 'ms after the crash', xTicks: ticks },
-    ),
-  );
-  console.log(`wrote ${out}/sim-detection-curve.csv, ${name}`);
+  const rows = readCurveCsv(join(out, 'sim-detection-curve.csv'));
+  for (const nodes of sizes) {
+    const name = `sim-detection-curve-n${nodes}.svg`;
+    writeFileSync(join(out, name), detectionCurveSvg(nodes, rows));
+    console.log(`wrote ${out}/sim-detection-curve.csv, ${name}`);
+  }
 }
 
 async function main(): Promise<void> {
