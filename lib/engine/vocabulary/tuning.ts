@@ -24,7 +24,7 @@ export interface ProbeTuning {
   learningRate: number;
   /** Standard errors added to the estimate, so a lucky stretch does not make us hasty. */
   caution: number;
-  /** Never accuse on fewer misses than this (one lost datagram is not a death). */
+  /** Never accuse on fewer misses than this (one lost datagram is not a death; the engine: 2 rounds of ticks). */
   minMisses: number;
   /**
    * A run is certain (this observer may convict alone) at this multiple of
@@ -38,7 +38,7 @@ export interface ProbeTuning {
   cutOffFactor: number;
   /** Pings remembered per link: an ack for any of the last 4 is proof of life. */
   recentPings: number;
-  /** Ticks (rounds) a ping is remembered: an ack up to 8 rounds late is still proof of life. */
+  /** Ticks a ping is remembered: an ack up to 8 ticks late (the engine: 8 rounds) is still proof of life. */
   pingMemoryTicks: number;
   /** Ticks a detector is kept after its subject left our watch: the ring moves back and forth during churn. */
   detectorMemoryTicks: number;
