@@ -14,27 +14,31 @@ export interface CurveRow {
   nodes: number;
   loss: number;
   seed: number;
+  /** Peers a fresh verdict was pushed to (the engine's verdictFanout when it ran). */
+  fanout: number;
   victim: string;
   ms: number;
   fraction: number;
 }
 
-const COLORS: Record<string, string> = { '0': '#1f77b4', '0.1': '#d62728' };
+const COLORS = ['#d62728', '#1f77b4', '#ff7f0e', '#2ca02c', '#9467bd'];
 const TARGET_MS = 1500;
 
-/** One line per (loss, seed, victim), one colour per loss; the 1.5 s target as a vertical line. */
+/** One line per (loss, fanout, seed, victim), one colour per (loss, fanout); the 1.5 s target as a vertical line. */
 export function detectionCurveSvg(nodes: number, rows: CurveRow[]): string {
   const mine = rows.filter((r) => r.nodes === nodes);
+  const groups = [...new Set(mine.map((r) => `${r.loss} ${r.fanout}`))];
   const lines = new Map<string, Series>();
   let end = TARGET_MS;
   for (const r of mine) {
-    const key = `${r.loss} ${r.seed} ${r.victim}`;
+    const key = `${r.loss} ${r.fanout} ${r.seed} ${r.victim}`;
     let line = lines.get(key);
     if (!line) {
-      const n = [...lines.values()].filter((l) => l.color === (COLORS[r.loss] ?? '#2ca02c')).length;
+      const color = COLORS[groups.indexOf(`${r.loss} ${r.fanout}`) % COLORS.length];
+      const n = [...lines.values()].filter((l) => l.color === color).length;
       line = {
-        name: `${r.loss * 100}% loss, ${r.victim}${r.seed > 1 ? ` seed ${r.seed}` : ''}`,
-        color: COLORS[r.loss] ?? '#2ca02c',
+        name: `${r.loss * 100}% loss, fanout ${r.fanout}, ${r.victim}${r.seed > 1 ? ` seed ${r.seed}` : ''}`,
+        color,
         dashed: n % 2 === 1,
         markers: false,
         points: [],
@@ -69,11 +73,12 @@ export function detectionCurveSvg(nodes: number, rows: CurveRow[]): string {
 export function readCurveCsv(path: string): CurveRow[] {
   const [, ...lines] = readFileSync(path, 'utf8').trim().split('\n');
   return lines.map((line) => {
-    const [nodes, loss, seed, victim, ms, fraction] = line.split(',');
+    const [nodes, loss, seed, fanout, victim, ms, fraction] = line.split(',');
     return {
       nodes: Number(nodes),
       loss: Number(loss),
       seed: Number(seed),
+      fanout: Number(fanout),
       victim,
       ms: Number(ms),
       fraction: Number(fraction),

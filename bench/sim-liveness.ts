@@ -21,6 +21,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Rng, SimNode, Simulation } from '../lib/sim';
+import { deriveTuning } from '../lib/engine/vocabulary/tuning';
 import { detectionCurveSvg, readCurveCsv } from './detection-curve';
 import { plot } from './plot';
 
@@ -702,6 +703,12 @@ interface VictimTrace {
 }
 
 const STEP = 10;
+/** Peers a fresh verdict is pushed to, recorded with the curve (it shapes its tail). */
+const VERDICT_FANOUT = deriveTuning({
+  interval: INTERVAL,
+  nodeExpiry: 10_000,
+  phiThreshold: 8,
+}).verdictFanout;
 
 async function curveRun(nodes: number, loss: number, seed: number) {
   const wall = Date.now();
@@ -840,7 +847,15 @@ async function detectionCurves(): Promise<void> {
           const end = Number.isFinite(last) ? last : 30_000;
           for (let t = 0; t <= end + STEP; t += STEP) {
             const held = v.unreachable.filter((x) => x <= t).length;
-            curveRows.push([nodes, loss, seed, v.id, t, (held / v.survivors).toFixed(4)]);
+            curveRows.push([
+              nodes,
+              loss,
+              seed,
+              VERDICT_FANOUT,
+              v.id,
+              t,
+              (held / v.survivors).toFixed(4),
+            ]);
           }
         }
         writeCsv(
@@ -849,6 +864,7 @@ async function detectionCurves(): Promise<void> {
             'nodes',
             'loss',
             'seed',
+            'verdict_fanout',
             'victim',
             'ms_after_crash',
             'fraction_of_survivors_unreachable',
