@@ -163,11 +163,13 @@ export function deriveTuning(opts: TuningInputs): Tuning {
     watchers: 2,
     probeTicks,
     probeEvery: 2,
-    // Counts of ticks: the same durations in rounds as one tick a round (2 rounds of silence at least, ...).
+    // Counts of ticks. At least 4 rounds of silence to accuse: longer than
+    // leadership's staleness (5 rounds, less a round's lateness), so a paused
+    // leader stops trusting itself before its successor can take over.
     probe: {
       ...DEFAULT_PROBE_TUNING,
       level: opts.phiThreshold / 2,
-      minMisses: DEFAULT_PROBE_TUNING.minMisses * probeTicks,
+      minMisses: 4 * probeTicks,
       recentPings: DEFAULT_PROBE_TUNING.recentPings * probeTicks,
       pingMemoryTicks: DEFAULT_PROBE_TUNING.pingMemoryTicks * probeTicks,
       detectorMemoryTicks: DEFAULT_PROBE_TUNING.detectorMemoryTicks * probeTicks,
