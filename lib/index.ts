@@ -54,6 +54,17 @@ export type {
   GossipIdConflict,
   GossipPeerErrorReason,
 } from './engine';
+export type {
+  ClusterMessage,
+  ClusterMessageListener,
+  PublishResult,
+  GossipMessageErrorReason,
+  QueryOptions,
+  QueryAnswer,
+  QueryResult,
+  QueryHandler,
+} from './engine/vocabulary/messages';
+export { GossipMessageError } from './engine/vocabulary/errors';
 export {
   GOSSIP_EVENT_TYPES,
   GossipBindError,
