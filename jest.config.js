@@ -56,6 +56,7 @@ const SPECS = {
     'test/nest/gossip-clients.spec.ts',
     'test/nest/http.spec.ts',
     'test/nest/lifecycle.spec.ts',
+    'test/nest/messages.spec.ts',
     'test/nest/module.spec.ts',
     'test/nest/options.spec.ts',
     'test/nest/sample-forwarding.spec.ts',
