@@ -47,6 +47,7 @@ const SPECS = {
     'test/nest/id-conflict.spec.ts',
     'test/nest/leadership.spec.ts',
     'test/engine/cluster.spec.ts',
+    'test/engine/messages-cluster.spec.ts',
     'test/engine/ownership-cluster.spec.ts',
     'test/engine/peer-errors.spec.ts',
     'test/nest/bootstrap.spec.ts',

@@ -53,6 +53,15 @@ export type {
   LeadershipOptions,
   GossipIdConflict,
   GossipPeerErrorReason,
+  ClusterMessages,
+  ClusterMessage,
+  ClusterMessageListener,
+  PublishResult,
+  GossipMessageErrorReason,
+  QueryOptions,
+  QueryAnswer,
+  QueryResult,
+  QueryHandler,
 } from './engine';
 export type {
   ClusterMessage,
@@ -70,5 +79,6 @@ export {
   GossipBindError,
   GossipConfigError,
   GossipJoinError,
+  GossipMessageError,
   GossipPeerError,
 } from './engine';
