@@ -63,17 +63,6 @@ export type {
   QueryResult,
   QueryHandler,
 } from './engine';
-export type {
-  ClusterMessage,
-  ClusterMessageListener,
-  PublishResult,
-  GossipMessageErrorReason,
-  QueryOptions,
-  QueryAnswer,
-  QueryResult,
-  QueryHandler,
-} from './engine/vocabulary/messages';
-export { GossipMessageError } from './engine/vocabulary/errors';
 export {
   GOSSIP_EVENT_TYPES,
   GossipBindError,

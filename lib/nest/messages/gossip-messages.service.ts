@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { Observable, filter } from 'rxjs';
 import type { Gossip } from '../../engine';
-import { GossipMessageError } from '../../engine/vocabulary/errors';
+import { checkName } from '../../engine/messages/prepare';
 import type {
   ClusterMessage,
   PublishResult,
@@ -53,7 +53,7 @@ export class GossipMessagesService {
    * arrives after it subscribed. Completes when the application shuts down.
    */
   messages$(topic: string): Observable<ClusterMessage> {
-    checkName('topic', topic);
+    if (topic !== ALL_TOPICS) checkName('messages$', 'topic', topic);
     return this.bus.messages$.pipe(filter((m) => topic === ALL_TOPICS || m.topic === topic));
   }
 
@@ -84,15 +84,5 @@ export class GossipMessagesService {
    */
   queryAll(name: string, payload: unknown, options?: QueryOptions): Promise<QueryResult> {
     return this.engine.messages.query(name, payload, options);
-  }
-}
-
-/** A topic or query name must be a non-empty string (the engine checks its length). */
-export function checkName(what: 'topic' | 'name', value: unknown): void {
-  if (typeof value !== 'string' || value.length === 0) {
-    throw new GossipMessageError(
-      'invalid',
-      `${what} must be a non-empty string (got ${JSON.stringify(value) ?? String(value)})`,
-    );
   }
 }
