@@ -75,7 +75,11 @@ interface Member {
 
 async function start(nodeId: string, join: string[], answersStats: boolean): Promise<Member> {
   const providers = [CacheListener, AuditListener, ...(answersStats ? [StatsResponder] : [])];
-  const { app, gossip } = await gossipApp({ nodeId, join }, { providers });
+  // maxMessageSize is an engine option the module passes through.
+  const { app, gossip } = await gossipApp(
+    { nodeId, join, maxMessageSize: 64 * 1024 },
+    { providers },
+  );
   return { app, gossip, messages: app.get(GossipMessagesService) };
 }
 
@@ -182,7 +186,8 @@ describe('messages between 3 Nest apps (loopback, real engine)', () => {
   it('collects query answers from all 3 apps: a value, an error answer and a no-handler answer', async () => {
     const [a] = members;
     const answers = await lastValueFrom(
-      a.messages.query('stats', { detail: true }).pipe(toArray()),
+      // A timeout far past jest's: the stream completes on the last answer, not at the timeout.
+      a.messages.query('stats', { detail: true }, { timeout: 600_000 }).pipe(toArray()),
     );
     expect(byNode(answers)).toEqual([
       { node: 'node-a', ok: true, value: { node: 'node-a', detail: true, asker: 'node-a' } },
@@ -230,6 +235,7 @@ describe('messages between 3 Nest apps (loopback, real engine)', () => {
     expect(reason(() => a.messages.send('no-such-node', 'config', 'x'))).toBe('unknown-node');
     expect(reason(() => a.messages.messages$(''))).toBe('invalid');
     expect(reason(() => a.messages.queryAll('', null))).toBe('invalid');
+    expect(reason(() => a.messages.publish('config', 'x'.repeat(100 * 1024)))).toBe('too-large');
     // The Observable query is cold: the refusal is its error.
     await expect(lastValueFrom(a.messages.query('', null))).rejects.toBeInstanceOf(
       GossipMessageError,
@@ -267,6 +273,10 @@ describe('messages between 3 Nest apps (loopback, real engine)', () => {
     const stream = collect(c.messages.messages$('*'));
     await c.app.close();
     expect(stream.completed).toBe(true);
+    await expect(async () => c.messages.publish('config', 'late')).rejects.toMatchObject({
+      name: 'GossipMessageError',
+      reason: 'closed',
+    });
   });
 });
 
