@@ -1,4 +1,4 @@
-import { Injectable, Module, type INestApplication } from '@nestjs/common';
+import { Injectable, Module, type INestApplication, type OnModuleInit } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { firstValueFrom, lastValueFrom, toArray, type Observable } from 'rxjs';
 import {
@@ -307,6 +307,34 @@ describe('@OnClusterQuery: one handler per name', () => {
       /@OnClusterQuery\("stats"\) is on both (FirstStats\.answer and SecondStats\.report|SecondStats\.report and FirstStats\.answer)/,
     );
     await waitFor(() => openSockets() <= sockets, 'the gossip sockets to close');
+    await app.close().catch(() => undefined);
+  });
+});
+
+describe('@OnClusterQuery beside a handler registered on the engine', () => {
+  @Injectable()
+  class EngineHandler implements OnModuleInit {
+    constructor(private readonly gossip: GossipService) {}
+    onModuleInit(): void {
+      this.gossip.engine.messages.handle('stats', () => 0);
+    }
+  }
+  @Injectable()
+  class DecoratedStats {
+    @OnClusterQuery('stats') answer(): number {
+      return 1;
+    }
+  }
+
+  it('fails the bootstrap naming the decorated method', async () => {
+    const moduleRef = await Test.createTestingModule({
+      imports: [GossipModule.forRoot({ ...FAST, nodeId: 'collide' })],
+      providers: [EngineHandler, DecoratedStats],
+    }).compile();
+    const app = moduleRef.createNestApplication({ logger: false });
+    await expect(app.init()).rejects.toThrow(
+      /@OnClusterQuery\("stats"\) on DecoratedStats\.answer: .*already has a handler/,
+    );
     await app.close().catch(() => undefined);
   });
 });

@@ -3,7 +3,7 @@ import { DiscoveryService, MetadataScanner } from '@nestjs/core';
 import type { InstanceWrapper } from '@nestjs/core/injector/instance-wrapper';
 import { Subscription, filter } from 'rxjs';
 import type { Gossip } from '../../engine';
-import type { ClusterMessage } from '../../engine/vocabulary/messages';
+import type { ClusterMessage, QueryHandler } from '../../engine';
 import { GOSSIP_ENGINE } from '../constants';
 import { handlerName, isThenable } from '../gossip-subscribers.loader';
 import { ClusterMessageBus } from './cluster-message-bus';
@@ -105,8 +105,22 @@ export class MessagesSubscribersLoader implements OnApplicationShutdown {
     }
   }
 
-  private handle(queryName: string, { instance, method, name }: Found): void {
-    const unhandle = this.engine.messages.handle(queryName, (payload, from) => {
+  private handle(queryName: string, found: Found): void {
+    let unhandle: () => void;
+    try {
+      unhandle = this.engine.messages.handle(queryName, this.answerer(queryName, found));
+    } catch (err) {
+      // E.g. a handler registered on the engine directly: say which method collided.
+      throw new Error(
+        `@OnClusterQuery(${JSON.stringify(queryName)}) on ${found.name}: ${(err as Error).message}`,
+      );
+    }
+    this.unhandles.push(unhandle);
+  }
+
+  /** The engine's handler for `found`: its result is the answer, its throw an error answer. */
+  private answerer(queryName: string, { instance, method, name }: Found): QueryHandler {
+    return (payload, from) => {
       // The engine turns a throw or a rejection into an error answer (the asker sees it).
       const fail = (err: unknown): never => {
         this.logger.debug(
@@ -124,8 +138,7 @@ export class MessagesSubscribersLoader implements OnApplicationShutdown {
       } catch (err) {
         return fail(err);
       }
-    });
-    this.unhandles.push(unhandle);
+    };
   }
 
   private subscribe({ instance, method, name, topic }: Found & { topic: string }): void {
