@@ -104,8 +104,8 @@ function readUserTraffic(type: MessageType, r: Reader): Message | undefined {
         items: r.items(5),
       };
     case MessageType.Delivered:
-      r.expectLength(3);
-      return { type, clusterId: r.str(0), from: r.id(1), upTo: r.uint(2) };
+      r.expectLength(4);
+      return { type, clusterId: r.str(0), from: r.id(1), generation: r.uint(2), upTo: r.uint(3) };
     case MessageType.Query:
       r.expectLength(6);
       return {

@@ -172,7 +172,7 @@ export function encodeMessage(m: Outgoing): Uint8Array {
       ];
       break;
     case MessageType.Delivered:
-      body = [m.clusterId, m.from, m.upTo];
+      body = [m.clusterId, m.from, m.generation, m.upTo];
       break;
     case MessageType.Query:
       body = [m.clusterId, m.from, m.id, m.name, m.payload, m.timeout];

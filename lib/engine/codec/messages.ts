@@ -191,11 +191,16 @@ export interface Deliver {
   toGeneration: number;
   items: DeliverItem[];
 }
-/** The answer to a Deliver: every message of the sender up to `upTo` is handled (or dropped on purpose). */
+/**
+ * The answer to a Deliver: every message of the sender up to `upTo` is
+ * handled. `generation` is the receiver's: when it is not the one the
+ * Deliver named, the messages were dropped (that process is gone).
+ */
 export interface Delivered {
   type: typeof MessageType.Delivered;
   clusterId: string;
   from: string;
+  generation: number;
   upTo: number;
 }
 /** A question to one member's handler of `name` (stream request); `timeout`: ms the asker still waits. */

@@ -31,8 +31,12 @@ export class MessageCourier implements MessageCarrier {
     this.io.request(outbox.target.addr, request).then(
       (reply) => {
         outbox.busy = false;
-        if (reply.type === MessageType.Delivered && reply.from === outbox.target.id) {
-          this.deliveries.acked(outbox, reply.upTo);
+        if (reply.type === MessageType.Delivered) {
+          // Another process answered at the target's address: it dropped them, the target is gone.
+          const same =
+            reply.from === outbox.target.id && reply.generation === outbox.target.generation;
+          if (same) this.deliveries.acked(outbox, reply.upTo);
+          else this.deliveries.restarted(outbox);
           this.wake(outbox);
         } else this.retry(outbox, `answered a Deliver with message type ${reply.type}`);
       },

@@ -249,13 +249,14 @@ export class ClusterMessages {
 
   // ------------------------------------------------------------ inbound
 
-  /** A Deliver from `from`: hands new messages to subscribers in order; the reply acknowledges them all. */
+  /** @internal A Deliver: hands new messages to subscribers in order; the reply acknowledges them all. */
   receiveDeliver(m: Deliver): Delivered {
     const upTo = m.items.length > 0 ? m.items[m.items.length - 1].seq : 0;
     const ack: Delivered = {
       type: MessageType.Delivered,
       clusterId: this.config.clusterId,
       from: this.view.selfId,
+      generation: this.view.selfGeneration,
       upTo,
     };
     if (m.to !== this.view.selfId || m.toGeneration !== this.view.selfGeneration) {
@@ -288,7 +289,7 @@ export class ClusterMessages {
     return ack;
   }
 
-  /** A Query from another member: its handler's answer (or why there is none). */
+  /** @internal A Query from another member: its handler's answer (or why there is none). */
   async receiveQuery(m: Query): Promise<QueryReply> {
     // Decoded before anything runs: a malformed payload refuses the request (DecodeError).
     const payload = decodePayload(m.payload);
@@ -303,7 +304,7 @@ export class ClusterMessages {
 
   // --------------------------------------------------------- membership
 
-  /** After a membership change: targets and asked members that dropped out are settled. */
+  /** @internal After a membership change: targets and asked members that dropped out are settled. */
   review(): void {
     this.deliveries.review();
     for (const pending of [...this.queries])
@@ -315,7 +316,7 @@ export class ClusterMessages {
       }
   }
 
-  /** This node closed or left: pending messages are missed, pending queries end now. */
+  /** @internal This node closed: pending messages are missed, pending queries end now. */
   close(): void {
     this.deliveries.close();
     for (const pending of [...this.queries]) pending.expire();

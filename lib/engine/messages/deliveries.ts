@@ -124,6 +124,11 @@ export class Deliveries {
     if (outbox.size === 0) this.outboxes.delete(outbox.target.id);
   }
 
+  /** Another process of the target's id answered: the one these were for is gone. */
+  restarted(outbox: Outbox): void {
+    if (this.current(outbox)) this.drop(outbox, 'restarted');
+  }
+
   /**
    * After a membership change: drops the outboxes of targets that are no
    * longer the live process they were (left, unreachable, expired, restarted).
