@@ -268,6 +268,27 @@ describe('messages between 3 Nest apps (loopback, real engine)', () => {
     );
   });
 
+  it('drops a member that crashes: publish names it missed, a query counts it gone, neither waits for a timeout', async () => {
+    const [a] = members;
+    const d = await start('node-d', [a.gossip.localNode().addr], true);
+    members.push(d);
+    await waitFor(
+      () => members.every((m) => m.app.get(GossipDiscoveryService).members().length === 4),
+      'every app to see node-d',
+    );
+    // A crash, as far as the others can tell: the sockets close with no leave announced.
+    await d.gossip.close();
+    const [published, asked] = await Promise.all([
+      a.messages.publish('cache.invalidate', 'while d is down'),
+      a.messages.queryAll('stats', { detail: false }, { timeout: 600_000 }),
+    ]);
+    expect([...published.delivered].sort()).toEqual(ids);
+    expect(published.missed).toEqual(['node-d']);
+    expect(asked.gone).toEqual(['node-d']);
+    expect(asked.timedOut).toBe(false);
+    expect(byNode(asked.answers).map((answer) => answer.node)).toEqual(ids);
+  });
+
   it('completes messages$ when the app shuts down', async () => {
     const c = members[2];
     const stream = collect(c.messages.messages$('*'));
