@@ -71,6 +71,7 @@ const SPECS = {
   ],
   system: [
     'test/nest/leadership-process.spec.ts', // five Nest processes, kill -9, SIGSTOP
+    'test/nest/socket-io-process.spec.ts', // three Nest processes with Socket.IO, kill -9
     'test/engine/dns-join.spec.ts', // dnsmasq
     'test/engine/pause-process.spec.ts', // node processes, SIGSTOP
     'test/nest/packaging.spec.ts', // npm pack, tsc
