@@ -1,4 +1,6 @@
+import { io as connect, type Socket } from 'socket.io-client';
 import request from 'supertest';
+import type { ChatLine } from '../../sample/chat.gateway';
 import { startCluster, stopCluster, type RunningNode } from '../../sample/cluster';
 import type { Instance } from '../../sample/registry.service';
 import { ReportJob } from '../../sample/report.job';
@@ -32,6 +34,46 @@ describe('sample: service registry', () => {
       const ran = runs().filter((count, i) => count > before[i]);
       expect(ran).toHaveLength(1);
     } finally {
+      await stopCluster(nodes);
+    }
+  });
+
+  it('the chat page: a line typed on one instance reaches the pages of all three', async () => {
+    const nodes: RunningNode[] = await startCluster({
+      nodes: 3,
+      gossipPort: 0,
+      httpPort: 0,
+      interval: 50,
+    });
+    const pages: Socket[] = [];
+    try {
+      const html = await request(nodes[1].http).get('/chat');
+      expect(html.type).toBe('text/html');
+      expect(html.text).toContain('<script src="/socket.io/socket.io.js"></script>');
+      const client = await request(nodes[1].http).get('/socket.io/socket.io.js');
+      expect(client.status).toBe(200);
+
+      const lines: ChatLine[][] = nodes.map(() => []);
+      const counts: number[] = nodes.map(() => 0);
+      nodes.forEach((node, i) => {
+        const page = connect(node.http, { transports: ['websocket'], reconnection: false });
+        page.on('chat', (line: ChatLine) => lines[i].push(line));
+        page.on('presence', ({ clients }: { clients: number }) => (counts[i] = clients));
+        pages.push(page);
+      });
+      // Every page sees the three pages open (fetchSockets across instances) ...
+      await waitFor(() => counts.every((n) => n === 3), 'each page to count three pages');
+      // ... and a line sent on node-2 arrives on all three.
+      pages[1].emit('chat', { name: 'ada', text: 'hello from node-2' });
+      await waitFor(() => lines.every((l) => l.length === 1), 'the line on all three pages');
+      for (const received of lines)
+        expect(received[0]).toMatchObject({
+          name: 'ada',
+          text: 'hello from node-2',
+          via: 'node-2',
+        });
+    } finally {
+      for (const page of pages) page.close();
       await stopCluster(nodes);
     }
   });
