@@ -1,6 +1,6 @@
 import { io as connect, type Socket } from 'socket.io-client';
 import request from 'supertest';
-import type { ChatLine } from '../../sample/chat.gateway';
+import { ChatGateway, type ChatLine } from '../../sample/chat.gateway';
 import { startCluster, stopCluster, type RunningNode } from '../../sample/cluster';
 import type { Instance } from '../../sample/registry.service';
 import { ReportJob } from '../../sample/report.job';
@@ -53,16 +53,27 @@ describe('sample: service registry', () => {
       const client = await request(nodes[1].http).get('/socket.io/socket.io.js');
       expect(client.status).toBe(200);
 
+      // Each instance knows the others serve Socket.IO (their gossip entries arrived).
+      const servers = (node: RunningNode) =>
+        node.app.get(ChatGateway).server.of('/').adapter.serverCount();
+      await waitFor(
+        async () => (await Promise.all(nodes.map(servers))).every((n) => n === 3),
+        'each instance to count three Socket.IO servers',
+      );
       const lines: ChatLine[][] = nodes.map(() => []);
       const counts: number[] = nodes.map(() => 0);
-      nodes.forEach((node, i) => {
+      // One page a node, one after the other: each new page makes its node announce the
+      // count of open pages on all instances (fetchSockets), and every page shows it.
+      for (const [i, node] of nodes.entries()) {
         const page = connect(node.http, { transports: ['websocket'], reconnection: false });
         page.on('chat', (line: ChatLine) => lines[i].push(line));
         page.on('presence', ({ clients }: { clients: number }) => (counts[i] = clients));
         pages.push(page);
-      });
-      // Every page sees the three pages open (fetchSockets across instances) ...
-      await waitFor(() => counts.every((n) => n === 3), 'each page to count three pages');
+        await waitFor(
+          () => counts.slice(0, i + 1).every((n) => n === i + 1),
+          `the pages to count ${i + 1}`,
+        );
+      }
       // ... and a line sent on node-2 arrives on all three.
       pages[1].emit('chat', { name: 'ada', text: 'hello from node-2' });
       await waitFor(() => lines.every((l) => l.length === 1), 'the line on all three pages');
