@@ -60,6 +60,7 @@ const SPECS = {
     'test/nest/options.spec.ts',
     'test/nest/sample-forwarding.spec.ts',
     'test/nest/streams.spec.ts',
+    'test/nest/socket-io-adapter.spec.ts',
     'test/ops/cluster-events.spec.ts',
     'test/security/amplification.spec.ts',
     'test/security/encryption.spec.ts',

@@ -14,10 +14,15 @@ import type { GossipAdapterHost } from './gossip-adapter-host';
 import { PendingRequests } from './pending-requests';
 import { encodeOptions, namespaceTopic, readIncoming, requestId, toPayload } from './wire';
 
-/** What the adapter reads of the Socket.IO namespace it serves. */
+/** The Socket.IO namespace an adapter serves (socket.io's `Namespace`), as far as its type goes. */
 export interface AdapterNamespace {
   readonly name: string;
-  readonly server: { readonly opts: { readonly connectionStateRecovery?: unknown } };
+}
+
+/** Whether the namespace's server has `connectionStateRecovery` set (its `opts` are private in the types). */
+function recovers(nsp: AdapterNamespace): boolean {
+  const server = (nsp as { server?: { opts?: { connectionStateRecovery?: unknown } } }).server;
+  return Boolean(server?.opts?.connectionStateRecovery);
 }
 
 /** An acknowledgement callback of `serverSideEmit`. */
@@ -56,7 +61,7 @@ export class GossipAdapter extends ClusterAdapter {
   ) {
     super(nsp);
     // Recovery needs a message log the other servers can replay; gossip keeps none.
-    if (nsp.server.opts.connectionStateRecovery)
+    if (recovers(nsp))
       throw new GossipConfigError(
         'connectionStateRecovery',
         'is not supported by the gossip adapter (it keeps no message log)',
