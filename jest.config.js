@@ -27,6 +27,7 @@ const SPECS = {
     'test/engine/probe-detector.spec.ts',
     'test/engine/protocol.spec.ts',
     'test/nest/decorator-types.spec.ts',
+    'test/nest/socket-io-pending.spec.ts',
     'test/ops/grafana-dashboard.spec.ts',
     'test/ops/kubernetes-manifests.spec.ts',
     'test/security/decoder-fuzz.spec.ts',

@@ -85,6 +85,7 @@ export class GossipAdapter extends ClusterAdapter {
     }
   }
 
+  /** Stops listening and withdraws this server's announcement; pending requests end as timed out. */
   override close(): void {
     for (const unsubscribe of this.stop.splice(0)) unsubscribe();
     this.pending.clear();
@@ -101,6 +102,11 @@ export class GossipAdapter extends ClusterAdapter {
     return Promise.resolve(1 + this.peers().size);
   }
 
+  /**
+   * This server's matching sockets and those of every other server of the
+   * namespace. Rejects when a live server has not answered within the
+   * timeout (`flags.timeout`, else `requestsTimeout`); servers found gone are not waited for.
+   */
   override async fetchSockets(opts: BroadcastOptions): Promise<unknown[]> {
     const sockets: unknown[] = await super.fetchSockets({
       ...opts,
@@ -127,6 +133,10 @@ export class GossipAdapter extends ClusterAdapter {
     });
   }
 
+  /**
+   * Emits to the other servers; with an acknowledgement callback last, it
+   * is called with one answer per other server (an error past `requestsTimeout`).
+   */
   override async serverSideEmit(packet: unknown[]): Promise<void> {
     if (typeof packet[packet.length - 1] !== 'function') return super.serverSideEmit(packet);
     const ack = packet.pop() as ServerSideAck;
@@ -145,6 +155,7 @@ export class GossipAdapter extends ClusterAdapter {
     this.request(id, { type: MessageType.SERVER_SIDE_EMIT, data: { requestId: id, packet } });
   }
 
+  /** An emit with client acknowledgements: servers found gone count as reaching no client. */
   override broadcastWithAck(
     packet: unknown,
     opts: BroadcastOptions,
@@ -177,12 +188,14 @@ export class GossipAdapter extends ClusterAdapter {
     super.broadcastWithAck(packet, local, clientCountCallback, ack);
   }
 
+  /** Publishes to every member on the namespace's topic; does not wait for delivery. */
   protected override async doPublish(message: ClusterMessage): Promise<Offset> {
     settle(this.gossip.messages.publish(this.topic, toPayload(message)));
     // No offsets: connection state recovery is refused in the constructor.
     return '';
   }
 
+  /** Sends a response to the member whose server asked. */
   protected override async doPublishResponse(
     requesterUid: ServerId,
     response: ClusterResponse,
