@@ -5,6 +5,8 @@ import type { TransportHandler } from '../vocabulary/transport';
 import type { Messenger } from './messenger';
 import type { StreamClient } from './stream-client';
 import type { GossipMetrics } from './metrics';
+import type { ClusterMessages } from '../messages/cluster-messages';
+import { answerUserTraffic, isUserTraffic } from './message-inbound';
 
 export interface InboundDeps {
   core: ProtocolCore;
@@ -15,6 +17,9 @@ export interface InboundDeps {
   metrics: GossipMetrics;
   clock: Clock;
   selfId: string;
+  clusterId: string;
+  /** Answers user traffic (Deliver, Query). */
+  messages: ClusterMessages;
   isClosed(): boolean;
   /** Carries out what the core decided (sends, events). */
   perform(out: Outcome): void;
@@ -41,8 +46,11 @@ export function inboundHandler(d: InboundDeps): TransportHandler {
     },
     onRequest: async (data, from) => {
       if (d.isClosed()) throw new Error('closed');
+      const self = { id: d.selfId, clusterId: d.clusterId };
       return d.io.serve(data, from, d.selfId, (message) =>
-        d.streams.answer(message, from, d.interval),
+        isUserTraffic(message)
+          ? answerUserTraffic(d.messages, message, from, self, d.io)
+          : d.streams.answer(message, from, d.interval),
       );
     },
     onTransportReject: (reason) => d.io.reject(reason, 'transport'),

@@ -133,6 +133,14 @@ export interface Tuning {
    * most twice the size of what it sent: no use as a traffic amplifier.
    */
   maxAmplification: number;
+  /**
+   * A Deliver that failed is sent again after one interval, then twice as
+   * long each time up to 20 intervals (2 s by default): a target that stays
+   * a live member yet does not answer is usually found unreachable within
+   * that time, and then its messages are dropped rather than retried.
+   */
+  messageRetryMin: number;
+  messageRetryMax: number;
 }
 
 export function deriveTuning(opts: TuningInputs): Tuning {
@@ -162,6 +170,8 @@ export function deriveTuning(opts: TuningInputs): Tuning {
     arrayLengthSlack: 16,
     synAckDeltaShare: 0.5,
     maxAmplification: 2,
+    messageRetryMin: interval,
+    messageRetryMax: 20 * interval,
   };
 }
 
@@ -185,3 +195,15 @@ export const STREAM_BUDGET_HEADROOM = 2;
 /** Bounds of an explicit stream budget: below 1 KiB no request fits; above 2^52 byte sums lose integer precision. */
 export const MIN_STREAM_BUDGET = 1024;
 export const MAX_STREAM_BUDGET = 2 ** 52;
+
+/**
+ * Room a stream message keeps around user messages: cluster id and node ids
+ * (256 bytes each at most), counters, array headers and sealing, generously.
+ * `maxMessageSize` is at most `maxStreamSize` less this, so one message of
+ * the largest size always fits in a Deliver.
+ */
+export const MESSAGE_ENVELOPE_BYTES = 4096;
+/** Bytes counted per user message beside its payload and topic (seq, headers): small messages are not free. */
+export const MESSAGE_ITEM_OVERHEAD = 16;
+/** User messages per Deliver at most: a batch is acknowledged as a whole, so a lost one is not huge to resend. */
+export const MAX_DELIVER_BATCH = 256;
