@@ -17,14 +17,13 @@ export interface GossipAdapterOptions {
   requestsTimeout?: number;
 }
 
-/** The options with their defaults filled in. */
-export type ResolvedAdapterOptions = Required<GossipAdapterOptions>;
-
 const DEFAULT_CHANNEL = 'socket.io';
 const DEFAULT_REQUESTS_TIMEOUT = 5000;
 
 /** Checks the options and fills in the defaults; throws `GossipConfigError` naming a bad one. */
-export function resolveAdapterOptions(options: GossipAdapterOptions = {}): ResolvedAdapterOptions {
+export function resolveAdapterOptions(
+  options: GossipAdapterOptions = {},
+): Required<GossipAdapterOptions> {
   const { channel = DEFAULT_CHANNEL, requestsTimeout = DEFAULT_REQUESTS_TIMEOUT } = options;
   if (typeof channel !== 'string' || channel.length === 0 || channel.length > 100)
     throw new GossipConfigError('channel', 'must be a string of 1 to 100 characters', channel);

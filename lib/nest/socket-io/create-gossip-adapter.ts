@@ -1,6 +1,6 @@
 import { type GossipAdapterOptions, resolveAdapterOptions } from './adapter-options';
 import { type AdapterNamespace, GossipAdapter } from './gossip-adapter';
-import type { GossipAdapterHost } from './gossip-adapter-host';
+import type { Gossip } from '../../engine';
 
 /**
  * The Socket.IO adapter on gossip, for any `socket.io` server:
@@ -15,7 +15,7 @@ import type { GossipAdapterHost } from './gossip-adapter-host';
  * Nest app, use `GossipIoAdapter`. Throws `GossipConfigError` for a bad option.
  */
 export function createGossipAdapter(
-  gossip: GossipAdapterHost,
+  gossip: Gossip,
   options?: GossipAdapterOptions,
 ): (nsp: AdapterNamespace) => GossipAdapter {
   const resolved = resolveAdapterOptions(options);

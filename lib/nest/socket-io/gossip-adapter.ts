@@ -7,10 +7,8 @@ import {
   type Offset,
   type ServerId,
 } from 'socket.io-adapter';
-import { GossipConfigError, type GossipEvent } from '../../engine';
-import type { PublishResult } from '../../engine/vocabulary/messages';
-import type { ResolvedAdapterOptions } from './adapter-options';
-import type { GossipAdapterHost } from './gossip-adapter-host';
+import { type Gossip, GossipConfigError, type GossipEvent, type PublishResult } from '../../engine';
+import type { GossipAdapterOptions } from './adapter-options';
 import { PendingRequests } from './pending-requests';
 import { encodeOptions, namespaceTopic, readIncoming, requestId, toPayload } from './wire';
 
@@ -56,8 +54,8 @@ export class GossipAdapter extends ClusterAdapter {
   /** @internal Made by `createGossipAdapter`. */
   constructor(
     nsp: AdapterNamespace,
-    private readonly gossip: GossipAdapterHost,
-    private readonly options: ResolvedAdapterOptions,
+    private readonly gossip: Gossip,
+    private readonly options: Required<GossipAdapterOptions>,
   ) {
     super(nsp);
     // Recovery needs a message log the other servers can replay; gossip keeps none.

@@ -4,7 +4,7 @@ import type { Server, ServerOptions } from 'socket.io';
 import { GOSSIP_ENGINE } from '../constants';
 import type { GossipAdapterOptions } from './adapter-options';
 import { createGossipAdapter } from './create-gossip-adapter';
-import type { GossipAdapterHost } from './gossip-adapter-host';
+import type { Gossip } from '../../engine';
 
 /**
  * Nest's Socket.IO adapter with rooms, emits, `fetchSockets()` and
@@ -28,7 +28,7 @@ export class GossipIoAdapter extends IoAdapter {
   }
 
   override createIOServer(port: number, options?: ServerOptions): Server {
-    const gossip = this.app.get<symbol, GossipAdapterHost>(GOSSIP_ENGINE, { strict: false });
+    const gossip = this.app.get<symbol, Gossip>(GOSSIP_ENGINE, { strict: false });
     const adapter = createGossipAdapter(gossip, this.options);
     return super.createIOServer(port, { ...options, adapter }) as Server;
   }

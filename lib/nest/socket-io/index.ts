@@ -5,4 +5,3 @@ export { GossipIoAdapter } from './gossip-io.adapter';
 export { createGossipAdapter } from './create-gossip-adapter';
 export { GossipAdapter, type AdapterNamespace } from './gossip-adapter';
 export type { GossipAdapterOptions } from './adapter-options';
-export type { GossipAdapterHost } from './gossip-adapter-host';
