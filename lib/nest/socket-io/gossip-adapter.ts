@@ -14,6 +14,7 @@ import { encodeOptions, namespaceTopic, readIncoming, requestId, toPayload } fro
 
 /** The Socket.IO namespace an adapter serves (socket.io's `Namespace`), as far as its type goes. */
 export interface AdapterNamespace {
+  /** The namespace's name, `/` for the main one: it names the gossip topic. */
   readonly name: string;
 }
 

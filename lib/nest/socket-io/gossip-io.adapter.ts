@@ -27,6 +27,7 @@ export class GossipIoAdapter extends IoAdapter {
     super(app);
   }
 
+  /** Nest calls it for each gateway server: socket.io's own, with the gossip adapter. */
   override createIOServer(port: number, options?: ServerOptions): Server {
     const gossip = this.app.get<symbol, Gossip>(GOSSIP_ENGINE, { strict: false });
     const adapter = createGossipAdapter(gossip, this.options);
