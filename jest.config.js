@@ -22,6 +22,7 @@ const SPECS = {
     'test/engine/cluster-state.spec.ts',
     'test/engine/codec.spec.ts',
     'test/engine/messages-codec.spec.ts',
+    'test/engine/messages-parts.spec.ts',
     'test/engine/monitoring-ring.spec.ts',
     'test/engine/node-record.spec.ts',
     'test/engine/options.spec.ts',

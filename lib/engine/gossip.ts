@@ -129,9 +129,13 @@ export class Gossip {
       warn: (message) => this.io.error(message),
     });
     this.messages = clusterMessages({
-      ...{ self: this.self, records, opts, limits, tuning: this.tuning, io: this.io },
-      ...{ metrics: this.metrics, logger, isClosed: () => this.closed },
-      writable: () => !this.closed && !this.self.left,
+      self: this.self,
+      records,
+      opts,
+      tuning: this.tuning,
+      io: this.io,
+      metrics: this.metrics,
+      closed: () => this.closed,
     });
   }
 
@@ -352,11 +356,9 @@ export class Gossip {
       core: this.core,
       io: this.io,
       streams: this.streams,
-      interval: this.opts.interval,
+      opts: this.opts,
       metrics: this.metrics,
-      clock: this.opts.clock,
       selfId: this.self.id,
-      clusterId: this.opts.clusterId,
       messages: this.messages,
       isClosed: () => this.closed,
       perform: (out) => this.perform(out),

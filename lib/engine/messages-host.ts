@@ -1,4 +1,5 @@
-import type { DecodeLimits } from './codec';
+import { decodeLimits } from './codec/limits';
+import { consoleLogger } from './io/console-logger';
 import type { ResolvedOptions } from './config/options';
 import { messageCounters } from './io/message-counters';
 import { MessageCourier } from './io/message-courier';
@@ -8,7 +9,6 @@ import { ClusterMessages } from './messages/cluster-messages';
 import type { Member, MemberView } from './messages/message-host';
 import type { NodeRecord } from './state/node-record';
 import { MAX_DELIVER_BATCH, MESSAGE_ENVELOPE_BYTES, type Tuning } from './vocabulary/tuning';
-import type { GossipLogger } from './vocabulary/types';
 import { metadata } from './views';
 
 /** What the facade lends `gossip.messages`: its view of the members, its I/O, its metrics. */
@@ -16,14 +16,10 @@ export interface MessagesHostDeps {
   self: NodeRecord;
   records: ReadonlyMap<string, NodeRecord>;
   opts: ResolvedOptions;
-  limits: DecodeLimits;
   tuning: Tuning;
   io: Messenger;
   metrics: GossipMetrics;
-  logger: GossipLogger;
-  isClosed(): boolean;
-  /** Neither closed nor left. */
-  writable(): boolean;
+  closed(): boolean;
 }
 
 /** Builds `gossip.messages` on this node's records, Messenger and metrics. */
@@ -54,7 +50,7 @@ export function clusterMessages(d: MessagesHostDeps): ClusterMessages {
       const r = d.records.get(id);
       return r ? metadata(r) : undefined;
     },
-    writable: d.writable,
+    writable: () => !d.closed() && !d.self.left,
   };
   const o = d.opts;
   return new ClusterMessages({
@@ -64,14 +60,18 @@ export function clusterMessages(d: MessagesHostDeps): ClusterMessages {
       maxPendingMessageBytes: o.maxPendingMessageBytes,
       maxPendingMessages: o.maxPendingMessages,
       batchBytes: o.maxStreamSize - MESSAGE_ENVELOPE_BYTES,
-      batchCount: Math.min(MAX_DELIVER_BATCH, d.limits.maxArrayLength),
+      batchCount: Math.min(
+        MAX_DELIVER_BATCH,
+        decodeLimits(o, d.tuning.arrayLengthSlack).maxArrayLength,
+      ),
       maxSenders: o.maxNodes,
       maxErrorText: d.tuning.maxRemoteText,
+      maxHandlerTime: d.tuning.maxHandlerTime,
     },
     view,
     counters: messageCounters(d.metrics),
     clock: o.clock,
-    logger: d.logger,
-    carrier: (deliveries) => new MessageCourier(deliveries, d.io, o.clock, d.tuning, d.isClosed),
+    logger: o.logger ?? consoleLogger,
+    carrier: (deliveries) => new MessageCourier(deliveries, d.io, o.clock, d.tuning, d.closed),
   });
 }

@@ -166,3 +166,26 @@ describe('messages with encryption (secretKeys)', () => {
     expect(result.answers).toEqual([{ node: 'sb', ok: true, value: 'hi' }]);
   });
 });
+
+describe('messages when a real node crashes', () => {
+  const cluster = new LoopbackCluster();
+  afterAll(() => cluster.closeAll());
+
+  it('publish names the crashed node missed, and a query completes once it is convicted', async () => {
+    const nodes = await Promise.all(['ca', 'cb', 'cc'].map((id) => cluster.start(id)));
+    const [a, b, c] = nodes.map((n) => n.gossip);
+    await b.join([a.localNode().addr]);
+    await c.join([a.localNode().addr]);
+    await waitAllSee([a, b, c], ['ca', 'cb', 'cc'], 'all three live');
+    for (const g of [a, b, c]) g.messages.handle('ping', () => g.nodeId);
+    await cluster.crash(nodes[2]); // closed without leaving: peers must find it unreachable
+    const [published, asked] = await Promise.all([
+      a.messages.publish('t', 'after the crash'),
+      a.messages.query('ping', null, { timeout: 60_000 }),
+    ]);
+    expect(published).toMatchObject({ delivered: ['ca', 'cb'], missed: ['cc'] });
+    expect(asked).toMatchObject({ timedOut: false, gone: ['cc'], silent: [] });
+    expect(asked.answers.map((x) => x.node).sort()).toEqual(['ca', 'cb']);
+    expect(a.node('cc')?.status).toBe('unreachable');
+  });
+});

@@ -1,4 +1,5 @@
 import { encode } from '@msgpack/msgpack';
+import fc from 'fast-check';
 import {
   DecodeError,
   Message,
@@ -118,5 +119,53 @@ describe('payloads', () => {
     expect(() => decodePayload(new Uint8Array(1000).fill(0x91))).toThrow(/too deep/);
     expect(() => decodePayload(Uint8Array.of(0xc1))).toThrow(DecodeError);
     expect(() => decodePayload(Uint8Array.of(1, 2))).toThrow(/after the message/);
+  });
+});
+
+describe('garbage', () => {
+  const only = (run: () => unknown) => {
+    try {
+      run();
+    } catch (err) {
+      if (!(err instanceof DecodeError)) throw err;
+    }
+  };
+  const valid = encodeMessage({
+    type: MessageType.Deliver,
+    clusterId: 'c',
+    from: 'a',
+    fromGeneration: 1,
+    to: 'b',
+    toGeneration: 2,
+    items: [{ seq: 1, topic: 't', payload: encodePayload({ k: [1, 'v', bytes(40)] }) }],
+  });
+
+  it('never throws anything but DecodeError on random payloads', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 300 }), (b) => only(() => decodePayload(b))),
+      {
+        numRuns: 3000,
+      },
+    );
+  });
+
+  it('never throws anything but DecodeError on mutated Delivers', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(fc.nat(valid.length - 1), fc.integer({ min: 0, max: 255 })), {
+          minLength: 1,
+          maxLength: 6,
+        }),
+        (edits) => {
+          const bytes = Uint8Array.from(valid);
+          for (const [at, value] of edits) bytes[at] = value;
+          only(() => {
+            const m = decodeMessage(bytes, LIMITS);
+            if (m.type === MessageType.Deliver) for (const i of m.items) decodePayload(i.payload);
+          });
+        },
+      ),
+      { numRuns: 3000 },
+    );
   });
 });

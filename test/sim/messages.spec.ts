@@ -291,4 +291,32 @@ describe('queries', () => {
       await sim.shutdown();
     }
   });
+
+  it('a handler slower than the stream allows answers an error in time', async () => {
+    const sim = new Simulation({ seed: 25, engine: { interval: 100, streamTimeout: 1000 } });
+    try {
+      const nodes = sim.ids(await sim.startCluster(2));
+      await sim.runUntil(() => sim.membershipConverged(), { timeout: 10_000 });
+      sim.gossip(nodes[1]).messages.handle('slow', () => new Promise(() => undefined));
+      const started = sim.now();
+      const result = await sim.settle(
+        sim.gossip(nodes[0]).messages.query('slow', null, {
+          timeout: 5000,
+          filter: (n) => n.id === nodes[1],
+        }),
+      );
+      expect(result.timedOut).toBe(false);
+      expect(result.answers).toEqual([
+        {
+          node: nodes[1],
+          ok: false,
+          reason: 'error',
+          error: 'the handler did not answer within 900 ms',
+        },
+      ]);
+      expect(sim.now() - started).toBeLessThan(1000);
+    } finally {
+      await sim.shutdown();
+    }
+  });
 });

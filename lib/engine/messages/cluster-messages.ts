@@ -37,6 +37,8 @@ export interface ClusterMessagesConfig extends DeliveriesConfig {
   maxSenders: number;
   /** Longest error text sent back to an asker. */
   maxErrorText: number;
+  /** Longest a handler may take to answer a remote query (the stream closes after it). */
+  maxHandlerTime: number;
 }
 
 export interface ClusterMessagesDeps {
@@ -241,7 +243,9 @@ export class ClusterMessages {
       timeout: remaining,
     };
     this.carrier.ask(peer.addr, message, remaining).then(
-      (reply) => pending.answer(toAnswer(peer.id, reply)),
+      // Another process answering at the member's address means the member is gone.
+      (reply) =>
+        reply.from === peer.id ? pending.answer(toAnswer(peer.id, reply)) : pending.lose(peer.id),
       // No answer yet: the failure detector (review) or the timeout settles this member.
       () => undefined,
     );
@@ -293,7 +297,8 @@ export class ClusterMessages {
   async receiveQuery(m: Query): Promise<QueryReply> {
     // Decoded before anything runs: a malformed payload refuses the request (DecodeError).
     const payload = decodePayload(m.payload);
-    const reply = await this.handlers.answer(m.name, payload, m.from, m.timeout);
+    const timeout = Math.min(m.timeout, this.config.maxHandlerTime);
+    const reply = await this.handlers.answer(m.name, payload, m.from, timeout);
     return {
       type: MessageType.QueryReply,
       clusterId: this.config.clusterId,

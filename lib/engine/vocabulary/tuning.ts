@@ -3,6 +3,7 @@ export interface TuningInputs {
   interval: number;
   nodeExpiry: number;
   phiThreshold: number;
+  streamTimeout: number;
 }
 
 /** How one observer judges one subject from its pings; see docs/protocol.md, "Failure detection". */
@@ -141,6 +142,13 @@ export interface Tuning {
    */
   messageRetryMin: number;
   messageRetryMax: number;
+  /**
+   * A query handler answers within 90% of `streamTimeout` (or the asker's
+   * remaining time, if shorter): the serving side closes a stream at
+   * `streamTimeout`, so a later answer could not be sent; the rest is left
+   * for reading the request and writing the reply.
+   */
+  maxHandlerTime: number;
 }
 
 export function deriveTuning(opts: TuningInputs): Tuning {
@@ -172,6 +180,7 @@ export function deriveTuning(opts: TuningInputs): Tuning {
     maxAmplification: 2,
     messageRetryMin: interval,
     messageRetryMax: 20 * interval,
+    maxHandlerTime: Math.floor(0.9 * opts.streamTimeout),
   };
 }
 
@@ -203,7 +212,11 @@ export const MAX_STREAM_BUDGET = 2 ** 52;
  * the largest size always fits in a Deliver.
  */
 export const MESSAGE_ENVELOPE_BYTES = 4096;
-/** Bytes counted per user message beside its payload and topic (seq, headers): small messages are not free. */
-export const MESSAGE_ITEM_OVERHEAD = 16;
+/**
+ * Bytes counted per user message beside its payload and topic: its seq (up
+ * to 9) and the item, topic and payload headers (up to 1 + 3 + 5), rounded
+ * up. Small messages are not free in the backlog either.
+ */
+export const MESSAGE_ITEM_OVERHEAD = 24;
 /** User messages per Deliver at most: a batch is acknowledged as a whole, so a lost one is not huge to resend. */
 export const MAX_DELIVER_BATCH = 256;
