@@ -1,9 +1,12 @@
+import { Module } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
 import { createServer, type Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Server } from 'socket.io';
 import { io as connect, type Socket as ClientSocket } from 'socket.io-client';
 import { GossipConfigError, type Gossip } from '../../lib/engine';
-import { createGossipAdapter } from '../../lib/nest/socket-io';
+import { GossipModule, GossipService } from '../../lib';
+import { createGossipAdapter, GossipIoAdapter } from '../../lib/nest/socket-io';
 import { LoopbackCluster, type TestNode } from '../support/cluster';
 import { waitFor } from '../support/wait';
 
@@ -132,5 +135,38 @@ describe('createGossipAdapter on three engines', () => {
     expect(answers).toEqual(['io-1']);
     expect(acks.sort()).toEqual(['io-1', 'io-2']);
     expect(await servers(one)).toBe(2);
+  });
+});
+
+describe('GossipIoAdapter', () => {
+  it('names GossipModule when the application has none', async () => {
+    @Module({})
+    class NoGossip {}
+    const app = await NestFactory.createApplicationContext(NoGossip, { logger: false });
+    expect(() => new GossipIoAdapter(app).createIOServer(0)).toThrow(
+      /GossipIoAdapter needs GossipModule/,
+    );
+    await app.close();
+  });
+
+  it('gives a gateway on a port of its own a channel of its own', async () => {
+    @Module({ imports: [GossipModule.forRoot({ bindAddr: '127.0.0.1:0', metrics: false })] })
+    class WithGossip {}
+    const app = await NestFactory.createApplicationContext(WithGossip, { logger: false });
+    const free = createServer();
+    await new Promise<void>((resolve) => free.listen(0, '127.0.0.1', resolve));
+    const port = (free.address() as AddressInfo).port;
+    await new Promise((resolve) => free.close(resolve));
+    const io = new GossipIoAdapter(app, { channel: 'chat' }).createIOServer(port);
+    const keys = () =>
+      app
+        .get(GossipService)
+        .localNode()
+        .entries.filter((e) => !e.deleted)
+        .map((e) => e.key);
+    expect(keys()).toEqual([`chat:${port}#/`]);
+    io.close();
+    expect(keys()).toEqual([]);
+    await app.close();
   });
 });

@@ -17,7 +17,8 @@ export interface GossipAdapterOptions {
   requestsTimeout?: number;
 }
 
-const DEFAULT_CHANNEL = 'socket.io';
+/** The channel when none is given. */
+export const DEFAULT_CHANNEL = 'socket.io';
 const DEFAULT_REQUESTS_TIMEOUT = 5000;
 
 /** Checks the options and fills in the defaults; throws `GossipConfigError` naming a bad one. */
