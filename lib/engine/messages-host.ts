@@ -28,7 +28,8 @@ export function clusterMessages(d: MessagesHostDeps): ClusterMessages {
     id: r.id,
     addr: r.addr,
     generation: r.generation,
-    status: r.vitals.status,
+    // As discovery reads it: a left record is never a member, whatever its vitals say.
+    status: r.left ? 'left' : r.vitals.status,
   });
   const view: MemberView = {
     selfId: d.self.id,
@@ -39,7 +40,7 @@ export function clusterMessages(d: MessagesHostDeps): ClusterMessages {
     livePeers: () => {
       const out: Member[] = [];
       for (const r of d.records.values())
-        if (r !== d.self && r.vitals.status === 'alive') out.push(member(r));
+        if (r !== d.self && r.vitals.status === 'alive' && !r.left) out.push(member(r));
       return out;
     },
     member: (id) => {

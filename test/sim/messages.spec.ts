@@ -191,6 +191,29 @@ describe('message bounds', () => {
   });
 });
 
+describe('a live member that refuses every Deliver', () => {
+  it('has its messages dropped after nodeExpiry, so nothing waits forever', async () => {
+    const sim = new Simulation({ seed: 13, engine: { interval: 100, nodeExpiry: 5000 } });
+    try {
+      const a = (await sim.addNode('a')).id;
+      const b = (await sim.addNode('b')).id;
+      const c = (await sim.addNode('c', { maxMessageSize: 100 })).id; // refuses larger payloads
+      await sim.join(b, [a]);
+      await sim.join(c, [a]);
+      await sim.runUntil(() => sim.membershipConverged(), { timeout: 10_000 });
+      const started = sim.now();
+      const result = await sim.settle(sim.gossip(a).messages.publish('t', 'x'.repeat(500)), 60_000);
+      expect(result).toMatchObject({ delivered: [a, b], missed: [c] });
+      expect(sim.now() - started).toBeGreaterThanOrEqual(5000);
+      expect(sim.status(a, c)).toBe('alive');
+      expect(await sim.gossip(a).metrics.messagesDroppedCount('refused')).toBe(1);
+      expect(await sim.gossip(c).metrics.rejectedCount('limit')).toBeGreaterThan(0);
+    } finally {
+      await sim.shutdown();
+    }
+  });
+});
+
 describe('queries', () => {
   const setup = async (seed: number) => {
     const sim = new Simulation({ seed, engine: { interval: 100 } });

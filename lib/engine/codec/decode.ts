@@ -4,7 +4,6 @@ import { DecodeError, DecodeLimits, maxStrLength } from './limits';
 import {
   DeliverItem,
   DigestEntry,
-  MAX_NAME_BYTES,
   FLAG_DELETED,
   FLAG_INTERNAL,
   Message,
@@ -16,6 +15,7 @@ import {
   WireEntry,
 } from './messages';
 import { checkShape } from './shape-guard';
+import { asBool, asId, asName, asStr, asUint } from './fields';
 
 /**
  * What decoding keeps between messages, one per limits object (each engine
@@ -212,9 +212,6 @@ function readStreamMessage(type: MessageType, r: Reader): Message {
   }
 }
 
-// Bound once: under Jest (a vm context) each global lookup is slow, and this runs per field.
-const { isSafeInteger } = Number;
-const MAX_ID_BYTES = 256;
 /** Validated addresses kept per engine; past this the cache starts over. */
 const MAX_VALID_ADDRS = 10_000;
 
@@ -392,32 +389,4 @@ class Reader {
       internal: (flags & FLAG_INTERNAL) !== 0,
     };
   }
-}
-
-function asStr(v: unknown, what: string): string {
-  if (typeof v !== 'string') throw new DecodeError('decode', `${what} must be a string`);
-  return v;
-}
-function asId(v: unknown): string {
-  const s = asStr(v, 'node id');
-  if (s.length === 0 || Buffer.byteLength(s) > MAX_ID_BYTES)
-    throw new DecodeError('decode', 'node id length');
-  return s;
-}
-function asName(v: unknown): string {
-  const s = asStr(v, 'topic or name');
-  if (s.length === 0 || Buffer.byteLength(s) > MAX_NAME_BYTES)
-    throw new DecodeError('decode', 'topic or name length');
-  return s;
-}
-function asBool(v: unknown): boolean {
-  if (v === 0 || v === false) return false;
-  if (v === 1 || v === true) return true;
-  throw new DecodeError('decode', 'flag must be 0 or 1');
-}
-function asUint(v: unknown): number {
-  if (typeof v !== 'number' || !isSafeInteger(v) || v < 0) {
-    throw new DecodeError('decode', 'counter must be a non-negative safe integer');
-  }
-  return v;
 }

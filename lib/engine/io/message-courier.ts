@@ -19,7 +19,7 @@ export class MessageCourier implements MessageCarrier {
     private readonly deliveries: Deliveries,
     private readonly io: Messenger,
     private readonly clock: Clock,
-    private readonly tuning: Pick<Tuning, 'messageRetryMin' | 'messageRetryMax'>,
+    private readonly tuning: Pick<Tuning, 'messageRetryMin' | 'messageRetryMax' | 'messageGiveUp'>,
     private readonly isClosed: () => boolean,
   ) {}
 
@@ -50,6 +50,13 @@ export class MessageCourier implements MessageCarrier {
   /** Waits, doubling from messageRetryMin up to messageRetryMax, then sends what is still unacknowledged. */
   private retry(outbox: Outbox, why: string): void {
     if (!this.deliveries.current(outbox) || this.isClosed()) return;
+    if (this.deliveries.giveUpIfStuck(outbox, this.tuning.messageGiveUp)) {
+      this.io.error(
+        `messages to ${outbox.target.id} dropped: it stayed a live member but failed every request for ${this.tuning.messageGiveUp} ms (${why}); check that its secretKeys, clusterId, maxStreamSize and maxMessageSize match this node's`,
+        `messages-refused:${outbox.target.id}`,
+      );
+      return;
+    }
     const { messageRetryMin, messageRetryMax } = this.tuning;
     const delay = Math.min(messageRetryMax, messageRetryMin * 2 ** Math.min(outbox.failures, 20));
     outbox.failures++;

@@ -255,7 +255,7 @@ export class GossipMetrics {
     this.queriesTimedOut = bind(c.queriesTimedOut);
   }
 
-  /** Counts `count` messages dropped for `reason` (`gone`, `restarted`, `closed`, `stale`). */
+  /** Counts `count` messages dropped for `reason` (`gone`, `restarted`, `refused`, `closed`, `stale`). */
   messagesDropped(reason: string, count: number): void {
     let counter = this.droppedByReason.get(reason);
     if (!counter) {

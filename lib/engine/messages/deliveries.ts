@@ -124,6 +124,18 @@ export class Deliveries {
     if (outbox.size === 0) this.outboxes.delete(outbox.target.id);
   }
 
+  /**
+   * The target is live but has not acknowledged its oldest message for
+   * `giveUp` ms (it keeps refusing: other keys, limits or version): its
+   * messages are dropped rather than kept forever. Returns whether it did.
+   */
+  giveUpIfStuck(outbox: Outbox, giveUp: number): boolean {
+    const since = outbox.oldestSince;
+    if (!this.current(outbox) || since === undefined || this.now() - since < giveUp) return false;
+    this.drop(outbox, 'refused');
+    return true;
+  }
+
   /** Another process of the target's id answered: the one these were for is gone. */
   restarted(outbox: Outbox): void {
     if (this.current(outbox)) this.drop(outbox, 'restarted');

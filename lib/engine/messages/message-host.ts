@@ -35,6 +35,8 @@ export type MessageDropReason =
   | 'restarted'
   /** This node closed or left with messages unacknowledged. */
   | 'closed'
+  /** The target stayed a live member but refused or failed every request for `messageGiveUp`. */
+  | 'refused'
   /** Received by a process of another generation than the one it was sent to. */
   | 'stale';
 

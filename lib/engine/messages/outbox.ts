@@ -31,6 +31,11 @@ export class Outbox {
     return this.queue.length;
   }
 
+  /** When the oldest waiting message was published (clock ms), or undefined when none waits. */
+  get oldestSince(): number | undefined {
+    return this.queue[0]?.publication.startedAt;
+  }
+
   push(message: QueuedMessage): void {
     this.queue.push(message);
   }

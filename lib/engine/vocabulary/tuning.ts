@@ -149,6 +149,13 @@ export interface Tuning {
    * for reading the request and writing the reply.
    */
   maxHandlerTime: number;
+  /**
+   * Messages a live target has failed to acknowledge for `nodeExpiry` (1
+   * min by default) are dropped (`refused`): a node that answers pings yet
+   * refuses every Deliver for as long as a dead node is remembered is
+   * treated as gone, so nothing waits forever for it.
+   */
+  messageGiveUp: number;
 }
 
 export function deriveTuning(opts: TuningInputs): Tuning {
@@ -181,6 +188,7 @@ export function deriveTuning(opts: TuningInputs): Tuning {
     messageRetryMin: interval,
     messageRetryMax: 20 * interval,
     maxHandlerTime: Math.floor(0.9 * opts.streamTimeout),
+    messageGiveUp: opts.nodeExpiry,
   };
 }
 
