@@ -8,6 +8,16 @@ export type HolderValues = ReadonlyMap<string, string>;
 
 const NONE: HolderValues = new Map();
 
+/** Told of each change an answer computed from the index may depend on. */
+export interface IndexChanges {
+  /** A member joined the live ids or left them. */
+  membersChanged(): void;
+  /** The live holders of `key`, or a value one of them holds there, changed. */
+  holdersChanged(key: string): void;
+}
+
+const IGNORED: IndexChanges = { membersChanged: () => undefined, holdersChanged: () => undefined };
+
 export class DiscoveryIndex {
   /** key → node id → value, live members only. */
   private readonly byKey = new Map<string, Map<string, string>>();
@@ -15,6 +25,8 @@ export class DiscoveryIndex {
   private readonly byNode = new Map<string, ReadonlyMap<string, string>>();
   /** The live member ids, sorted: owner lookups iterate it without copying. */
   private readonly ids: string[] = [];
+
+  constructor(private readonly changes: IndexChanges = IGNORED) {}
 
   /**
    * What `id` offers now: its live user entries while it is a live member,
@@ -27,16 +39,20 @@ export class DiscoveryIndex {
       this.byNode.delete(id);
       for (const key of before.keys()) this.unhold(key, id);
       this.ids.splice(this.position(id), 1);
+      this.changes.membersChanged();
       return;
     }
-    if (before === undefined) this.ids.splice(this.position(id), 0, id);
-    else for (const key of before.keys()) if (!entries.has(key)) this.unhold(key, id);
+    if (before === undefined) {
+      this.ids.splice(this.position(id), 0, id);
+      this.changes.membersChanged();
+    } else for (const key of before.keys()) if (!entries.has(key)) this.unhold(key, id);
     this.byNode.set(id, entries);
     for (const [key, value] of entries) {
       if (before?.get(key) === value) continue;
       let holders = this.byKey.get(key);
       if (!holders) this.byKey.set(key, (holders = new Map()));
       holders.set(id, value);
+      this.changes.holdersChanged(key);
     }
   }
 
@@ -64,6 +80,7 @@ export class DiscoveryIndex {
     if (!holders) return;
     holders.delete(id);
     if (holders.size === 0) this.byKey.delete(key);
+    this.changes.holdersChanged(key);
   }
 
   /** Where `id` is or would go in the sorted ids (binary search). */

@@ -2,11 +2,14 @@
 // of them hold a key (or keys under a prefix) and with what value, and who
 // owns a key. Pure reads of one node's view; nothing here sends or waits, so
 // every node answers from what it holds now. Reads go through an index the
-// facade keeps current (discovery-index.ts), so none copies the cluster.
+// facade keeps current (discovery-index.ts), so none copies the cluster, and
+// owner answers are remembered until the index reports a change they depend
+// on (owner-cache.ts), so a repeated lookup hashes nothing.
 import type { GossipEvent } from '../vocabulary/events';
 import type { NodeMetadata } from '../vocabulary/types';
 import type { NodeRecord } from '../state/node-record';
 import { DiscoveryIndex, type HolderValues } from './discovery-index';
+import { OwnerCache } from './owner-cache';
 import { DEFAULT_REPLICAS, KeyHash, TopOwners, checkCount, outranks } from './ownership';
 
 /**
@@ -43,7 +46,9 @@ export interface DiscoverySource {
  * offers the same reads under the same names, plus streams.
  */
 export class Discovery {
-  private readonly index = new DiscoveryIndex();
+  /** Owner answers, dropped by the index whenever what they were computed from changes. */
+  private readonly cache = new OwnerCache();
+  private readonly index = new DiscoveryIndex(this.cache);
 
   /** @internal Built by the engine: read it as `gossip.discovery`. */
   constructor(private readonly source: DiscoverySource) {}
@@ -117,6 +122,32 @@ export class Discovery {
   owner(key: string, filter?: MemberFilter): string | undefined {
     checkText('key', key);
     if (filter !== undefined) checkFilter(filter);
+    const cached = this.cache.get(key, 1, filter?.holding, filter?.value);
+    if (cached !== undefined) return cached[0];
+    const best = this.bestOf(key, filter);
+    this.cache.set(key, 1, best === undefined ? [] : [best], filter?.holding, filter?.value);
+    return best;
+  }
+
+  /** The `n` live members that own `key`, best first (default 1). */
+  owners(key: string, n = DEFAULT_REPLICAS, filter?: MemberFilter): string[] {
+    checkText('key', key);
+    checkCount(n);
+    if (filter !== undefined) checkFilter(filter);
+    const cached = this.cache.get(key, n, filter?.holding, filter?.value);
+    if (cached !== undefined) return cached.slice();
+    const top = new TopOwners(key, n);
+    if (filter === undefined) for (const id of this.index.members()) top.offer(id);
+    else this.eachCandidate(filter, (id) => top.offer(id));
+    const ids = top.ids();
+    this.cache.set(key, n, ids, filter?.holding, filter?.value);
+    return ids.slice();
+  }
+
+  // ------------------------------------------------------------- helpers
+
+  /** The highest-scoring candidate for `key`: the key hashed once, each candidate scored. */
+  private bestOf(key: string, filter: MemberFilter | undefined): string | undefined {
     const hash = new KeyHash(key);
     let best: string | undefined;
     let bestScore = -1;
@@ -141,19 +172,6 @@ export class Discovery {
     });
     return best;
   }
-
-  /** The `n` live members that own `key`, best first (default 1). */
-  owners(key: string, n = DEFAULT_REPLICAS, filter?: MemberFilter): string[] {
-    checkText('key', key);
-    checkCount(n);
-    if (filter !== undefined) checkFilter(filter);
-    const top = new TopOwners(key, n);
-    if (filter === undefined) for (const id of this.index.members()) top.offer(id);
-    else this.eachCandidate(filter, (id) => top.offer(id));
-    return top.ids();
-  }
-
-  // ------------------------------------------------------------- helpers
 
   private memberIds(filter?: MemberFilter): string[] {
     if (filter === undefined) return [...this.index.members()];

@@ -185,3 +185,10 @@ export const STREAM_BUDGET_HEADROOM = 2;
 /** Bounds of an explicit stream budget: below 1 KiB no request fits; above 2^52 byte sums lose integer precision. */
 export const MIN_STREAM_BUDGET = 1024;
 export const MAX_STREAM_BUDGET = 2 ** 52;
+
+/**
+ * Owner answers a node remembers between membership changes: 16,384 keys
+ * (about 1 MB), past a service's usual working set of tenants, jobs or
+ * shards. When full the cache starts over; a miss costs one hash per member.
+ */
+export const OWNER_CACHE_ANSWERS = 16_384;
