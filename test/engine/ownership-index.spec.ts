@@ -6,18 +6,53 @@ import type { NodeRecord } from '../../lib/engine/state/node-record';
 import type { NodeMetadata } from '../../lib/engine';
 import { Simulation } from '../../lib/sim';
 
+/** A node's user entries that log each write with a version, as NodeRecord does. */
+class VersionedEntries extends Map<string, string> {
+  maxVersion = 0;
+  readonly log: Array<{ key: string; value: string; version: number; deleted: boolean }> = [];
+
+  override set(key: string, value: string): this {
+    super.set(key, value);
+    this.log.push({ key, value, version: ++this.maxVersion, deleted: false });
+    return this;
+  }
+
+  override delete(key: string): boolean {
+    const had = super.delete(key);
+    if (had) this.log.push({ key, value: '', version: ++this.maxVersion, deleted: true });
+    return had;
+  }
+}
+
 /** What discovery reads of a record, counting how often it is read. */
 class FakeRecord {
   vitals = { status: 'alive' };
   left = false;
   reads = 0;
+  readonly entries = new VersionedEntries();
   constructor(
     readonly id: string,
-    readonly entries: Map<string, string>,
-  ) {}
+    entries: Map<string, string>,
+  ) {
+    for (const [key, value] of entries) this.entries.set(key, value);
+  }
+  get maxVersion(): number {
+    return this.entries.maxVersion;
+  }
   liveEntries(): Map<string, string> {
     this.reads++;
     return new Map(this.entries);
+  }
+  forEachAbove(
+    version: number,
+    visit: (entry: { key: string; value: string; deleted: boolean; internal: boolean }) => boolean,
+  ): void {
+    this.reads++;
+    const latest = new Map(this.entries.log.map((e) => [e.key, e]));
+    for (const e of this.entries.log) {
+      if (e.version > version && latest.get(e.key) === e && !visit({ ...e, internal: false }))
+        return;
+    }
   }
 }
 
@@ -105,7 +140,7 @@ describe('discovery index: reads in proportion to the answer, not the cluster', 
       { type: 'upsert-key', nodeId: 'node-0001', key: 'rpc', value: '10.0.0.99:4000' },
       { type: 'upsert-key', nodeId: 'node-0001', key: 'zone', value: 'a' },
     ]);
-    expect(reads()).toBe(2); // one record() and one liveEntries(), for node-0001 only
+    expect(reads()).toBe(2); // one record() and one read of its two new entries, for node-0001 only
     expect(discovery.holder('rpc', 'node-0001')?.value).toBe('10.0.0.99:4000');
 
     // Unreachable: gone from every read; back: present again.

@@ -49,17 +49,43 @@ export class Discovery {
   /** Owner answers, dropped by the index whenever what they were computed from changes. */
   private readonly cache = new OwnerCache();
   private readonly index = new DiscoveryIndex(this.cache);
+  /** The record each live member was indexed from, and its version then. */
+  private readonly indexed = new Map<string, { record: NodeRecord; version: number }>();
 
   /** @internal Built by the engine: read it as `gossip.discovery`. */
   constructor(private readonly source: DiscoverySource) {}
 
   // ------------------------------------------------------------- feeding
 
-  /** Re-reads what node `id` offers: after a local write, a leave, or any event naming it. */
+  /**
+   * Re-reads what node `id` offers: after a local write, a leave, or any
+   * event naming it. A record already indexed is read from the version it was
+   * indexed at (its version log), so one write costs one update however many
+   * keys the node holds; a new record (a node appearing, a new generation, a
+   * reset) is read whole.
+   */
   refresh(id: string): void {
     const record = this.source.record(id);
-    const live = record !== undefined && record.vitals.status === 'alive' && !record.left;
-    this.index.set(id, live ? record.liveEntries() : undefined);
+    if (record === undefined || record.vitals.status !== 'alive' || record.left) {
+      this.indexed.delete(id);
+      this.index.set(id, undefined);
+      return;
+    }
+    const seen = this.indexed.get(id);
+    if (seen?.record !== record) {
+      this.indexed.set(id, { record, version: record.maxVersion });
+      this.index.set(id, record.liveEntries());
+      return;
+    }
+    if (seen.version === record.maxVersion) return;
+    // Every change to a record puts an entry above its maxVersion (tombstones included).
+    record.forEachAbove(seen.version, (entry) => {
+      if (entry.internal) return true;
+      if (entry.deleted) this.index.remove(id, entry.key);
+      else this.index.upsert(id, entry.key, entry.value);
+      return true;
+    });
+    seen.version = record.maxVersion;
   }
 
   /** Re-reads each node an Outcome's events name, once (the state already holds the result). */
