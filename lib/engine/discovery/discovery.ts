@@ -131,7 +131,10 @@ export class Discovery {
   holdersOfPrefix(prefix: string): PrefixHolder[] {
     if (typeof prefix !== 'string') throw new TypeError('prefix must be a string');
     const byNode = new Map<string, Record<string, string>>();
-    const keys = [...this.index.keys()].filter((k) => k.startsWith(prefix)).sort();
+    // Collects only the matching keys: no copy of every key in the cluster.
+    const keys: string[] = [];
+    for (const key of this.index.keys()) if (key.startsWith(prefix)) keys.push(key);
+    keys.sort();
     for (const key of keys) {
       this.index.holders(key).forEach((value, nodeId) => {
         let values = byNode.get(nodeId);
