@@ -228,3 +228,10 @@ export const MESSAGE_ENVELOPE_BYTES = 4096;
 export const MESSAGE_ITEM_OVERHEAD = 24;
 /** User messages per Deliver at most: a batch is acknowledged as a whole, so a lost one is not huge to resend. */
 export const MAX_DELIVER_BATCH = 256;
+
+/**
+ * Owner answers a node remembers between membership changes: 16,384 keys
+ * (about 1 MB), past a service's usual working set of tenants, jobs or
+ * shards. When full the cache starts over; a miss costs one hash per member.
+ */
+export const OWNER_CACHE_ANSWERS = 16_384;
