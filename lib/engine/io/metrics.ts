@@ -1,4 +1,5 @@
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { MessageDropReason } from '../messages/message-host';
 import type { RejectReason } from '../vocabulary/reject-reason';
 
 /** Label that keeps two nodes in one process apart in a shared registry. */
@@ -168,6 +169,14 @@ const COUNTERS = {
 } as const;
 type CounterName = keyof typeof COUNTERS;
 
+const DROP_REASONS: readonly MessageDropReason[] = [
+  'gone',
+  'restarted',
+  'closed',
+  'refused',
+  'stale',
+];
+
 const sets = new WeakMap<Registry, Map<string, MetricSet>>();
 
 function metricSet(registry: Registry, prefix: string): MetricSet {
@@ -253,6 +262,9 @@ export class GossipMetrics {
     this.queriesSent = bind(c.queriesSent);
     this.queriesAnswered = bind(c.queriesAnswered);
     this.queriesTimedOut = bind(c.queriesTimedOut);
+    // Every reason's series exists from the start, so rate() and the dashboard read 0, not nothing.
+    for (const reason of DROP_REASONS) this.messagesDropped(reason, 0);
+    this.set.messageSpread.zero(this.labels);
   }
 
   /** Counts `count` messages dropped for `reason` (`gone`, `restarted`, `refused`, `closed`, `stale`). */
