@@ -707,6 +707,7 @@ const STEP = 10;
 const VERDICT_FANOUT = deriveTuning({
   interval: INTERVAL,
   nodeExpiry: 10_000,
+  streamTimeout: 5000,
   phiThreshold: 8,
 }).verdictFanout;
 

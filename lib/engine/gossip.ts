@@ -2,7 +2,7 @@ import { performance } from 'node:perf_hooks';
 import { formatHostPort, parseHostPort } from './vocabulary/address';
 import type { Timer } from './vocabulary/clock';
 import { EntryTtls, ttlOf, type UpsertOptions } from './state/entry-ttl';
-import { GossipJoinError, bindError } from './vocabulary/errors';
+import { GossipJoinError, assertOpen, assertWritable, bindError } from './vocabulary/errors';
 import { Keyring } from './codec/keyring';
 import { deleteOwn, upsertOwn } from './state/local-writes';
 import { consoleLogger } from './io/console-logger';
@@ -33,8 +33,10 @@ import type { GossipPhase, NodeMetadata, NodeState } from './vocabulary/types';
 import { metadata, metricsSource, nodeState } from './views';
 import { Wire } from './codec/wire';
 import { decodeLimits } from './codec/limits';
-import { Leadership, leadershipTiming } from './discovery/leadership';
-import { leadershipHost } from './leadership-host';
+import type { Leadership } from './discovery/leadership';
+import { createLeadership } from './leadership-host';
+import type { ClusterMessages } from './messages/cluster-messages';
+import { clusterMessages } from './messages-host';
 
 /**
  * One cluster member, the public face of the engine: the API, the wiring
@@ -47,6 +49,8 @@ export class Gossip {
   readonly discovery: Discovery;
   /** One leader per role, with fencing tokens and a quorum guard: see discovery/leadership.ts. */
   readonly leadership: Leadership;
+  /** Broadcasts, messages to one member and queries: see messages/cluster-messages.ts. */
+  readonly messages: ClusterMessages;
   private readonly core: ProtocolCore;
   private readonly self: NodeRecord;
   private readonly keyring: Keyring;
@@ -126,20 +130,25 @@ export class Gossip {
         error: (err) => this.io.error(`round failed: ${(err as Error).stack ?? err}`),
       },
     );
-    this.leadership = new Leadership(
-      leadershipHost({
-        self: this.self,
-        records,
-        opts,
-        nodes: () => this.nodes(),
-        ready: () => this.status === 'joined',
-        writable: () => !this.closed && !this.self.left,
-        refresh: () => this.discovery.refresh(this.self.id),
-        warn: (message) => this.io.error(message),
-      }),
-      opts.clock,
-      leadershipTiming(opts.interval),
-    );
+    this.leadership = createLeadership({
+      self: this.self,
+      records,
+      opts,
+      nodes: () => this.nodes(),
+      ready: () => this.status === 'joined',
+      writable: () => !this.closed && !this.self.left,
+      refresh: () => this.discovery.refresh(this.self.id),
+      warn: (message) => this.io.error(message),
+    });
+    this.messages = clusterMessages({
+      self: this.self,
+      records,
+      opts,
+      tuning: this.tuning,
+      io: this.io,
+      metrics: this.metrics,
+      closed: () => this.closed,
+    });
   }
 
   /**
@@ -214,7 +223,7 @@ export class Gossip {
    * with the ids of the nodes reached.
    */
   async join(addrs: string[]): Promise<string[]> {
-    this.assertOpen('join');
+    assertOpen(this.closed, 'join');
     if (!Array.isArray(addrs) || addrs.some((a) => typeof a !== 'string')) {
       throw new TypeError('join(addrs): addrs must be an array of strings');
     }
@@ -237,7 +246,7 @@ export class Gossip {
    * Local state cannot change afterwards.
    */
   async leave(): Promise<void> {
-    this.assertOpen('leave');
+    assertOpen(this.closed, 'leave');
     const leaving = !this.self.left;
     const message = this.core.streams.leave();
     this.localChange(leaving ? { type: 'leave', nodeId: this.self.id, local: true } : undefined);
@@ -254,6 +263,7 @@ export class Gossip {
     this.newsTimer?.cancel();
     this.seeds.stop();
     this.ttls.clear();
+    this.messages.close();
     this.metrics.detach();
     this.leadership.refresh();
     await this.io.transport?.close();
@@ -267,7 +277,7 @@ export class Gossip {
    * the node off from its peers, so it takes a restart on purpose.
    */
   setSecretKeys(keys: Array<string | Uint8Array>): void {
-    this.assertOpen('setSecretKeys');
+    assertOpen(this.closed, 'setSecretKeys');
     this.keyring.rotate(resolveSecretKeys(keys), keys);
   }
 
@@ -276,7 +286,7 @@ export class Gossip {
    * `{ ttl }` the entry is deleted unless written again within `ttl` ms.
    */
   upsertLocal(key: string, value: string, options?: UpsertOptions): void {
-    this.assertWritable('upsertLocal');
+    assertWritable(this.closed, this.self.left, 'upsertLocal');
     // Checked before the write, so a bad ttl changes nothing.
     const ttl = ttlOf(options);
     const changed = upsertOwn(this.self, key, value, this.opts);
@@ -288,7 +298,7 @@ export class Gossip {
 
   /** Deletes `key` on this node (a tombstone that gossip spreads, collected later). */
   deleteLocal(key: string): void {
-    this.assertWritable('deleteLocal');
+    assertWritable(this.closed, this.self.left, 'deleteLocal');
     const changed = deleteOwn(this.self, key, this.opts.clock.now(), this.opts);
     this.ttls.cancel(key);
     const nodeId = this.self.id;
@@ -339,10 +349,10 @@ export class Gossip {
       core: this.core,
       io: this.io,
       streams: this.streams,
-      interval: this.opts.interval,
+      opts: this.opts,
       metrics: this.metrics,
-      clock: this.opts.clock,
       selfId: this.self.id,
+      messages: this.messages,
       isClosed: () => this.closed,
       perform: (out) => this.perform(out),
     });
@@ -352,7 +362,9 @@ export class Gossip {
     // Before the events reach watchers, so a handler reading discovery sees them.
     this.discovery.apply(out.events);
     this.io.perform(out, (addr, request) => this.streams.runSync(addr, request));
-    if (out.events.length > 0) this.leadership.refresh();
+    if (out.events.length === 0) return;
+    this.leadership.refresh();
+    this.messages.review();
   }
 
   /** After a local write or leave: the index and leadership first, then listeners (`local: true`). */
@@ -376,17 +388,5 @@ export class Gossip {
 
   private isOwnAddr(addr: string): boolean {
     return addr === this.self.addr || addr === this.io.transport.localAddr;
-  }
-
-  private assertOpen(operation: string): void {
-    if (this.closed) throw new Error(`${operation}: gossip is closed`);
-  }
-
-  private assertWritable(operation: string): void {
-    this.assertOpen(operation);
-    if (this.self.left)
-      throw new Error(
-        `${operation}: this node has left the cluster; local state can no longer change`,
-      );
   }
 }

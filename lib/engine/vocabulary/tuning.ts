@@ -3,6 +3,7 @@ export interface TuningInputs {
   interval: number;
   nodeExpiry: number;
   phiThreshold: number;
+  streamTimeout: number;
 }
 
 /** How one observer judges one subject from its pings; see docs/protocol.md, "Failure detection". */
@@ -148,6 +149,28 @@ export interface Tuning {
    * most twice the size of what it sent: no use as a traffic amplifier.
    */
   maxAmplification: number;
+  /**
+   * A Deliver that failed is sent again after one interval, then twice as
+   * long each time up to 20 intervals (2 s by default): a target that stays
+   * a live member yet does not answer is usually found unreachable within
+   * that time, and then its messages are dropped rather than retried.
+   */
+  messageRetryMin: number;
+  messageRetryMax: number;
+  /**
+   * A query handler answers within 90% of `streamTimeout` (or the asker's
+   * remaining time, if shorter): the serving side closes a stream at
+   * `streamTimeout`, so a later answer could not be sent; the rest is left
+   * for reading the request and writing the reply.
+   */
+  maxHandlerTime: number;
+  /**
+   * Messages a live target has failed to acknowledge for `nodeExpiry` (1
+   * min by default) are dropped (`refused`): a node that answers pings yet
+   * refuses every Deliver for as long as a dead node is remembered is
+   * treated as gone, so nothing waits forever for it.
+   */
+  messageGiveUp: number;
 }
 
 export function deriveTuning(opts: TuningInputs): Tuning {
@@ -190,6 +213,10 @@ export function deriveTuning(opts: TuningInputs): Tuning {
     arrayLengthSlack: 16,
     synAckDeltaShare: 0.5,
     maxAmplification: 2,
+    messageRetryMin: interval,
+    messageRetryMax: 20 * interval,
+    maxHandlerTime: Math.floor(0.9 * opts.streamTimeout),
+    messageGiveUp: opts.nodeExpiry,
   };
 }
 
@@ -213,3 +240,26 @@ export const STREAM_BUDGET_HEADROOM = 2;
 /** Bounds of an explicit stream budget: below 1 KiB no request fits; above 2^52 byte sums lose integer precision. */
 export const MIN_STREAM_BUDGET = 1024;
 export const MAX_STREAM_BUDGET = 2 ** 52;
+
+/**
+ * Room a stream message keeps around user messages: cluster id and node ids
+ * (256 bytes each at most), counters, array headers and sealing, generously.
+ * `maxMessageSize` is at most `maxStreamSize` less this, so one message of
+ * the largest size always fits in a Deliver.
+ */
+export const MESSAGE_ENVELOPE_BYTES = 4096;
+/**
+ * Bytes counted per user message beside its payload and topic: its seq (up
+ * to 9) and the item, topic and payload headers (up to 1 + 3 + 5), rounded
+ * up. Small messages are not free in the backlog either.
+ */
+export const MESSAGE_ITEM_OVERHEAD = 24;
+/** User messages per Deliver at most: a batch is acknowledged as a whole, so a lost one is not huge to resend. */
+export const MAX_DELIVER_BATCH = 256;
+
+/**
+ * Owner answers a node remembers between membership changes: 16,384 keys
+ * (about 1 MB), past a service's usual working set of tenants, jobs or
+ * shards. When full the cache starts over; a miss costs one hash per member.
+ */
+export const OWNER_CACHE_ANSWERS = 16_384;
