@@ -4,8 +4,18 @@ import tseslint from 'typescript-eslint';
 // The engine's floors, bottom to top. A file may import its own floor and
 // those below; never one above. The pure floors (up to core and discovery)
 // also import no socket, timer or metrics code: I/O lives in io/.
-const FLOORS = ['vocabulary', 'codec', 'state', 'liveness', 'core', 'discovery', 'io', 'config'];
-const PURE = new Set(['vocabulary', 'codec', 'state', 'liveness', 'core', 'discovery']);
+const FLOORS = [
+  'vocabulary',
+  'codec',
+  'state',
+  'liveness',
+  'core',
+  'discovery',
+  'messages',
+  'io',
+  'config',
+];
+const PURE = new Set(['vocabulary', 'codec', 'state', 'liveness', 'core', 'discovery', 'messages']);
 const IO_MODULES = [
   'dgram',
   'net',
@@ -18,12 +28,14 @@ const IO_MODULES = [
   'dns/promises',
   'prom-client',
 ];
-// discovery sits beside core: neither imports the other.
+// core, discovery and messages sit side by side: none imports another.
+const SIDE_BY_SIDE = ['core', 'discovery', 'messages'];
 const ABOVE = (floor) => {
   const i = FLOORS.indexOf(floor);
-  const above = FLOORS.slice(i + 1).filter((f) => !(floor === 'core' && f === 'discovery'));
-  if (floor === 'discovery') above.push('core');
-  return above;
+  const above = FLOORS.slice(i + 1);
+  if (!SIDE_BY_SIDE.includes(floor)) return above;
+  const siblings = SIDE_BY_SIDE.filter((f) => f !== floor);
+  return [...above.filter((f) => !siblings.includes(f)), ...siblings];
 };
 const floorRules = FLOORS.map((floor) => ({
   files: [`lib/engine/${floor}/**/*.ts`],

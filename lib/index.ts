@@ -53,11 +53,21 @@ export type {
   LeadershipOptions,
   GossipIdConflict,
   GossipPeerErrorReason,
+  ClusterMessages,
+  ClusterMessage,
+  ClusterMessageListener,
+  PublishResult,
+  GossipMessageErrorReason,
+  QueryOptions,
+  QueryAnswer,
+  QueryResult,
+  QueryHandler,
 } from './engine';
 export {
   GOSSIP_EVENT_TYPES,
   GossipBindError,
   GossipConfigError,
   GossipJoinError,
+  GossipMessageError,
   GossipPeerError,
 } from './engine';

@@ -2,7 +2,7 @@ import { performance } from 'node:perf_hooks';
 import { formatHostPort, parseHostPort } from './vocabulary/address';
 import type { Timer } from './vocabulary/clock';
 import { EntryTtls, ttlOf, type UpsertOptions } from './state/entry-ttl';
-import { GossipJoinError, bindError } from './vocabulary/errors';
+import { GossipJoinError, assertOpen, assertWritable, bindError } from './vocabulary/errors';
 import { Keyring } from './codec/keyring';
 import { deleteOwn, upsertOwn } from './state/local-writes';
 import { consoleLogger } from './io/console-logger';
@@ -22,6 +22,7 @@ import {
 import { ProtocolCore } from './core/protocol';
 import { shuffle } from './vocabulary/shuffle';
 import type { GossipIdConflict } from './core/identity';
+import { RoundTimers } from './io/round-timers';
 import { Seeds } from './io/seeds';
 import { StreamClient } from './io/stream-client';
 import { socketTransport } from './io/socket-transport';
@@ -32,8 +33,10 @@ import type { GossipPhase, NodeMetadata, NodeState } from './vocabulary/types';
 import { metadata, metricsSource, nodeState } from './views';
 import { Wire } from './codec/wire';
 import { decodeLimits } from './codec/limits';
-import { Leadership, leadershipTiming } from './discovery/leadership';
-import { leadershipHost } from './leadership-host';
+import type { Leadership } from './discovery/leadership';
+import { createLeadership } from './leadership-host';
+import type { ClusterMessages } from './messages/cluster-messages';
+import { clusterMessages } from './messages-host';
 
 /**
  * One cluster member, the public face of the engine: the API, the wiring
@@ -46,6 +49,8 @@ export class Gossip {
   readonly discovery: Discovery;
   /** One leader per role, with fencing tokens and a quorum guard: see discovery/leadership.ts. */
   readonly leadership: Leadership;
+  /** Broadcasts, messages to one member and queries: see messages/cluster-messages.ts. */
+  readonly messages: ClusterMessages;
   private readonly core: ProtocolCore;
   private readonly self: NodeRecord;
   private readonly keyring: Keyring;
@@ -56,11 +61,9 @@ export class Gossip {
   private readonly tuning: Tuning;
   /** Countdowns of local entries written with `{ ttl }`. */
   private readonly ttls: EntryTtls;
-  private roundTimer: Timer | undefined;
+  private readonly rounds: RoundTimers;
   private newsTimer: Timer | undefined;
   private lastNewsPush = -Infinity;
-  /** When the pending round was due: lateness is forgiven to every failure detector. */
-  private roundDue: number;
   private closed = false;
   private joinedOnce = false;
 
@@ -113,21 +116,39 @@ export class Gossip {
     this.ttls = new EntryTtls(opts.clock, (key) => {
       if (!this.closed && !this.self.left) this.deleteLocal(key);
     });
-    this.roundDue = now;
-    this.leadership = new Leadership(
-      leadershipHost({
-        self: this.self,
-        records,
-        opts,
-        nodes: () => this.nodes(),
-        ready: () => this.status === 'joined',
-        writable: () => !this.closed && !this.self.left,
-        refresh: () => this.discovery.refresh(this.self.id),
-        warn: (message) => this.io.error(message),
-      }),
+    this.rounds = new RoundTimers(
       opts.clock,
-      leadershipTiming(opts.interval),
+      { interval: opts.interval, jitter: this.tuning.roundJitter, random: opts.random },
+      {
+        round: (at, late) => {
+          const started = performance.now();
+          this.perform(this.core.round(at, late));
+          this.metrics.observeRound((performance.now() - started) / 1000);
+          this.leadership.tick();
+        },
+        probe: (at, late) => this.perform(this.core.midRound(at, late)),
+        error: (err) => this.io.error(`round failed: ${(err as Error).stack ?? err}`),
+      },
     );
+    this.leadership = createLeadership({
+      self: this.self,
+      records,
+      opts,
+      nodes: () => this.nodes(),
+      ready: () => this.status === 'joined',
+      writable: () => !this.closed && !this.self.left,
+      refresh: () => this.discovery.refresh(this.self.id),
+      warn: (message) => this.io.error(message),
+    });
+    this.messages = clusterMessages({
+      self: this.self,
+      records,
+      opts,
+      tuning: this.tuning,
+      io: this.io,
+      metrics: this.metrics,
+      closed: () => this.closed,
+    });
   }
 
   /**
@@ -150,7 +171,7 @@ export class Gossip {
       opts.advertiseHost,
       opts.advertisePort ?? bound?.port ?? opts.bindPort,
     );
-    gossip.scheduleRound();
+    gossip.rounds.start();
     gossip.core.state.onSummaryChange = () => gossip.announce();
     // Sync with any address behind a join name that no known node has.
     gossip.seeds.watch(
@@ -202,7 +223,7 @@ export class Gossip {
    * with the ids of the nodes reached.
    */
   async join(addrs: string[]): Promise<string[]> {
-    this.assertOpen('join');
+    assertOpen(this.closed, 'join');
     if (!Array.isArray(addrs) || addrs.some((a) => typeof a !== 'string')) {
       throw new TypeError('join(addrs): addrs must be an array of strings');
     }
@@ -225,7 +246,7 @@ export class Gossip {
    * Local state cannot change afterwards.
    */
   async leave(): Promise<void> {
-    this.assertOpen('leave');
+    assertOpen(this.closed, 'leave');
     const leaving = !this.self.left;
     const message = this.core.streams.leave();
     this.localChange(leaving ? { type: 'leave', nodeId: this.self.id, local: true } : undefined);
@@ -238,10 +259,11 @@ export class Gossip {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    this.roundTimer?.cancel();
+    this.rounds.stop();
     this.newsTimer?.cancel();
     this.seeds.stop();
     this.ttls.clear();
+    this.messages.close();
     this.metrics.detach();
     this.leadership.refresh();
     await this.io.transport?.close();
@@ -255,7 +277,7 @@ export class Gossip {
    * the node off from its peers, so it takes a restart on purpose.
    */
   setSecretKeys(keys: Array<string | Uint8Array>): void {
-    this.assertOpen('setSecretKeys');
+    assertOpen(this.closed, 'setSecretKeys');
     this.keyring.rotate(resolveSecretKeys(keys), keys);
   }
 
@@ -264,7 +286,7 @@ export class Gossip {
    * `{ ttl }` the entry is deleted unless written again within `ttl` ms.
    */
   upsertLocal(key: string, value: string, options?: UpsertOptions): void {
-    this.assertWritable('upsertLocal');
+    assertWritable(this.closed, this.self.left, 'upsertLocal');
     // Checked before the write, so a bad ttl changes nothing.
     const ttl = ttlOf(options);
     const changed = upsertOwn(this.self, key, value, this.opts);
@@ -276,7 +298,7 @@ export class Gossip {
 
   /** Deletes `key` on this node (a tombstone that gossip spreads, collected later). */
   deleteLocal(key: string): void {
-    this.assertWritable('deleteLocal');
+    assertWritable(this.closed, this.self.left, 'deleteLocal');
     const changed = deleteOwn(this.self, key, this.opts.clock.now(), this.opts);
     this.ttls.cancel(key);
     const nodeId = this.self.id;
@@ -307,25 +329,6 @@ export class Gossip {
     return this.core.livePeers().map(metadata);
   }
 
-  private scheduleRound(): void {
-    if (this.closed) return;
-    const jitter = this.tuning.roundJitter;
-    const delay = this.opts.interval * (1 - jitter + 2 * jitter * this.opts.random());
-    this.roundDue = this.opts.clock.now() + delay;
-    this.roundTimer = this.opts.clock.setTimer(delay, () => {
-      try {
-        const started = performance.now();
-        const now = this.opts.clock.now();
-        this.perform(this.core.round(now, now - this.roundDue));
-        this.metrics.observeRound((performance.now() - started) / 1000);
-        this.leadership.tick();
-      } catch (err) {
-        this.io.error(`round failed: ${(err as Error).stack ?? err}`);
-      }
-      this.scheduleRound();
-    });
-  }
-
   /**
    * Something new arrived (a write, a node, a leave): push it to a couple of
    * peers now (ProtocolCore.news), coalesced to one push per `newsCoalesce`.
@@ -346,10 +349,10 @@ export class Gossip {
       core: this.core,
       io: this.io,
       streams: this.streams,
-      interval: this.opts.interval,
+      opts: this.opts,
       metrics: this.metrics,
-      clock: this.opts.clock,
       selfId: this.self.id,
+      messages: this.messages,
       isClosed: () => this.closed,
       perform: (out) => this.perform(out),
     });
@@ -359,7 +362,9 @@ export class Gossip {
     // Before the events reach watchers, so a handler reading discovery sees them.
     this.discovery.apply(out.events);
     this.io.perform(out, (addr, request) => this.streams.runSync(addr, request));
-    if (out.events.length > 0) this.leadership.refresh();
+    if (out.events.length === 0) return;
+    this.leadership.refresh();
+    this.messages.review();
   }
 
   /** After a local write or leave: the index and leadership first, then listeners (`local: true`). */
@@ -383,17 +388,5 @@ export class Gossip {
 
   private isOwnAddr(addr: string): boolean {
     return addr === this.self.addr || addr === this.io.transport.localAddr;
-  }
-
-  private assertOpen(operation: string): void {
-    if (this.closed) throw new Error(`${operation}: gossip is closed`);
-  }
-
-  private assertWritable(operation: string): void {
-    this.assertOpen(operation);
-    if (this.self.left)
-      throw new Error(
-        `${operation}: this node has left the cluster; local state can no longer change`,
-      );
   }
 }

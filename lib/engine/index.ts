@@ -41,6 +41,7 @@ export {
   GossipBindError,
   GossipConfigError,
   GossipJoinError,
+  GossipMessageError,
   GossipPeerError,
 } from './vocabulary/errors';
 export type { GossipPeerErrorReason } from './vocabulary/errors';
@@ -52,6 +53,19 @@ export type { OwnerChange } from './discovery/ownership';
 export { rendezvousOwner, rendezvousOwners } from './discovery/ownership';
 export type { Leadership, LeadershipChange } from './discovery/leadership';
 export type { LeadershipOptions } from './discovery/leader-rule';
+
+// Messages between members (`gossip.messages`).
+export type { ClusterMessages } from './messages/cluster-messages';
+export type {
+  ClusterMessage,
+  ClusterMessageListener,
+  PublishResult,
+  GossipMessageErrorReason,
+  QueryOptions,
+  QueryAnswer,
+  QueryResult,
+  QueryHandler,
+} from './vocabulary/messages';
 
 // Metrics (`gossip.metrics`) and the reasons refusals are counted under.
 export { GossipMetrics } from './io/metrics';

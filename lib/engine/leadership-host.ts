@@ -1,5 +1,5 @@
 import type { ResolvedOptions } from './config/options';
-import type { LeadershipHost } from './discovery/leadership';
+import { Leadership, type LeadershipHost, leadershipTiming } from './discovery/leadership';
 import type { Standing } from './discovery/leader-rule';
 import { deleteOwn, upsertOwn } from './state/local-writes';
 import type { NodeRecord } from './state/node-record';
@@ -46,4 +46,9 @@ export function leadershipHost(d: LeadershipHostDeps): LeadershipHost {
     },
     warn: d.warn,
   };
+}
+
+/** `gossip.leadership`, on this node's view and entries, its clock and the interval's timing. */
+export function createLeadership(d: LeadershipHostDeps): Leadership {
+  return new Leadership(leadershipHost(d), d.opts.clock, leadershipTiming(d.opts.interval));
 }

@@ -13,6 +13,14 @@ export interface LinkConfig {
   reorderDelay: number;
   /** One-way delay of a stream message (connection set-up included); the reply takes `delay`. */
   streamDelay: number;
+  /**
+   * Probability a stream breaks on the way there, and, independently, on
+   * the way back (after the peer handled it): the requester sees the
+   * connection fail ('unreachable'), as with a reset TCP connection.
+   */
+  streamLoss: number;
+  /** Probability a stream request is handed to the peer twice (the copy's reply is discarded). */
+  streamDuplicate: number;
 }
 
 export const DEFAULT_LINK: LinkConfig = {
@@ -23,6 +31,8 @@ export const DEFAULT_LINK: LinkConfig = {
   reorder: 0,
   reorderDelay: 50,
   streamDelay: 3,
+  streamLoss: 0,
+  streamDuplicate: 0,
 };
 
 interface Cut {

@@ -286,11 +286,29 @@ export class SimNetwork {
           return;
         }
         if (this.blocked(from.localAddr, to)) return;
+        const broken = () =>
+          this.clock.schedule(this.clock.now() + link.delay, () =>
+            finish(() =>
+              reject(new GossipPeerError('unreachable', to, `stream to ${to} broke (injected)`)),
+            ),
+          );
+        if (link.streamLoss > 0 && this.rng.next() < link.streamLoss) return broken();
+        if (link.streamDuplicate > 0 && this.rng.next() < link.streamDuplicate)
+          target.deliver(() => {
+            this.onAsync();
+            target.handler.onRequest(data, from.localAddr).then(
+              () => this.onAsync(),
+              () => this.onAsync(),
+            );
+          }, 'stream');
         target.deliver(() => {
           this.count(target, 'streamBytesIn', data.length);
           this.onAsync();
           target.handler.onRequest(data, from.localAddr).then(
-            (reply) => this.reply(from, target, reply, finish, resolve, reject),
+            (reply) =>
+              link.streamLoss > 0 && this.rng.next() < link.streamLoss
+                ? broken()
+                : this.reply(from, target, reply, finish, resolve, reject),
             (err: Error) =>
               this.clock.schedule(this.clock.now() + link.delay, () =>
                 finish(() =>

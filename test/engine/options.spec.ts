@@ -27,6 +27,11 @@ describe('options', () => {
     [{ bindAddr: ':0', nodeId: '' }, /^nodeId must be a non-empty string/],
     [{ bindAddr: ':0', secretKeys: ['short'] }, /^secretKeys\[0\] must be 32 bytes/],
     [{ bindAddr: ':0', maxStreamSize: 2048, maxValueSize: 4096 }, /^maxStreamSize must be larger/],
+    [
+      { bindAddr: ':0', maxStreamSize: 8192, maxValueSize: 100, maxMessageSize: 8000 },
+      /^maxMessageSize must be at most maxStreamSize - 4096/,
+    ],
+    [{ bindAddr: ':0', maxPendingMessages: 0 }, /^maxPendingMessages must be an integer from 1/],
   ])('rejects %j naming the field', (options, message) => {
     expect(() => resolveOptions(options as never)).toThrow(GossipConfigError);
     expect(() => resolveOptions(options as never)).toThrow(message);
@@ -62,6 +67,19 @@ describe('options', () => {
     await expect(
       Gossip.create({ bindAddr: '127.0.0.1:0', advertiseAddr: 'undefined:7946' }),
     ).rejects.toThrow(/^advertiseAddr .*"undefined" is not a host/);
+  });
+
+  it('sizes messages under the stream limit unless told otherwise', () => {
+    expect(resolveOptions({ bindAddr: ':0' })).toMatchObject({
+      maxMessageSize: 64 * 1024 * 1024 - 4096,
+      maxPendingMessageBytes: 16 * 1024 * 1024,
+      maxPendingMessages: 10_000,
+    });
+    const small = { bindAddr: ':0', maxStreamSize: 1 << 20, maxValueSize: 1024 };
+    expect(resolveOptions(small).maxMessageSize).toBe((1 << 20) - 4096);
+    expect(resolveOptions({ bindAddr: ':0', maxMessageSize: '5000' as never }).maxMessageSize).toBe(
+      5000,
+    );
   });
 
   it('accepts 32-byte keys as hex, base64 or bytes', () => {

@@ -2,6 +2,7 @@ import { Decoder } from '@msgpack/msgpack';
 import { parseHostPort } from '../vocabulary/address';
 import { DecodeError, DecodeLimits, maxStrLength } from './limits';
 import {
+  DeliverItem,
   DigestEntry,
   FLAG_DELETED,
   FLAG_INTERNAL,
@@ -9,11 +10,13 @@ import {
   MessageType,
   NodeDelta,
   PROTOCOL_VERSION,
+  QueryStatus,
   Summary,
   WireEntry,
 } from './messages';
 import { checkShape } from './shape-guard';
 import { decodeProbe } from './probe-codec';
+import { asBool, asId, asName, asStr, asUint } from './fields';
 
 /**
  * What decoding keeps between messages, one per limits object (each engine
@@ -23,16 +26,20 @@ import { decodeProbe } from './probe-codec';
  */
 class DecodeContext {
   readonly decoder: Decoder;
+  /** For user traffic, whose payloads are binary fields of up to `maxMessageSize` bytes. */
+  readonly userDecoder: Decoder;
   readonly validAddrs = new Set<string>();
 
   constructor(readonly limits: DecodeLimits) {
-    this.decoder = new Decoder({
+    const options = {
       maxStrLength: maxStrLength(limits),
       maxBinLength: 0, // the protocol sends no binary fields
       maxArrayLength: limits.maxArrayLength,
       maxMapLength: 0,
       maxExtLength: 0,
-    });
+    };
+    this.decoder = new Decoder(options);
+    this.userDecoder = new Decoder({ ...options, maxBinLength: limits.maxMessageSize ?? 0 });
   }
 }
 
@@ -47,6 +54,13 @@ function contextFor(limits: DecodeLimits): DecodeContext {
 }
 
 const KNOWN_TYPES = new Set<number>(Object.values(MessageType));
+/** Types whose bodies carry user payloads as binary fields. */
+const USER_TYPES = new Set<number>([
+  MessageType.Deliver,
+  MessageType.Delivered,
+  MessageType.Query,
+  MessageType.QueryReply,
+]);
 
 /** Reads type and version; throws DecodeError when either is wrong. */
 export function readHeader(bytes: Uint8Array): MessageType {
@@ -65,16 +79,63 @@ export function decodeMessage(bytes: Uint8Array, limits: DecodeLimits): Message 
     throw new DecodeError('sealed', 'sealed message where plain was expected');
   const probe = decodeProbe(bytes);
   if (probe) return probe;
-  checkShape(bytes, 2, limits);
+  const user = USER_TYPES.has(type);
+  checkShape(bytes, 2, limits, user ? (limits.maxMessageSize ?? 0) : 0);
   const context = contextFor(limits);
   let body: unknown;
   try {
-    body = context.decoder.decode(bytes.subarray(2));
+    body = (user ? context.userDecoder : context.decoder).decode(bytes.subarray(2));
   } catch (err) {
     throw new DecodeError('decode', `bad MessagePack: ${(err as Error).message}`);
   }
   const r = new Reader(body, context);
-  return readDatagram(type, r) ?? readStreamMessage(type, r);
+  return readDatagram(type, r) ?? readUserTraffic(type, r) ?? readStreamMessage(type, r);
+}
+
+/** The body of a user message (Deliver, Delivered, Query, QueryReply); undefined for other types. */
+function readUserTraffic(type: MessageType, r: Reader): Message | undefined {
+  switch (type) {
+    case MessageType.Deliver:
+      r.expectLength(6);
+      return {
+        type,
+        clusterId: r.str(0),
+        from: r.id(1),
+        fromGeneration: r.uint(2),
+        to: r.id(3),
+        toGeneration: r.uint(4),
+        items: r.items(5),
+      };
+    case MessageType.Delivered:
+      r.expectLength(4);
+      return { type, clusterId: r.str(0), from: r.id(1), generation: r.uint(2), upTo: r.uint(3) };
+    case MessageType.Query:
+      r.expectLength(6);
+      return {
+        type,
+        clusterId: r.str(0),
+        from: r.id(1),
+        id: r.uint(2),
+        name: r.name(3),
+        payload: r.bin(4),
+        timeout: r.uint(5),
+      };
+    case MessageType.QueryReply: {
+      r.expectLength(5);
+      const status = r.uint(2);
+      if (status > QueryStatus.NoHandler) throw new DecodeError('decode', 'unknown query status');
+      return {
+        type,
+        clusterId: r.str(0),
+        from: r.id(1),
+        status: status as QueryStatus,
+        value: r.bin(3),
+        error: r.str(4),
+      };
+    }
+    default:
+      return undefined;
+  }
 }
 
 /** The body of a datagram message (Syn, SynAck, Ping, PingAck, Ack); undefined for other types. */
@@ -154,9 +215,6 @@ function readStreamMessage(type: MessageType, r: Reader): Message {
   }
 }
 
-// Bound once: under Jest (a vm context) each global lookup is slow, and this runs per field.
-const { isSafeInteger } = Number;
-const MAX_ID_BYTES = 256;
 /** Validated addresses kept per engine; past this the cache starts over. */
 const MAX_VALID_ADDRS = 10_000;
 
@@ -202,6 +260,35 @@ class Reader {
     const v = asUint(this.at(i));
     if (v > 0xffffffff) throw new DecodeError('decode', 'field must be a u32');
     return v;
+  }
+
+  bin(i: number): Uint8Array {
+    const v = this.at(i);
+    if (!(v instanceof Uint8Array)) throw new DecodeError('decode', 'payload must be binary');
+    return v;
+  }
+
+  /** A topic or query name: 1 to MAX_NAME_BYTES bytes. */
+  name(i: number): string {
+    return asName(this.at(i));
+  }
+
+  /** A Deliver's messages, in strictly increasing seq order. */
+  items(i: number): DeliverItem[] {
+    const list = this.at(i);
+    if (!Array.isArray(list)) throw new DecodeError('decode', 'items must be an array');
+    let previous = 0;
+    return list.map((item: unknown) => {
+      if (!Array.isArray(item) || item.length !== 3)
+        throw new DecodeError('decode', 'item must be an array of 3');
+      const seq = asUint(item[0]);
+      if (seq <= previous) throw new DecodeError('decode', 'items must be in increasing seq order');
+      previous = seq;
+      const payload = item[2];
+      if (!(payload instanceof Uint8Array))
+        throw new DecodeError('decode', 'payload must be binary');
+      return { seq, topic: asName(item[1]), payload };
+    });
   }
 
   summary(i: number): Summary {
@@ -305,26 +392,4 @@ class Reader {
       internal: (flags & FLAG_INTERNAL) !== 0,
     };
   }
-}
-
-function asStr(v: unknown, what: string): string {
-  if (typeof v !== 'string') throw new DecodeError('decode', `${what} must be a string`);
-  return v;
-}
-function asId(v: unknown): string {
-  const s = asStr(v, 'node id');
-  if (s.length === 0 || Buffer.byteLength(s) > MAX_ID_BYTES)
-    throw new DecodeError('decode', 'node id length');
-  return s;
-}
-function asBool(v: unknown): boolean {
-  if (v === 0 || v === false) return false;
-  if (v === 1 || v === true) return true;
-  throw new DecodeError('decode', 'flag must be 0 or 1');
-}
-function asUint(v: unknown): number {
-  if (typeof v !== 'number' || !isSafeInteger(v) || v < 0) {
-    throw new DecodeError('decode', 'counter must be a non-negative safe integer');
-  }
-  return v;
 }

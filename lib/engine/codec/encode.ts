@@ -31,11 +31,25 @@ function arrayHeader(length: number): Uint8Array {
   );
 }
 
+/** A MessagePack bin header: the bytes follow as they are (a payload is not copied through the encoder). */
+function binHeader(length: number): Uint8Array {
+  if (length < 0x100) return Uint8Array.of(0xc4, length);
+  if (length < 0x10000) return Uint8Array.of(0xc5, length >> 8, length & 0xff);
+  return Uint8Array.of(
+    0xc6,
+    length >>> 24,
+    (length >>> 16) & 0xff,
+    (length >>> 8) & 0xff,
+    length & 0xff,
+  );
+}
+
 /** MessagePack of nested arrays whose leaves may be pre-encoded pieces. */
 export function pack(value: unknown): Uint8Array {
   const parts: Uint8Array[] = [];
   const walk = (v: unknown): void => {
     if (v instanceof Encoded) parts.push(v.bytes);
+    else if (v instanceof Uint8Array) parts.push(binHeader(v.length), v);
     else if (Array.isArray(v)) {
       parts.push(arrayHeader(v.length));
       for (const item of v) walk(item);
@@ -150,6 +164,25 @@ export function encodeMessage(m: Outgoing): Uint8Array {
       break;
     case MessageType.StreamError:
       body = [m.code, m.message];
+      break;
+    case MessageType.Deliver:
+      body = [
+        m.clusterId,
+        m.from,
+        m.fromGeneration,
+        m.to,
+        m.toGeneration,
+        m.items.map((i) => [i.seq, i.topic, i.payload]),
+      ];
+      break;
+    case MessageType.Delivered:
+      body = [m.clusterId, m.from, m.generation, m.upTo];
+      break;
+    case MessageType.Query:
+      body = [m.clusterId, m.from, m.id, m.name, m.payload, m.timeout];
+      break;
+    case MessageType.QueryReply:
+      body = [m.clusterId, m.from, m.status, m.value, m.error];
       break;
   }
   return concat([Uint8Array.of(m.type, PROTOCOL_VERSION), pack(body)]);

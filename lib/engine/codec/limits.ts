@@ -16,15 +16,28 @@ export interface DecodeLimits {
   maxKeySize: number;
   maxValueSize: number;
   maxArrayLength: number;
+  /** Longest user message payload (`maxMessageSize`); absent: no binary field is accepted. */
+  maxMessageSize?: number;
 }
 
 /** The decoder's bounds from the options: a list may hold every node or entry, plus `slack` fixed fields. */
 export function decodeLimits(
-  o: { maxKeySize: number; maxValueSize: number; maxNodes: number; maxEntriesPerNode: number },
+  o: {
+    maxKeySize: number;
+    maxValueSize: number;
+    maxNodes: number;
+    maxEntriesPerNode: number;
+    maxMessageSize?: number;
+  },
   slack: number,
 ): DecodeLimits {
   const maxArrayLength = Math.max(o.maxNodes, o.maxEntriesPerNode) + slack;
-  return { maxKeySize: o.maxKeySize, maxValueSize: o.maxValueSize, maxArrayLength };
+  return {
+    maxKeySize: o.maxKeySize,
+    maxValueSize: o.maxValueSize,
+    maxArrayLength,
+    maxMessageSize: o.maxMessageSize,
+  };
 }
 
 /** No string field may be longer than this (values are the longest). */

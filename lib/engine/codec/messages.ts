@@ -27,6 +27,10 @@ export const MessageType = {
   Leave: 13,
   StreamAck: 14,
   StreamError: 15,
+  Deliver: 20,
+  Delivered: 21,
+  Query: 22,
+  QueryReply: 23,
   Sealed: 0x7f,
 } as const;
 export type MessageType = (typeof MessageType)[keyof typeof MessageType];
@@ -164,8 +168,79 @@ export interface StreamError {
   code: string;
   message: string;
 }
+/** Longest topic or query name, in UTF-8 bytes. */
+export const MAX_NAME_BYTES = 256;
+
+/** One user message inside a Deliver; `payload` is its MessagePack, encoded once by the sender. */
+export interface DeliverItem {
+  seq: number;
+  topic: string;
+  payload: Uint8Array;
+}
+/**
+ * Messages from one sender process to one target process (stream request),
+ * oldest first. Both generations are named: a receiver of another
+ * generation was not the process the messages were meant for.
+ */
+export interface Deliver {
+  type: typeof MessageType.Deliver;
+  clusterId: string;
+  from: string;
+  fromGeneration: number;
+  to: string;
+  toGeneration: number;
+  items: DeliverItem[];
+}
+/**
+ * The answer to a Deliver: every message of the sender up to `upTo` is
+ * handled. `generation` is the receiver's: when it is not the one the
+ * Deliver named, the messages were dropped (that process is gone).
+ */
+export interface Delivered {
+  type: typeof MessageType.Delivered;
+  clusterId: string;
+  from: string;
+  generation: number;
+  upTo: number;
+}
+/** A question to one member's handler of `name` (stream request); `timeout`: ms the asker still waits. */
+export interface Query {
+  type: typeof MessageType.Query;
+  clusterId: string;
+  from: string;
+  id: number;
+  name: string;
+  payload: Uint8Array;
+  timeout: number;
+}
+/** How a member answered a Query. */
+export const QueryStatus = { Ok: 0, Error: 1, NoHandler: 2 } as const;
+export type QueryStatus = (typeof QueryStatus)[keyof typeof QueryStatus];
+/** The answer to a Query: `value` (MessagePack) when ok, `error` text otherwise. */
+export interface QueryReply {
+  type: typeof MessageType.QueryReply;
+  clusterId: string;
+  from: string;
+  status: QueryStatus;
+  value: Uint8Array;
+  error: string;
+}
+/** Messages between users (gossip.messages): their payloads are binary fields. */
+export type UserTraffic = Deliver | Delivered | Query | QueryReply;
+
 export type Message =
-  Syn | SynAck | Ack | Ping | PingAck | Sync | SyncReply | Push | Leave | StreamAck | StreamError;
+  | Syn
+  | SynAck
+  | Ack
+  | Ping
+  | PingAck
+  | Sync
+  | SyncReply
+  | Push
+  | Leave
+  | StreamAck
+  | StreamError
+  | UserTraffic;
 
 /** Datagram-only messages with no cluster id or sender. */
 export type Probe = Ping | PingAck;
@@ -197,4 +272,5 @@ export type Outgoing =
   | (Omit<Push, 'delta'> & { delta: NodeDelta[] | Encoded[] })
   | Leave
   | StreamAck
-  | StreamError;
+  | StreamError
+  | UserTraffic;

@@ -10,6 +10,7 @@ import {
 import type { Clock } from '../vocabulary/clock';
 import { systemClock } from '../io/system-clock';
 import { GossipConfigError } from '../vocabulary/errors';
+import { MESSAGE_ENVELOPE_BYTES } from '../vocabulary/tuning';
 import type { Resolver } from '../io/resolver';
 import { systemResolver } from '../io/resolver';
 import type { TransportFactory } from '../vocabulary/transport';
@@ -82,6 +83,20 @@ export interface GossipOptions {
   maxInboundStreams?: number;
   /** A TCP stream must deliver its message (or reply) within this time, ms. Default 5000. */
   streamTimeout?: number;
+  /**
+   * Largest message `publish`, `send` or `query` takes: its encoded payload
+   * plus its topic, bytes. Default `maxStreamSize` less 4 KiB (room for the
+   * envelope); at most that.
+   */
+  maxMessageSize?: number;
+  /**
+   * Bytes of messages not yet acknowledged by every target; past it
+   * `publish`/`send` refuse (`backlog`). One message always fits when none
+   * is pending. Default 16 MiB.
+   */
+  maxPendingMessageBytes?: number;
+  /** Messages not yet acknowledged by every target; past it `publish`/`send` refuse (`backlog`). Default 10000. */
+  maxPendingMessages?: number;
   /** Test hook: time source (the simulator's virtual clock). */
   clock?: Clock;
   /** Test hook: the network (the simulator's in-memory network). */
@@ -128,6 +143,9 @@ export interface ResolvedOptions {
   maxStreamSize: number;
   maxInboundStreams: number;
   streamTimeout: number;
+  maxMessageSize: number;
+  maxPendingMessageBytes: number;
+  maxPendingMessages: number;
   clock: Clock;
   transport: TransportFactory | undefined;
   random: () => number;
@@ -150,6 +168,8 @@ export const DEFAULTS = {
   maxStreamSize: 64 * 1024 * 1024,
   maxInboundStreams: 64,
   streamTimeout: 5000,
+  maxPendingMessageBytes: 16 * 1024 * 1024,
+  maxPendingMessages: 10_000,
 } as const;
 
 /** The smallest packet size that still holds a header, a digest entry and an entry. */
@@ -193,6 +213,9 @@ export const GOSSIP_OPTION_RULES: { readonly [K in keyof GossipOptions]-?: Optio
   maxStreamSize: integerRule(1024, 2 ** 31 - 1, DEFAULTS.maxStreamSize),
   maxInboundStreams: integerRule(1, 100_000, DEFAULTS.maxInboundStreams),
   streamTimeout: integerRule(1, 3_600_000, DEFAULTS.streamTimeout, 'ms'),
+  maxMessageSize: integerRule(1, 2 ** 31 - 1),
+  maxPendingMessageBytes: integerRule(1, MAX, DEFAULTS.maxPendingMessageBytes),
+  maxPendingMessages: integerRule(1, 100_000_000, DEFAULTS.maxPendingMessages),
   clock: hookRule('object'),
   transport: hookRule('function'),
   random: hookRule('function'),
@@ -216,6 +239,18 @@ export const GOSSIP_OPTION_LINKS: ReadonlyArray<{
       typeof maxStreamSize === 'number' &&
       maxValueSize + maxKeySize > maxStreamSize
         ? { rule: 'must be larger than maxKeySize + maxValueSize', value: maxStreamSize }
+        : undefined,
+  },
+  {
+    name: 'maxMessageSize',
+    problem: ({ maxMessageSize, maxStreamSize }) =>
+      typeof maxMessageSize === 'number' &&
+      typeof maxStreamSize === 'number' &&
+      maxMessageSize > maxStreamSize - MESSAGE_ENVELOPE_BYTES
+        ? {
+            rule: `must be at most maxStreamSize - ${MESSAGE_ENVELOPE_BYTES} (room for the envelope)`,
+            value: maxMessageSize,
+          }
         : undefined,
   },
 ];
@@ -298,6 +333,11 @@ export function resolveOptions(options: GossipOptions): ResolvedOptions {
     maxStreamSize: get('maxStreamSize'),
     maxInboundStreams: get('maxInboundStreams'),
     streamTimeout: get('streamTimeout'),
+    maxMessageSize:
+      get<number | undefined>('maxMessageSize') ??
+      get<number>('maxStreamSize') - MESSAGE_ENVELOPE_BYTES,
+    maxPendingMessageBytes: get('maxPendingMessageBytes'),
+    maxPendingMessages: get('maxPendingMessages'),
     clock: get<Clock | undefined>('clock') ?? systemClock,
     transport: get('transport'),
     random: get<(() => number) | undefined>('random') ?? Math.random,

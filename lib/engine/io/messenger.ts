@@ -100,15 +100,19 @@ export class Messenger {
     this.transport.sendPacket(to, bytes);
   }
 
-  /** One stream exchange: our message, the peer's reply; a failure is a GossipPeerError. */
-  async request(to: string, message: Outgoing): Promise<Message> {
+  /** One stream exchange: our message, the peer's reply (within `timeout`, default streamTimeout); a failure is a GossipPeerError. */
+  async request(
+    to: string,
+    message: Outgoing,
+    timeout = this.deps.streamTimeout,
+  ): Promise<Message> {
     const bytes = this.deps.wire.encode(message);
     const metrics = this.deps.metrics;
     metrics.connectionsOutbound.inc();
     metrics.streamBytesOutbound.inc(bytes.length);
     let raw: Uint8Array;
     try {
-      raw = await this.transport.request(to, bytes, this.deps.streamTimeout);
+      raw = await this.transport.request(to, bytes, timeout);
     } catch (err) {
       if (err instanceof GossipPeerError) throw err;
       // A transport that breaks the contract (see Transport.request): no reason to read.

@@ -1,4 +1,5 @@
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { MessageDropReason } from '../messages/message-host';
 import type { RejectReason } from '../vocabulary/reject-reason';
 
 /** Label that keeps two nodes in one process apart in a shared registry. */
@@ -31,6 +32,8 @@ class MetricSet {
   readonly counters: Record<CounterName, Counter<string>>;
   readonly rejected: Counter<string>;
   readonly roundDuration: Histogram<string>;
+  readonly messagesDropped: Counter<string>;
+  readonly messageSpread: Histogram<string>;
   readonly entries: Gauge<string>;
   readonly nodes: Gauge<string>;
   readonly phi: Gauge<string>;
@@ -73,6 +76,18 @@ class MetricSet {
       collect: () => {
         for (const rounds of this.pendingRounds) rounds.flush();
       },
+    });
+    this.messagesDropped = counter(
+      'messages_dropped_total',
+      'Messages dropped unacknowledged (target gone, restarted, closed) or received by another generation, by reason.',
+      ['reason'],
+    );
+    this.messageSpread = new Histogram({
+      name: prefix + 'message_spread_seconds',
+      help: 'Time from publish until every member it was sent to acknowledged it.',
+      labelNames: [LOCAL_LABEL],
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers: [registry],
     });
     this.entries = entriesGauge(registry, prefix, sources);
     this.nodes = nodesGauge(registry, prefix, sources);
@@ -159,8 +174,25 @@ const COUNTERS = {
   deltaEntriesOutbound: ['delta_entries_outbound_total', 'Delta entries sent.'],
   packetsInbound: ['packets_inbound_total', 'UDP packets received.'],
   packetsOutbound: ['packets_outbound_total', 'UDP packets sent.'],
+  messagesSent: ['messages_sent_total', 'Messages published or sent (gossip.messages), once each.'],
+  messagesReceived: ['messages_received_total', 'Messages handed to subscribers.'],
+  messageDuplicates: [
+    'messages_duplicate_total',
+    'Messages received again (a resend) and not handed on.',
+  ],
+  queriesSent: ['queries_sent_total', 'Members asked by queries (this node included).'],
+  queriesAnswered: ['queries_answered_total', 'Answers received to queries.'],
+  queriesTimedOut: ['queries_timed_out_total', 'Queries that reached their timeout.'],
 } as const;
 type CounterName = keyof typeof COUNTERS;
+
+const DROP_REASONS: readonly MessageDropReason[] = [
+  'gone',
+  'restarted',
+  'closed',
+  'refused',
+  'stale',
+];
 
 const sets = new WeakMap<Registry, Map<string, MetricSet>>();
 
@@ -247,6 +279,13 @@ export class GossipMetrics {
   readonly deltaEntriesOutbound: BoundCounter;
   readonly packetsInbound: BoundCounter;
   readonly packetsOutbound: BoundCounter;
+  readonly messagesSent: BoundCounter;
+  readonly messagesReceived: BoundCounter;
+  readonly messageDuplicates: BoundCounter;
+  readonly queriesSent: BoundCounter;
+  readonly queriesAnswered: BoundCounter;
+  readonly queriesTimedOut: BoundCounter;
+  private readonly droppedByReason = new Map<string, BoundCounter>();
 
   /** @internal Built by the engine: read it as `gossip.metrics`. */
   constructor(
@@ -281,6 +320,39 @@ export class GossipMetrics {
     const series = this.set.roundDuration.labels(this.labels);
     this.rounds = new PendingRounds((seconds) => series.observe(seconds));
     this.set.pendingRounds.add(this.rounds);
+    this.messagesSent = bind('messagesSent');
+    this.messagesReceived = bind('messagesReceived');
+    this.messageDuplicates = bind('messageDuplicates');
+    this.queriesSent = bind('queriesSent');
+    this.queriesAnswered = bind('queriesAnswered');
+    this.queriesTimedOut = bind('queriesTimedOut');
+    // Every reason's series exists from the start, so rate() and the dashboard read 0, not nothing.
+    for (const reason of DROP_REASONS) this.messagesDropped(reason, 0);
+    this.set.messageSpread.zero(this.labels);
+  }
+
+  /** Counts `count` messages dropped for `reason` (`gone`, `restarted`, `refused`, `closed`, `stale`). */
+  messagesDropped(reason: string, count: number): void {
+    let counter = this.droppedByReason.get(reason);
+    if (!counter) {
+      counter = this.set.messagesDropped.labels({ ...this.labels, reason });
+      this.droppedByReason.set(reason, counter);
+    }
+    counter.inc(count);
+  }
+
+  /** How many messages were dropped for `reason` (for tests and introspection). */
+  async messagesDroppedCount(reason: string): Promise<number> {
+    const data = await this.set.messagesDropped.get();
+    const sample = data.values.find(
+      (v) => v.labels[LOCAL_LABEL] === this.source.localId && v.labels.reason === reason,
+    );
+    return sample?.value ?? 0;
+  }
+
+  /** Seconds from a publish until every member it went to acknowledged it. */
+  observeMessageSpread(seconds: number): void {
+    this.set.messageSpread.observe(this.labels, seconds);
   }
 
   rejected(reason: RejectReason): void {
@@ -314,5 +386,8 @@ export class GossipMetrics {
     for (const reason of this.rejectedByReason.keys())
       this.set.rejected.remove({ ...this.labels, reason });
     this.set.roundDuration.remove(this.labels);
+    for (const reason of this.droppedByReason.keys())
+      this.set.messagesDropped.remove({ ...this.labels, reason });
+    this.set.messageSpread.remove(this.labels);
   }
 }

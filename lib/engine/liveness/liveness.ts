@@ -1,5 +1,6 @@
 import { Accusations, accusedIn, accuses } from './accusations';
 import type { ClusterState } from '../state/cluster-state';
+import { Ghosts } from './ghosts';
 import { MonitoringRing, RingMember, ringMemberOf } from './monitoring-ring';
 import type { NodeRecord } from '../state/node-record';
 import type { Outcome } from '../state/outcome';
@@ -9,14 +10,6 @@ import { OutgoingPing, ProbeTarget, Prober, idTag } from './prober';
 import { tally } from './reachability';
 import { UnprovenRecords } from './unproven';
 import type { Tuning } from '../vocabulary/tuning';
-
-/** What we remember of an expired node, so stale gossip cannot bring it back. */
-interface Ghost {
-  generation: number;
-  heartbeat: number;
-  left: boolean;
-  until: number;
-}
 
 export interface LivenessLimits {
   nodeExpiry: number;
@@ -43,7 +36,7 @@ export class Liveness {
   readonly prober: Prober;
   readonly selfTag: number;
   private readonly accusations: Accusations;
-  private readonly ghosts = new Map<string, Ghost>();
+  private readonly ghosts: Ghosts;
   private readonly byAddr = new Map<string, NodeRecord>();
   private ring: MonitoringRing | undefined;
   /** The subjects the ring gives us (we may also ping nodes we still accuse): only these can make us certain. */
@@ -57,6 +50,8 @@ export class Liveness {
   /** Learned second hand and not yet seen alive: pinged in turn. */
   private readonly unproven: UnprovenRecords;
   private pings = 0;
+  /** We came to hold a node unreachable since our last news push: the next one goes wider. */
+  private verdictNews = false;
 
   constructor(
     private readonly state: ClusterState,
@@ -68,6 +63,7 @@ export class Liveness {
     this.selfTag = idTag(state.self.id);
     this.unproven = new UnprovenRecords((id) => state.records.get(id));
     this.accusations = new Accusations(state.self, tuning.ghostMemory);
+    this.ghosts = new Ghosts(tuning.ghostMemory);
     state.self.vitals.status = 'alive';
     state.self.vitals.evidenced = true;
   }
@@ -208,6 +204,16 @@ export class Liveness {
     }
   }
 
+  /**
+   * Whether we came to hold some node unreachable since the last call: a
+   * verdict is pushed to more peers than other news (see `verdictFanout`).
+   */
+  takeVerdictNews(): boolean {
+    const fresh = this.verdictNews;
+    this.verdictNews = false;
+    return fresh;
+  }
+
   /** An ack from `addr`: proof of life for the node it answers for, and the end of our accusation. */
   acked(addr: string, seq: number, now: number, out: Outcome): void {
     const id = this.prober.acked(addr, seq);
@@ -249,12 +255,7 @@ export class Liveness {
       this.state.remove(record);
       this.forget(record);
       this.accusations.expired(record.id, now);
-      this.ghosts.set(record.id, {
-        generation: record.generation,
-        heartbeat: record.heartbeat,
-        left: record.left,
-        until: now + this.tuning.ghostMemory,
-      });
+      this.ghosts.remember(record, now);
       if (record.vitals.announced) out.event({ type: 'expired', nodeId: record.id });
     }
   }
@@ -265,15 +266,12 @@ export class Liveness {
    * itself (`firstHand`; a peer's copy may be old), never once it had left.
    */
   isGhost(id: string, generation: number, heartbeat: number, firstHand = false): boolean {
-    const ghost = this.ghosts.get(id);
-    if (!ghost) return false;
-    if (generation !== ghost.generation) return generation < ghost.generation;
-    return ghost.left || !firstHand || heartbeat <= ghost.heartbeat;
+    return this.ghosts.isGhost(id, generation, heartbeat, firstHand);
   }
 
   /** Forgets ghosts past their time. */
   sweep(now: number): void {
-    for (const [id, ghost] of this.ghosts) if (ghost.until <= now) this.ghosts.delete(id);
+    this.ghosts.sweep(now);
   }
 
   // ---------------------------------------------------------------- judging
@@ -302,6 +300,7 @@ export class Liveness {
     // Who watches whom depends on reachability: everyone is judged again at the next tick.
     this.everyone = true;
     if (next === 'unreachable') {
+      this.verdictNews = true;
       vitals.heard = false;
       vitals.convictors.clear();
       this.noteConvictors(vitals, certain ? [self.id, ...accusers] : accusers);

@@ -216,3 +216,17 @@ function isErrorLike(value: unknown): boolean {
     typeof (value as { message?: unknown }).message === 'string'
   );
 }
+
+/** Refuses an operation on a closed node. */
+export function assertOpen(closed: boolean, operation: string): void {
+  if (closed) throw new Error(`${operation}: gossip is closed`);
+}
+
+/** Refuses a local write on a closed node, or one that left. */
+export function assertWritable(closed: boolean, left: boolean, operation: string): void {
+  assertOpen(closed, operation);
+  if (left)
+    throw new Error(
+      `${operation}: this node has left the cluster; local state can no longer change`,
+    );
+}
