@@ -21,6 +21,7 @@ const SPECS = {
     'test/sim/reachable-evidence.spec.ts',
     'test/engine/cluster-state.spec.ts',
     'test/engine/codec.spec.ts',
+    'test/engine/probe-codec.spec.ts',
     'test/engine/messages-codec.spec.ts',
     'test/engine/messages-parts.spec.ts',
     'test/engine/monitoring-ring.spec.ts',
@@ -30,6 +31,7 @@ const SPECS = {
     'test/engine/probe-detector.spec.ts',
     'test/engine/protocol.spec.ts',
     'test/nest/decorator-types.spec.ts',
+    'test/nest/socket-io-pending.spec.ts',
     'test/ops/grafana-dashboard.spec.ts',
     'test/ops/kubernetes-manifests.spec.ts',
     'test/security/decoder-fuzz.spec.ts',
@@ -60,10 +62,12 @@ const SPECS = {
     'test/nest/gossip-clients.spec.ts',
     'test/nest/http.spec.ts',
     'test/nest/lifecycle.spec.ts',
+    'test/nest/messages.spec.ts',
     'test/nest/module.spec.ts',
     'test/nest/options.spec.ts',
     'test/nest/sample-forwarding.spec.ts',
     'test/nest/streams.spec.ts',
+    'test/nest/socket-io-adapter.spec.ts',
     'test/ops/cluster-events.spec.ts',
     'test/security/amplification.spec.ts',
     'test/security/encryption.spec.ts',
@@ -75,6 +79,7 @@ const SPECS = {
   ],
   system: [
     'test/nest/leadership-process.spec.ts', // five Nest processes, kill -9, SIGSTOP
+    'test/nest/socket-io-process.spec.ts', // three Nest processes with Socket.IO, kill -9
     'test/engine/dns-join.spec.ts', // dnsmasq
     'test/engine/pause-process.spec.ts', // node processes, SIGSTOP
     'test/nest/packaging.spec.ts', // npm pack, tsc

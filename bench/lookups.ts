@@ -1,7 +1,9 @@
 /**
  * Discovery lookups per second, with 500 live members of 20 keys each:
  * `holders(key)` (a key one member holds, and `rpc`, which all 500 hold),
- * `owner(key)` over every member, and `owner(key, { holding: 'rpc' })`.
+ * `owner(key)` over every member (4,096 keys asked in turn, as a service
+ * asks for its tenants; and a new key every time, which no cache helps),
+ * `owner(key, { holding: 'rpc' })` and `owners(key, 3)`.
  * Prints a table and appends one JSON line to bench/results/lookups.jsonl.
  *
  *   npm run bench:lookups
@@ -94,6 +96,9 @@ function main(): void {
     ),
     [`holders('rpc'), ${args.members} holders`]: rate(args.seconds, () => discovery.holders('rpc')),
     'owner(key)': rate(args.seconds, (i) => discovery.owner(keys[i & 4095])),
+    'owner(key), a key never asked before': rate(args.seconds, (i) =>
+      discovery.owner(`fresh-${i}`),
+    ),
     "owner(key, { holding: 'rpc' })": rate(args.seconds, (i) =>
       discovery.owner(keys[i & 4095], rpc),
     ),

@@ -4,6 +4,8 @@ export interface Series {
   name: string;
   color: string;
   dashed?: boolean;
+  /** A dot at each point of a solid line (default true; off for dense curves). */
+  markers?: boolean;
   points: { x: number; y: number }[];
 }
 
@@ -14,6 +16,8 @@ export interface Axes {
   logX?: boolean;
   /** Format of an x tick. Default: the number. */
   xTick?: (x: number) => string;
+  /** Where to put x ticks. Default: at every x of the data. */
+  xTicks?: number[];
 }
 
 /** A line chart with a logarithmic (or linear) x axis and a linear y axis from 0. */
@@ -38,7 +42,7 @@ export function plot(title: string, yLabel: string, series: Series[], axes: Axes
     `<text x="${(left + w - right) / 2}" y="${h - 12}" text-anchor="middle">${xLabel}</text>`,
     `<text x="16" y="${(top + h - bottom) / 2}" transform="rotate(-90 16 ${(top + h - bottom) / 2})" text-anchor="middle">${yLabel}</text>`,
   ];
-  for (const x of [...new Set(xs)]) {
+  for (const x of axes.xTicks ?? [...new Set(xs)]) {
     out.push(`<text x="${px(x)}" y="${h - bottom + 16}" text-anchor="middle">${xTick(x)}</text>`);
   }
   for (let i = 0; i <= 5; i++) {
@@ -52,7 +56,7 @@ export function plot(title: string, yLabel: string, series: Series[], axes: Axes
     out.push(
       `<polyline fill="none" stroke="${s.color}" stroke-width="2"${dash} points="${pts.map((p) => `${px(p.x).toFixed(1)},${py(p.y).toFixed(1)}`).join(' ')}"/>`,
     );
-    for (const p of s.dashed ? [] : pts)
+    for (const p of s.dashed || s.markers === false ? [] : pts)
       out.push(`<circle cx="${px(p.x)}" cy="${py(p.y)}" r="3" fill="${s.color}"/>`);
     const ly = top + 10 + i * 20;
     out.push(

@@ -6,6 +6,9 @@
  *   loss     false unreachable events against loss, 10 nodes, 10 virtual
  *            minutes each, then the detection time of a crash under that loss
  *   long     10 nodes, 50% loss, one virtual hour, then a crash
+ *   curve    where detection time goes (first miss, accusations, quorum,
+ *            spreading the verdict), and the curve of survivors holding
+ *            a crashed node unreachable against time (not in the default set)
  *
  *   npm run bench:liveness                          # all three
  *   npm run bench:liveness -- --part crash --nodes 10,100 --seeds 2
@@ -18,6 +21,8 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Rng, SimNode, Simulation } from '../lib/sim';
+import { deriveTuning } from '../lib/engine/vocabulary/tuning';
+import { detectionCurveSvg, readCurveCsv } from './detection-curve';
 import { plot } from './plot';
 
 const { values } = parseArgs({
@@ -34,6 +39,8 @@ const { values } = parseArgs({
     minutes: { type: 'string', default: '10' },
     'long-minutes': { type: 'string', default: '60' },
     out: { type: 'string', default: 'bench/results' },
+    /** Part `curve`: the loss rates to run (each N of --nodes, --seeds-large seeds at N >= 1000). */
+    'curve-losses': { type: 'string', default: '0,0.1' },
   },
 });
 
@@ -670,11 +677,218 @@ async function longRun(): Promise<void> {
   console.log(`wrote ${out}/sim-liveness-long.csv`);
 }
 
+// ------------------------------------- 5: where detection time goes, and its curve
+
+/** A node's detector of one subject, read from the engine (for the breakdown only). */
+interface WatchedDetector {
+  misses: number;
+}
+const watchedBy = (node: SimNode) =>
+  (
+    node.gossip as unknown as {
+      core: { liveness: { prober: { watched(): ReadonlyMap<string, WatchedDetector> } } };
+    }
+  ).core.liveness.prober.watched();
+
+/** One crashed node: when its observers missed, accused, and when each survivor held it unreachable. */
+interface VictimTrace {
+  id: string;
+  /** Per observer at the crash: ms to its first miss, to its accusation, and the misses it took. */
+  observers: { id: string; firstMiss: number; accused: number; misses: number }[];
+  /** When a second node accused it (two agreeing observers make the verdict). */
+  quorumAt: number;
+  /** Per survivor, ms from the crash to its `unreachable` event, sorted. */
+  unreachable: number[];
+  survivors: number;
+}
+
+const STEP = 10;
+/** Peers a fresh verdict is pushed to, recorded with the curve (it shapes its tail). */
+const VERDICT_FANOUT = deriveTuning({
+  interval: INTERVAL,
+  nodeExpiry: 10_000,
+  streamTimeout: 5000,
+  phiThreshold: 8,
+}).verdictFanout;
+
+async function curveRun(nodes: number, loss: number, seed: number) {
+  const wall = Date.now();
+  const sim = new Simulation({
+    seed,
+    engine: { interval: INTERVAL, nodeExpiry: Number(values.expiry) },
+    recordEvents: false,
+  });
+  const all = await startConverged(sim, nodes);
+  sim.faults({ loss });
+  const alarms = watchFalseAlarms(sim);
+  await sim.runFor(Number(values.warmup));
+  alarms.stop(sim.now());
+  const traffic = trafficPerNodePerSecond(sim, all, sim.round - 10_000 / INTERVAL, sim.round);
+  const victims = new Rng(seed ^ 0x11fe).sample(all, Math.min(Number(values.crash), nodes - 2));
+  const victimIds = new Set(victims.map((v) => v.id));
+  const survivors = all.filter((n) => !victimIds.has(n.id));
+  const crashedAt = sim.now();
+  const unreachableAt = new Map<string, number>();
+  sim.onEvent((e) => {
+    if (e.event.type !== 'unreachable' || !victimIds.has(e.event.nodeId)) return;
+    const pair = `${e.node}>${e.event.nodeId}`;
+    if (!victimIds.has(e.node) && !unreachableAt.has(pair))
+      unreachableAt.set(pair, e.at - crashedAt);
+  });
+  const traces = victims.map((v) => {
+    const observers = survivors.filter((s) => watchedBy(s).has(v.id));
+    return {
+      victim: v,
+      observers: observers.map((o) => ({ node: o, firstMiss: NaN, accused: NaN, misses: 0 })),
+      accusers: new Map<string, number>(),
+    };
+  });
+  for (const v of victims) sim.crash(v.id);
+  const pairs = survivors.length * victims.length;
+  while (unreachableAt.size < pairs && sim.now() - crashedAt < 30_000) {
+    await sim.runFor(STEP);
+    const t = sim.now() - crashedAt;
+    for (const trace of traces) {
+      const key = ACCUSATION_PREFIX + trace.victim.id;
+      for (const o of trace.observers) {
+        const misses = watchedBy(o.node).get(trace.victim.id)?.misses ?? 0;
+        if (Number.isNaN(o.firstMiss) && misses > 0) o.firstMiss = t;
+        if (
+          Number.isNaN(o.accused) &&
+          ownRecord(o.node).internalKeys(ACCUSATION_PREFIX).includes(key)
+        ) {
+          o.accused = t;
+          o.misses = misses;
+        }
+      }
+      if (trace.accusers.size < 2)
+        for (const s of survivors)
+          if (
+            !trace.accusers.has(s.id) &&
+            ownRecord(s).internalKeys(ACCUSATION_PREFIX).includes(key)
+          )
+            trace.accusers.set(s.id, t);
+    }
+  }
+  const problems = sim.problems();
+  if (problems.length > 0) throw new Error(`N=${nodes}: ${problems.slice(0, 3).join('; ')}`);
+  await sim.shutdown();
+  const victimTraces: VictimTrace[] = traces.map((trace) => ({
+    id: trace.victim.id,
+    observers: trace.observers.map((o) => ({
+      id: o.node.id,
+      firstMiss: o.firstMiss,
+      accused: o.accused,
+      misses: o.misses,
+    })),
+    quorumAt: trace.accusers.size < 2 ? Infinity : Math.max(...trace.accusers.values()),
+    unreachable: survivors
+      .map((s) => unreachableAt.get(`${s.id}>${trace.victim.id}`) ?? Infinity)
+      .sort((a, b) => a - b),
+    survivors: survivors.length,
+  }));
+  return {
+    victims: victimTraces,
+    falseUnreachable: alarms.events.length,
+    traffic,
+    wall: (Date.now() - wall) / 1000,
+  };
+}
+
+async function detectionCurves(): Promise<void> {
+  const sizes = num(values.nodes);
+  const losses = num(values['curve-losses']);
+  console.log(
+    `\n5. Where detection goes: interval ${INTERVAL} ms, ${values.crash} crashed after ${Number(values.warmup) / 1000} s of loss (ms after the crash; sampled every ${STEP} ms)`,
+  );
+  console.log(
+    'nodes  loss seed victim | first miss  accused (misses)      | quorum | survivors: first  median  last | spread | false wall(s)',
+  );
+  const curveRows: (string | number)[][] = [];
+  for (const nodes of sizes) {
+    for (const loss of losses) {
+      const runs = nodes >= 1000 ? Number(values['seeds-large']) : Number(values.seeds);
+      for (let seed = 1; seed <= runs; seed++) {
+        const run = await curveRun(nodes, loss, seed);
+        const pairs = run.victims.flatMap((v) => v.unreachable).sort((a, b) => a - b);
+        const lasts = run.victims.map((v) => v.unreachable[v.unreachable.length - 1]);
+        console.log(
+          `  N=${nodes} loss ${loss * 100}% seed ${seed}: median pair ${ms(quantile(pairs, 0.5))} ms, all survivors worst ${ms(Math.max(...lasts))} ms; before the crash ${run.falseUnreachable} false unreachable, ${run.traffic.packets.toFixed(1)} datagrams and ${run.traffic.bytes.toFixed(0)} bytes (+${run.traffic.streamBytes.toFixed(0)} stream) per node per second; wall ${run.wall.toFixed(0)} s`,
+        );
+        for (const v of run.victims) {
+          const last = v.unreachable[v.unreachable.length - 1];
+          console.log(
+            [
+              String(nodes).padStart(5),
+              `${loss * 100}%`.padStart(5),
+              String(seed).padStart(4),
+              v.id.padStart(6),
+              '|',
+              v.observers
+                .map((o) => ms(o.firstMiss))
+                .join(',')
+                .padStart(10),
+              v.observers
+                .map((o) => `${ms(o.accused)} (${o.misses})`)
+                .join(', ')
+                .padStart(21),
+              '|',
+              ms(v.quorumAt).padStart(6),
+              '|',
+              ms(v.unreachable[0]).padStart(16),
+              ms(quantile(v.unreachable, 0.5)).padStart(7),
+              ms(last).padStart(5),
+              '|',
+              ms(last - v.quorumAt).padStart(6),
+              '|',
+              String(run.falseUnreachable).padStart(5),
+              run.wall.toFixed(0).padStart(7),
+            ].join(' '),
+          );
+          const end = Number.isFinite(last) ? last : 30_000;
+          for (let t = 0; t <= end + STEP; t += STEP) {
+            const held = v.unreachable.filter((x) => x <= t).length;
+            curveRows.push([
+              nodes,
+              loss,
+              seed,
+              VERDICT_FANOUT,
+              v.id,
+              t,
+              (held / v.survivors).toFixed(4),
+            ]);
+          }
+        }
+        writeCsv(
+          'sim-detection-curve.csv',
+          [
+            'nodes',
+            'loss',
+            'seed',
+            'verdict_fanout',
+            'victim',
+            'ms_after_crash',
+            'fraction_of_survivors_unreachable',
+          ],
+          curveRows,
+        );
+      }
+    }
+  }
+  const rows = readCurveCsv(join(out, 'sim-detection-curve.csv'));
+  for (const nodes of sizes) {
+    const name = `sim-detection-curve-n${nodes}.svg`;
+    writeFileSync(join(out, name), detectionCurveSvg(nodes, rows));
+    console.log(`wrote ${out}/sim-detection-curve.csv, ${name}`);
+  }
+}
+
 async function main(): Promise<void> {
   const started = Date.now();
   if (parts.has('crash')) await crashCurve();
   if (parts.has('loss')) await lossCurve();
   if (parts.has('long')) await longRun();
+  if (parts.has('curve')) await detectionCurves();
   console.log(`\ntotal wall time ${((Date.now() - started) / 1000).toFixed(0)} s`);
 }
 

@@ -5,6 +5,8 @@ import { Registry } from 'prom-client';
 import { GossipLeadershipModule, GossipModule } from '../lib';
 import { GossipHealthIndicator } from '../lib/nest/health';
 import { provideGossipClients } from '../lib/nest/microservices';
+import { ChatController } from './chat.controller';
+import { ChatGateway } from './chat.gateway';
 import { ForwardingController } from './forwarding.controller';
 import { HealthController } from './health.controller';
 import { MetricsController } from './metrics.controller';
@@ -46,9 +48,16 @@ export class AppModule {
         GossipLeadershipModule.forRoot(),
         ScheduleModule.forRoot(),
       ],
-      controllers: [RegistryController, ForwardingController, MetricsController, HealthController],
+      controllers: [
+        RegistryController,
+        ForwardingController,
+        MetricsController,
+        HealthController,
+        ChatController,
+      ],
       providers: [
         RegistryService,
+        ChatGateway, // GET /chat: the page; sample/cluster.ts sets GossipIoAdapter
         ReportJob,
         GossipHealthIndicator,
         ...provideGossipClients({ addressKey: 'rpc' }),

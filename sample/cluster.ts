@@ -3,6 +3,7 @@ import { ConsoleLogger, type INestApplication, type LogLevel } from '@nestjs/com
 import { NestFactory } from '@nestjs/core';
 import type { AddressInfo } from 'node:net';
 import { GossipService } from '../lib';
+import { GossipIoAdapter } from '../lib/nest/socket-io';
 import { AppModule } from './app.module';
 import type { NodeConfig } from './node-config';
 import { RegistryService } from './registry.service';
@@ -42,6 +43,8 @@ export async function startNode(config: NodeConfig, logLevels?: LogLevel[]): Pro
       ? new SampleLogger({ logLevels, colors: Boolean(process.stdout.isTTY) })
       : false,
   });
+  // Socket.IO across instances (the chat at /chat): rooms and emits go over gossip.
+  app.useWebSocketAdapter(new GossipIoAdapter(app));
   const rpc = await startRpc(app); // any free port: peers learn it from the gossiped `rpc` entry
   await app.listen(config.httpPort, '127.0.0.1');
   const { port } = app.getHttpServer().address() as AddressInfo;

@@ -49,7 +49,7 @@ async function main(): Promise<void> {
 
   const announce = (n: RunningNode) =>
     console.log(
-      `${stamp()} ${n.config.id} up: gossip ${n.gossipAddr}, http ${n.http} (GET /services, /work/:key, /gossip/ui, /metrics), rpc ${n.rpc}`,
+      `${stamp()} ${n.config.id} up: gossip ${n.gossipAddr}, http ${n.http} (GET /services, /work/:key, /gossip/ui, /chat, /metrics), rpc ${n.rpc}`,
     );
   if (values.single) {
     nodes.push(

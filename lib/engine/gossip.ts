@@ -22,6 +22,7 @@ import {
 import { ProtocolCore } from './core/protocol';
 import { shuffle } from './vocabulary/shuffle';
 import type { GossipIdConflict } from './core/identity';
+import { RoundTimers } from './io/round-timers';
 import { Seeds } from './io/seeds';
 import { StreamClient } from './io/stream-client';
 import { socketTransport } from './io/socket-transport';
@@ -60,11 +61,9 @@ export class Gossip {
   private readonly tuning: Tuning;
   /** Countdowns of local entries written with `{ ttl }`. */
   private readonly ttls: EntryTtls;
-  private roundTimer: Timer | undefined;
+  private readonly rounds: RoundTimers;
   private newsTimer: Timer | undefined;
   private lastNewsPush = -Infinity;
-  /** When the pending round was due: lateness is forgiven to every failure detector. */
-  private roundDue: number;
   private closed = false;
   private joinedOnce = false;
 
@@ -117,7 +116,20 @@ export class Gossip {
     this.ttls = new EntryTtls(opts.clock, (key) => {
       if (!this.closed && !this.self.left) this.deleteLocal(key);
     });
-    this.roundDue = now;
+    this.rounds = new RoundTimers(
+      opts.clock,
+      { interval: opts.interval, jitter: this.tuning.roundJitter, random: opts.random },
+      {
+        round: (at, late) => {
+          const started = performance.now();
+          this.perform(this.core.round(at, late));
+          this.metrics.observeRound((performance.now() - started) / 1000);
+          this.leadership.tick();
+        },
+        probe: (at, late) => this.perform(this.core.midRound(at, late)),
+        error: (err) => this.io.error(`round failed: ${(err as Error).stack ?? err}`),
+      },
+    );
     this.leadership = createLeadership({
       self: this.self,
       records,
@@ -159,7 +171,7 @@ export class Gossip {
       opts.advertiseHost,
       opts.advertisePort ?? bound?.port ?? opts.bindPort,
     );
-    gossip.scheduleRound();
+    gossip.rounds.start();
     gossip.core.state.onSummaryChange = () => gossip.announce();
     // Sync with any address behind a join name that no known node has.
     gossip.seeds.watch(
@@ -247,7 +259,7 @@ export class Gossip {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    this.roundTimer?.cancel();
+    this.rounds.stop();
     this.newsTimer?.cancel();
     this.seeds.stop();
     this.ttls.clear();
@@ -315,25 +327,6 @@ export class Gossip {
   /** Remote nodes neither left nor unreachable. */
   livePeers(): NodeMetadata[] {
     return this.core.livePeers().map(metadata);
-  }
-
-  private scheduleRound(): void {
-    if (this.closed) return;
-    const jitter = this.tuning.roundJitter;
-    const delay = this.opts.interval * (1 - jitter + 2 * jitter * this.opts.random());
-    this.roundDue = this.opts.clock.now() + delay;
-    this.roundTimer = this.opts.clock.setTimer(delay, () => {
-      try {
-        const started = performance.now();
-        const now = this.opts.clock.now();
-        this.perform(this.core.round(now, now - this.roundDue));
-        this.metrics.observeRound((performance.now() - started) / 1000);
-        this.leadership.tick();
-      } catch (err) {
-        this.io.error(`round failed: ${(err as Error).stack ?? err}`);
-      }
-      this.scheduleRound();
-    });
   }
 
   /**

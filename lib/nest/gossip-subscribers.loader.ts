@@ -110,14 +110,14 @@ export class GossipSubscribersLoader implements OnApplicationShutdown {
   }
 }
 
-function handlerName(wrapper: InstanceWrapper, method: string): string {
+export function handlerName(wrapper: InstanceWrapper, method: string): string {
   const owner =
     (wrapper.metatype as { name?: string } | undefined)?.name ??
     (typeof wrapper.name === 'string' ? wrapper.name : 'anonymous');
   return `${owner}.${method}`;
 }
 
-function isThenable(value: unknown): value is PromiseLike<unknown> {
+export function isThenable(value: unknown): value is PromiseLike<unknown> {
   return (
     value !== null &&
     (typeof value === 'object' || typeof value === 'function') &&

@@ -19,10 +19,13 @@ import { GossipService } from './gossip.service';
 import { GossipSubscribersLoader } from './gossip-subscribers.loader';
 import { gossipSocket, guardHttpPort } from './http-port-guard';
 import type { ResolvedGossipModuleOptions } from './interfaces';
+import { ClusterMessageBus } from './messages/cluster-message-bus';
+import { MessagesSubscribersLoader } from './messages/messages-subscribers.loader';
 
 /**
- * Start and stop of the node. Bootstrap: bind the `@OnGossipEvent` handlers,
- * release held events, then join the seeds with retry and exponential backoff
+ * Start and stop of the node. Bootstrap: bind the `@OnGossipEvent`,
+ * `@OnClusterMessage` and `@OnClusterQuery` handlers (two query handlers for
+ * one name fail here, sockets closed), release held events and messages, then join the seeds with retry and exponential backoff
  * (`joinOnBootstrap: 'wait'`: bootstrap waits for `joinAttempts`, then goes on
  * in the background or, with `joinFailFast`, fails; `'background'`: all of it
  * in the background). Shutdown: leave (bounded by `leaveTimeout`), then close
@@ -42,12 +45,22 @@ export class GossipLifecycle
     private readonly gossip: GossipService,
     private readonly loader: GossipSubscribersLoader,
     private readonly bus: GossipEventBus,
+    private readonly messagesLoader: MessagesSubscribersLoader,
+    private readonly messageBus: ClusterMessageBus,
     @Optional() private readonly http?: HttpAdapterHost,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
     this.loader.loadSubscribers();
+    try {
+      this.messagesLoader.load();
+    } catch (err) {
+      // Two @OnClusterQuery for one name: fail before joining, sockets closed.
+      await this.closeAfterFailedStart();
+      throw err;
+    }
     this.bus.release();
+    this.messageBus.release();
     this.watchHttpPort();
     const seeds = this.options.join;
     if (seeds.length === 0) {
@@ -69,8 +82,7 @@ export class GossipLifecycle
     if (this.stopped) return;
     const failure = `could not join any of ${seeds.join(', ')} in ${plural(attempts, 'attempt')} (option join = ${JSON.stringify(seeds)}): ${this.lastError}`;
     if (this.options.joinFailFast) {
-      await this.gossip.close();
-      this.bus.complete();
+      await this.closeAfterFailedStart();
       throw new Error(`GossipModule: ${failure}`);
     }
     this.logger.warn(`${failure}; retrying in the background`);
@@ -105,6 +117,7 @@ export class GossipLifecycle
     const wasOpen = this.gossip.status !== 'closed';
     await this.gossip.close();
     this.bus.complete();
+    this.messageBus.complete();
     if (wasOpen) this.logger.log(`node ${this.gossip.nodeId} closed its gossip sockets`);
   }
 
@@ -139,6 +152,13 @@ export class GossipLifecycle
         await this.beforeApplicationShutdown();
       },
     );
+  }
+
+  private async closeAfterFailedStart(): Promise<void> {
+    this.stop();
+    await this.gossip.close();
+    this.bus.complete();
+    this.messageBus.complete();
   }
 
   /** Not awaited: bootstrap goes on; stop() ends the loop at shutdown. */

@@ -23,6 +23,11 @@ import type {
   ResolvedGossipModuleOptions,
 } from './interfaces';
 import { MODULE_OPTION_RULES } from './module-option-rules';
+import { ClusterMessageBus } from './messages/cluster-message-bus';
+import { GossipMessagesService } from './messages/gossip-messages.service';
+import { MessagesMetadataAccessor } from './messages/messages-metadata.accessor';
+import { MessagesSubscribersLoader } from './messages/messages-subscribers.loader';
+import { ALL_TOPICS } from './messages/messages.constants';
 
 /**
  * One cluster member per application.
@@ -45,19 +50,22 @@ import { MODULE_OPTION_RULES } from './module-option-rules';
       useFactory: (options: GossipModuleOptions) => validateGossipOptions(options),
     },
     GossipEventBus,
+    ClusterMessageBus,
     {
       provide: GOSSIP_ENGINE,
-      inject: [GOSSIP_RESOLVED_OPTIONS, GOSSIP_MODULE_EXTRAS, GossipEventBus],
+      inject: [GOSSIP_RESOLVED_OPTIONS, GOSSIP_MODULE_EXTRAS, GossipEventBus, ClusterMessageBus],
       useFactory: async (
         options: ResolvedGossipModuleOptions,
         extras: GossipModuleExtras,
         bus: GossipEventBus,
+        messages: ClusterMessageBus,
       ) => {
         // Validated once already (GOSSIP_RESOLVED_OPTIONS): the engine only fills defaults.
         // A bind failure is a GossipBindError naming bindAddr.
         const gossip = await Gossip.create(markValidated(engineOptions(options, extras)));
         // Before any I/O callback can run: no event is missed.
         gossip.subscribe((event) => bus.push(event));
+        gossip.messages.subscribe(ALL_TOPICS, (message) => messages.push(message));
         return gossip;
       },
     },
@@ -66,8 +74,11 @@ import { MODULE_OPTION_RULES } from './module-option-rules';
     GossipSubscribersLoader,
     GossipLifecycle,
     GossipDiscoveryService,
+    GossipMessagesService,
+    MessagesMetadataAccessor,
+    MessagesSubscribersLoader,
   ],
-  exports: [GossipService, GossipDiscoveryService],
+  exports: [GossipService, GossipDiscoveryService, GossipMessagesService],
 })
 export class GossipModule extends ConfigurableModuleClass {
   /**

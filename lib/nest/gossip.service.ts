@@ -17,7 +17,8 @@ import { GossipEventBus } from './gossip-event-bus';
  * The Nest face of one cluster member: its lifecycle, its entries, the
  * known nodes and typed event streams. Inject it anywhere `GossipModule` is
  * visible. Discovery reads (who is live, who holds a key, who owns it) are
- * on `GossipDiscoveryService`.
+ * on `GossipDiscoveryService`; messages between the instances (`publish`,
+ * `query`) on `GossipMessagesService`.
  *
  * Which stream to use:
  * - `GossipDiscoveryService.members$`: who is live now, then again after

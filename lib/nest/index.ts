@@ -27,6 +27,17 @@ export { GossipDiscoveryService, type OwnershipOptions } from './gossip-discover
 export { OnGossipEvent, type GossipEventHandlerDecorator } from './on-gossip-event.decorator';
 export type { GossipEventFilter, GossipSnapshot } from './gossip-event';
 
+// Messages between instances (publish, send, query) and their handlers.
+export { GossipMessagesService } from './messages/gossip-messages.service';
+export {
+  OnClusterMessage,
+  type ClusterMessageHandlerDecorator,
+} from './messages/on-cluster-message.decorator';
+export {
+  OnClusterQuery,
+  type ClusterQueryHandlerDecorator,
+} from './messages/on-cluster-query.decorator';
+
 // HTTP introspection (mounted with the module's `controller` setting).
 export { GossipController } from './gossip.controller';
 

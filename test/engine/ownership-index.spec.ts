@@ -1,21 +1,58 @@
 import { Discovery, type DiscoverySource } from '../../lib/engine/discovery/discovery';
-import { KeyHash, rendezvousOwner } from '../../lib/engine/discovery/ownership';
+import { KeyHash, rendezvousOwner, rendezvousOwners } from '../../lib/engine/discovery/ownership';
+import { OwnerCache } from '../../lib/engine/discovery/owner-cache';
+import { OWNER_CACHE_ANSWERS } from '../../lib/engine/vocabulary/tuning';
 import type { NodeRecord } from '../../lib/engine/state/node-record';
 import type { NodeMetadata } from '../../lib/engine';
 import { Simulation } from '../../lib/sim';
+
+/** A node's user entries that log each write with a version, as NodeRecord does. */
+class VersionedEntries extends Map<string, string> {
+  maxVersion = 0;
+  readonly log: Array<{ key: string; value: string; version: number; deleted: boolean }> = [];
+
+  override set(key: string, value: string): this {
+    super.set(key, value);
+    this.log.push({ key, value, version: ++this.maxVersion, deleted: false });
+    return this;
+  }
+
+  override delete(key: string): boolean {
+    const had = super.delete(key);
+    if (had) this.log.push({ key, value: '', version: ++this.maxVersion, deleted: true });
+    return had;
+  }
+}
 
 /** What discovery reads of a record, counting how often it is read. */
 class FakeRecord {
   vitals = { status: 'alive' };
   left = false;
   reads = 0;
+  readonly entries = new VersionedEntries();
   constructor(
     readonly id: string,
-    readonly entries: Map<string, string>,
-  ) {}
+    entries: Map<string, string>,
+  ) {
+    for (const [key, value] of entries) this.entries.set(key, value);
+  }
+  get maxVersion(): number {
+    return this.entries.maxVersion;
+  }
   liveEntries(): Map<string, string> {
     this.reads++;
     return new Map(this.entries);
+  }
+  forEachAbove(
+    version: number,
+    visit: (entry: { key: string; value: string; deleted: boolean; internal: boolean }) => boolean,
+  ): void {
+    this.reads++;
+    const latest = new Map(this.entries.log.map((e) => [e.key, e]));
+    for (const e of this.entries.log) {
+      if (e.version > version && latest.get(e.key) === e && !visit({ ...e, internal: false }))
+        return;
+    }
   }
 }
 
@@ -103,7 +140,7 @@ describe('discovery index: reads in proportion to the answer, not the cluster', 
       { type: 'upsert-key', nodeId: 'node-0001', key: 'rpc', value: '10.0.0.99:4000' },
       { type: 'upsert-key', nodeId: 'node-0001', key: 'zone', value: 'a' },
     ]);
-    expect(reads()).toBe(2); // one record() and one liveEntries(), for node-0001 only
+    expect(reads()).toBe(2); // one record() and one read of its two new entries, for node-0001 only
     expect(discovery.holder('rpc', 'node-0001')?.value).toBe('10.0.0.99:4000');
 
     // Unreachable: gone from every read; back: present again.
@@ -141,6 +178,107 @@ describe('discovery index: reads in proportion to the answer, not the cluster', 
       },
     ]);
     expect(JSON.parse(JSON.stringify(discovery.holders('rpc')))).toEqual(discovery.holders('rpc'));
+  });
+});
+
+describe('owner answers are remembered, and dropped on every change they depend on', () => {
+  const keys = Array.from({ length: 200 }, (_, i) => `tenant-${i}`);
+  const filters = [undefined, { holding: 'rpc' }, { holding: 'zone', value: 'a' }];
+
+  /** Every answer computed afresh from the records by the pure rendezvous functions. */
+  function uncached(records: Map<string, FakeRecord>): string[] {
+    const live = [...records.values()].filter((r) => r.vitals.status === 'alive' && !r.left);
+    const answers: string[] = [];
+    for (const filter of filters) {
+      const ids = live
+        .filter((r) => {
+          if (!filter) return true;
+          const value = r.entries.get(filter.holding);
+          return value !== undefined && (filter.value === undefined || value === filter.value);
+        })
+        .map((r) => r.id);
+      for (const key of keys) {
+        answers.push(`${rendezvousOwner(key, ids)} ${rendezvousOwners(key, ids, 3).join(',')}`);
+      }
+    }
+    return answers;
+  }
+
+  /** The same answers through discovery, whose cache is warm after the first call. */
+  function served(discovery: Discovery): string[] {
+    const answers: string[] = [];
+    for (const filter of filters) {
+      for (const key of keys) {
+        answers.push(
+          `${discovery.owner(key, filter)} ${discovery.owners(key, 3, filter).join(',')}`,
+        );
+      }
+    }
+    return answers;
+  }
+
+  it('agrees with the uncached rendezvous functions after a join, leave, unreachable, reachable, holder upsert and delete', () => {
+    const { records, discovery } = cluster(20, 10);
+    for (const id of ['node-0000', 'node-0003', 'node-0012', 'node-0015'])
+      (records.get(id) as FakeRecord).entries.set('zone', 'a');
+    (records.get('node-0004') as FakeRecord).entries.set('zone', 'b');
+    for (const id of records.keys()) discovery.refresh(id);
+    const score = jest.spyOn(KeyHash.prototype, 'score');
+    let before = served(discovery);
+    expect(before).toEqual(uncached(records));
+    // Warm: asking again hashes nothing.
+    score.mockClear();
+    expect(served(discovery)).toEqual(before);
+    expect(score).not.toHaveBeenCalled();
+
+    /** Applies one change, then checks that answers moved and match the pure functions. */
+    const after = (change: () => void, ...touched: string[]) => {
+      change();
+      for (const id of touched) discovery.refresh(id);
+      const now = served(discovery);
+      expect(now).toEqual(uncached(records));
+      expect(now).not.toEqual(before); // the change moved some answer: the cache was dropped
+      before = now;
+    };
+    const record = (id: string) => records.get(id) as FakeRecord;
+    const joiner = new FakeRecord(
+      'node-0020',
+      new Map([
+        ['rpc', 'x'],
+        ['zone', 'a'],
+      ]),
+    );
+    after(() => records.set(joiner.id, joiner), joiner.id); // join
+    after(() => (record('node-0003').left = true), 'node-0003'); // leave
+    after(() => (record('node-0000').vitals.status = 'unreachable'), 'node-0000');
+    after(() => (record('node-0000').vitals.status = 'alive'), 'node-0000'); // reachable
+    after(() => record('node-0004').entries.set('zone', 'a'), 'node-0004'); // holder value changed
+    after(() => record('node-0011').entries.set('rpc', 'y'), 'node-0011'); // holder added
+    after(() => record('node-0012').entries.delete('zone'), 'node-0012'); // holder deleted
+    after(() => records.delete('node-0020'), 'node-0020'); // expired: no record at all
+
+    // A change elsewhere (a key no filter reads) keeps the remembered answers.
+    record('node-0001').entries.set('node-0001/key-0', 'changed');
+    discovery.refresh('node-0001');
+    score.mockClear();
+    expect(served(discovery)).toEqual(before);
+    expect(score).not.toHaveBeenCalled();
+  });
+
+  it('remembers at most OWNER_CACHE_ANSWERS answers, then starts over', () => {
+    const cache = new OwnerCache();
+    for (let i = 0; i < OWNER_CACHE_ANSWERS; i++) cache.set(`k${i}`, 1, ['a']);
+    expect(cache.get('k0', 1)).toEqual(['a']);
+    cache.set('one-more', 1, ['b']);
+    expect(cache.get('k0', 1)).toBeUndefined();
+    expect(cache.get('one-more', 1)).toEqual(['b']);
+  });
+
+  it('returns a copy of remembered owners: changing it changes no later answer', () => {
+    const { discovery } = cluster(10, 0);
+    const first = discovery.owners('tenant-1', 3);
+    first.reverse();
+    expect(discovery.owners('tenant-1', 3)).toEqual([...first].reverse());
   });
 });
 

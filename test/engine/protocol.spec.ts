@@ -152,15 +152,19 @@ describe('ProtocolCore without a network', () => {
     const a = core('a', 1);
     const b = core('b', 2);
     joinSync(a, b);
-    /** One round of `a`; its pings reach `b` and the acks come back when `answering`. */
+    /** One round of `a` and the probe tick halfway to the next; pings reach `b` and the acks come back when `answering`. */
     const round = (answering: boolean): Outcome => {
-      now += 100;
-      const out = a.round(now, 0);
-      for (const send of out.sends) {
-        if (send.message.type !== MessageType.Ping || !answering) continue;
-        const reply = b.receive(wire(send.message), a.self.addr, now);
-        for (const ack of reply.sends.filter((s) => s.message.type === MessageType.PingAck))
-          out.events.push(...a.receive(wire(ack.message), b.self.addr, now).events);
+      const out = new Outcome();
+      for (const tick of [() => a.round(now, 0), () => a.midRound(now, 0)]) {
+        now += 50;
+        const ticked = tick();
+        out.events.push(...ticked.events);
+        for (const send of ticked.sends) {
+          if (send.message.type !== MessageType.Ping || !answering) continue;
+          const reply = b.receive(wire(send.message), a.self.addr, now);
+          for (const ack of reply.sends.filter((s) => s.message.type === MessageType.PingAck))
+            out.events.push(...a.receive(wire(ack.message), b.self.addr, now).events);
+        }
       }
       return out;
     };
@@ -174,7 +178,7 @@ describe('ProtocolCore without a network', () => {
       rounds++;
     }
     expect(silent).toEqual([{ type: 'unreachable', nodeId: 'b' }]);
-    expect(rounds).toBeLessThanOrEqual(6); // two regular pings, then one a round
+    expect(rounds).toBeLessThanOrEqual(6); // a regular ping every 2 rounds, then one every probe tick
     expect(a.livePeers()).toEqual([]);
     expect(a.state.self.liveEntries().size).toBe(0); // the accusation is internal
 

@@ -1,11 +1,14 @@
 import { execFile } from 'node:child_process';
 import {
   cpSync,
+  existsSync,
   mkdirSync,
   mkdtempSync,
   readFileSync,
+  readdirSync,
   renameSync,
   rmSync,
+  statSync,
   symlinkSync,
   writeFileSync,
 } from 'node:fs';
@@ -22,10 +25,10 @@ const run = promisify(execFile);
 const root = join(__dirname, '../..');
 const tsc = join(root, 'node_modules/typescript/bin/tsc');
 
-/** A Nest app as `nest new` would hold it, using the four entry points and env-typed options. */
+/** A Nest app as `nest new` would hold it, using the five entry points and env-typed options. */
 const NEST_APP = `
 import 'reflect-metadata';
-import { Injectable, Module } from '@nestjs/common';
+import { type INestApplication, Injectable, Module } from '@nestjs/common';
 import {
   GossipDiscoveryService,
   GossipModule,
@@ -36,6 +39,8 @@ import {
 import { GossipHealthIndicator } from 'nestjs-gossip/health';
 import { Gossip, type GossipOptions } from 'nestjs-gossip/engine';
 import { provideGossipClients, type GossipClientsOptions } from 'nestjs-gossip/microservices';
+import { createGossipAdapter, GossipIoAdapter } from 'nestjs-gossip/socket.io';
+import { Server } from 'socket.io';
 
 @Injectable()
 export class Registry {
@@ -77,6 +82,13 @@ export const clientsOptions: GossipClientsOptions = { timeout: 1000 };
 
 export const engineOptions: GossipOptions = { bindAddr: ':0' };
 export const create: typeof Gossip.create = Gossip.create;
+
+export function useGossipSockets(app: INestApplication): void {
+  app.useWebSocketAdapter(new GossipIoAdapter(app, { channel: 'chat', requestsTimeout: 2000 }));
+}
+export function plainServer(gossip: Gossip): Server {
+  return new Server({ adapter: createGossipAdapter(gossip) });
+}
 `;
 
 /** The engine alone: no @nestjs, rxjs or class-validator installed. */
@@ -133,6 +145,39 @@ async function install(tarball: string, project: string): Promise<void> {
   renameSync(join(unpack, 'package'), join(project, 'node_modules/nestjs-gossip'));
 }
 
+/** Files under `dir`, relative to it. */
+function filesUnder(dir: string): string[] {
+  return readdirSync(dir, { recursive: true })
+    .map(String)
+    .filter((file) => statSync(join(dir, file)).isFile());
+}
+
+/**
+ * Whether `dist` is what `npm run build` makes of the sources now: one `.js`
+ * per source file and nothing else, every output written after the newest
+ * input. CI builds right before the tests, so the test packs that build
+ * instead of compiling the library a second time; anywhere else it builds.
+ */
+function distIsFresh(): boolean {
+  const dist = join(root, 'dist');
+  if (!existsSync(dist)) return false;
+  const sources = filesUnder(join(root, 'lib')).filter((f) => f.endsWith('.ts'));
+  const outputs = filesUnder(dist);
+  const compiled = outputs.filter((f) => f.endsWith('.js'));
+  const expected = sources.map((f) => f.replace(/\.ts$/, '.js'));
+  const stem = (f: string) => f.replace(/(\.d)?\.(ts|js)$/, '');
+  const known = new Set(sources.map(stem));
+  if (compiled.length !== expected.length || !outputs.every((f) => known.has(stem(f))))
+    return false;
+  const inputs = [
+    ...sources.map((f) => join(root, 'lib', f)),
+    ...['package.json', 'tsconfig.json', 'tsconfig.build.json'].map((f) => join(root, f)),
+  ];
+  const newestInput = Math.max(...inputs.map((f) => statSync(f).mtimeMs));
+  const oldestOutput = Math.min(...outputs.map((f) => statSync(join(dist, f)).mtimeMs));
+  return newestInput < oldestOutput;
+}
+
 async function typecheck(dir: string): Promise<{ ok: boolean; output: string }> {
   try {
     await run(process.execPath, [tsc, '-p', dir], { cwd: dir });
@@ -155,14 +200,16 @@ describe('the packed tarball', () => {
     for (const file of ['package.json', 'README.md', 'LICENSE']) {
       cpSync(join(root, file), join(pkg, file));
     }
-    // Build from the sources into the copy, so the test never packs a stale dist.
-    await run(process.execPath, [
-      tsc,
-      '-p',
-      join(root, 'tsconfig.build.json'),
-      '--outDir',
-      join(pkg, 'dist'),
-    ]);
+    // Pack a build of the sources as they are now, never a stale dist.
+    if (distIsFresh()) cpSync(join(root, 'dist'), join(pkg, 'dist'), { recursive: true });
+    else
+      await run(process.execPath, [
+        tsc,
+        '-p',
+        join(root, 'tsconfig.build.json'),
+        '--outDir',
+        join(pkg, 'dist'),
+      ]);
     const { stdout } = await run(
       'npm',
       ['pack', pkg, '--json', '--ignore-scripts', '--pack-destination', work],
@@ -182,7 +229,7 @@ describe('the packed tarball', () => {
     if (work) rmSync(work, { recursive: true, force: true });
   });
 
-  it('ships the licence, the four entry points, no source maps and no simulator', () => {
+  it('ships the licence, the five entry points, no source maps and no simulator', () => {
     expect(files).toEqual(
       expect.arrayContaining([
         'LICENSE',
@@ -193,6 +240,7 @@ describe('the packed tarball', () => {
         'dist/engine/index.d.ts',
         'dist/nest/health/index.d.ts',
         'dist/nest/microservices/index.d.ts',
+        'dist/nest/socket-io/index.d.ts',
       ]),
     );
     expect(files.filter((f) => f.endsWith('.map'))).toEqual([]);
@@ -210,6 +258,10 @@ describe('the packed tarball', () => {
           '@nestjs/core',
           '@nestjs/terminus',
           '@nestjs/microservices',
+          '@nestjs/platform-socket.io',
+          '@nestjs/websockets',
+          'socket.io',
+          'socket.io-adapter',
           'reflect-metadata',
           'rxjs',
           'prom-client',
@@ -234,8 +286,9 @@ describe('the packed tarball', () => {
       expect(`${result.name}: ${result.ok ? 'ok' : result.output}`).toBe(`${result.name}: ok`);
     }
 
-    // At run time the main entry loads Nest but never the optional peers (terminus, prometheus, schedule)
-    // nor our microservices entry (@nestjs/core itself loads @nestjs/microservices when installed).
+    // At run time the main entry loads Nest but never the optional peers (terminus, prometheus,
+    // schedule, socket.io) nor our microservices and socket.io entries (@nestjs/core itself
+    // loads @nestjs/microservices and @nestjs/websockets when installed).
     const dir = join(work, 'app-node10');
     link(dir, ['@msgpack/msgpack', 'class-validator', 'class-transformer']);
     const { stdout } = await run(
@@ -244,12 +297,25 @@ describe('the packed tarball', () => {
         '-e',
         `require('reflect-metadata');
          const { GossipModule } = require('nestjs-gossip');
-         const optional = Object.keys(require.cache).filter((k) => /terminus|nestjs-prometheus|@nestjs\\/schedule|nestjs-gossip\\/dist\\/nest\\/microservices/.test(k));
+         const optional = Object.keys(require.cache).filter((k) => /terminus|nestjs-prometheus|@nestjs\\/schedule|socket\\.io|nestjs-gossip\\/dist\\/nest\\/(microservices|socket-io)/.test(k));
          console.log(typeof GossipModule.forRoot, optional.length);`,
       ],
       { cwd: dir },
     );
     expect(stdout.trim()).toBe('function 0');
+
+    // The socket.io entry loads, with its peers.
+    const { stdout: sockets } = await run(
+      process.execPath,
+      [
+        '-e',
+        `require('reflect-metadata');
+         const { GossipIoAdapter, createGossipAdapter } = require('nestjs-gossip/socket.io');
+         console.log(typeof GossipIoAdapter, typeof createGossipAdapter);`,
+      ],
+      { cwd: dir },
+    );
+    expect(sockets.trim()).toBe('function function');
   }, 180_000); // five tsc runs at once: minutes on a loaded machine
 
   it("installs with the README's one command, from the registry, and the module boots", async () => {

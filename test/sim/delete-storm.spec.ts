@@ -48,6 +48,8 @@ describe('scenario 6: delete storm of 10,000 keys with tombstone GC', () => {
     }
     // The straggler still holds the 10,000 live keys it never saw deleted.
     expect(sim.liveKeys('n9', 'n0').size).toBe(10_000);
+    // Discovery answers from the same views: the connected nodes indexed each delete.
+    expect(sim.gossip('n1').discovery.holders('key-5')).toEqual([]);
 
     sim.heal(cut);
     await sim.runUntil(
@@ -63,6 +65,11 @@ describe('scenario 6: delete storm of 10,000 keys with tombstone GC', () => {
         ['survivor-2', 'yes'],
       ]),
     );
+    // The reset replaced n9's record of n0: its discovery index follows.
+    expect(sim.gossip('n9').discovery.holders('key-5')).toEqual([]);
+    expect(sim.gossip('n9').discovery.holders('survivor-1')).toEqual([
+      { nodeId: 'n0', value: 'yes' },
+    ]);
 
     // A node joining now never sees a deleted key live.
     await sim.addNode('late');

@@ -15,6 +15,7 @@ import {
   WireEntry,
 } from './messages';
 import { checkShape } from './shape-guard';
+import { decodeProbe } from './probe-codec';
 import { asBool, asId, asName, asStr, asUint } from './fields';
 
 /**
@@ -76,6 +77,8 @@ export function decodeMessage(bytes: Uint8Array, limits: DecodeLimits): Message 
   const type = readHeader(bytes);
   if (type === MessageType.Sealed)
     throw new DecodeError('sealed', 'sealed message where plain was expected');
+  const probe = decodeProbe(bytes);
+  if (probe) return probe;
   const user = USER_TYPES.has(type);
   checkShape(bytes, 2, limits, user ? (limits.maxMessageSize ?? 0) : 0);
   const context = contextFor(limits);

@@ -10,6 +10,7 @@ import {
   PROTOCOL_VERSION,
   WireEntry,
 } from './messages';
+import { encodeProbe } from './probe-codec';
 
 /** One encoder for the process: building one per call cost more than encoding small arrays. */
 const encoder = new Encoder();
@@ -112,6 +113,9 @@ function packDelta(delta: NodeDelta[] | Encoded[]): Encoded[] {
 
 /** The plain (unsealed) bytes of a message. */
 export function encodeMessage(m: Outgoing): Uint8Array {
+  const probe =
+    m.type === MessageType.Ping || m.type === MessageType.PingAck ? encodeProbe(m) : undefined;
+  if (probe) return probe;
   let body: unknown[];
   switch (m.type) {
     case MessageType.Syn:

@@ -35,9 +35,12 @@ export class Merger {
       }
       const record = this.state.records.get(e.id);
       if (!record) {
-        if (!e.left && !this.liveness.isGhost(e.id, e.generation, e.heartbeat, e.id === sender)) {
-          this.state.want(e.id, e.addr, now + this.wantLifetime, this.limits.maxNodes);
-        }
+        if (e.left || this.liveness.isGhost(e.id, e.generation, e.heartbeat, e.id === sender))
+          continue;
+        // A node with no entries is whole in its digest entry: take it as the empty delta it
+        // stands for, instead of asking for it in a later exchange.
+        if (e.maxVersion === 0) this.delta([emptyDelta(e)], now, out, sender);
+        else this.state.want(e.id, e.addr, now + this.wantLifetime, this.limits.maxNodes);
         continue;
       }
       if (e.generation !== record.generation) continue; // a newer one arrives as a delta
@@ -124,4 +127,20 @@ export class Merger {
       );
     });
   }
+}
+
+/** The delta a digest entry of a node with no entries stands for: its whole record, from scratch. */
+function emptyDelta(e: DigestEntry): NodeDelta {
+  return {
+    id: e.id,
+    addr: e.addr,
+    generation: e.generation,
+    heartbeat: e.heartbeat,
+    left: false,
+    reset: false,
+    fromVersion: 0,
+    gcVersion: 0,
+    maxVersion: 0,
+    entries: [],
+  };
 }

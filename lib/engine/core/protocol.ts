@@ -41,8 +41,9 @@ export class ProtocolCore {
   private readonly followedUp = new Set<string>();
   private lastGc: number;
   private rounds = 0;
-  /** How late the last few rounds ran (as many as a ping may wait for its answer). */
-  private readonly recentLateness: number[] = [];
+  private probeTicks = 0;
+  /** How late the last probe tick ran. */
+  private lastLateness = 0;
   /** When our summary last changed (a write here, or news from a peer), as seen at a round. */
   private lastNews = -Infinity;
   private lastSummary: Hash64 = { hi: 0, lo: 0 };
@@ -85,17 +86,10 @@ export class ProtocolCore {
     this.self.heartbeat++;
     this.rounds++;
     this.followedUp.clear();
-    // A round that runs late means this process was not running (a busy
-    // event loop, a GC pause, a suspended VM): answers to our pings waited
-    // in our socket, so this round judges none of them.
-    const t = this.config.tuning;
-    // A ping may have waited up to `probeEvery` rounds for its answer: any of them running late voids it.
-    this.recentLateness.push(late);
-    if (this.recentLateness.length > t.probeEvery) this.recentLateness.shift();
-    const onTime = Math.max(...this.recentLateness) <= t.maxLateness;
-    this.liveness.tick(now, onTime, this.rounds % t.probeEvery === 0, out);
+    this.probeTick(now, late, false, out);
     this.liveness.expire(now, out);
-    if (now - this.lastGc >= this.config.tuning.gcEvery) {
+    const t = this.config.tuning;
+    if (now - this.lastGc >= t.gcEvery) {
       this.lastGc = now;
       const before = now - this.config.tombstoneGracePeriod;
       for (const record of this.state.records.values()) record.collectTombstones(before);
@@ -125,6 +119,22 @@ export class ProtocolCore {
     return out;
   }
 
+  /** The probe tick halfway between rounds (a round runs the other), `late` ms after it was due. */
+  midRound(now: number, late: number): Outcome {
+    return this.probeTick(now, late, true);
+  }
+
+  /** Judges pings unless late now or a tick ago (answers may wait in our socket); between rounds, only if one is unanswered. */
+  private probeTick(now: number, late: number, between: boolean, out = new Outcome()): Outcome {
+    const t = this.config.tuning;
+    const onTime = Math.max(late, this.lastLateness) <= t.maxLateness;
+    this.lastLateness = late;
+    const regular = this.probeTicks++ % (t.probeEvery * t.probeTicks) === 0;
+    if (!between || regular || this.liveness.prober.unanswered())
+      this.liveness.tick(now, onTime, regular, out);
+    return out;
+  }
+
   /**
    * Something new arrived (a write, a node, a leave): push it to a couple of
    * peers now instead of waiting for the next round, as rumor mongering
@@ -132,9 +142,10 @@ export class ProtocolCore {
    */
   news(): Outcome {
     const out = new Outcome();
-    const peers = shuffle(this.livePeers(), this.config.random);
-    for (let i = 0; i < peers.length && i < this.config.tuning.newsFanout; i++)
-      this.syn(peers[i], false, out);
+    const { verdictFanout, newsFanout } = this.config.tuning;
+    const fanout = this.liveness.takeVerdictNews() ? verdictFanout : newsFanout;
+    for (const peer of shuffle(this.livePeers(), this.config.random).slice(0, fanout))
+      this.syn(peer, false, out);
     return out;
   }
 

@@ -1,43 +1,79 @@
 // What discovery reads, kept up to date as the cluster changes rather than
 // rebuilt per read: key → its live holders, and the sorted live member ids.
-// A change to one node costs in proportion to that node's entries; a read
-// costs in proportion to what it returns. Pure: the facade feeds it.
+// A member appearing costs in proportion to its entries, a write to one of
+// them is one update; a read costs in proportion to what it returns. Pure:
+// the facade feeds it.
 
 /** Node id → value, for the live nodes holding one key. */
 export type HolderValues = ReadonlyMap<string, string>;
 
 const NONE: HolderValues = new Map();
 
+/** Told of each change an answer computed from the index may depend on. */
+export interface IndexChanges {
+  /** A member joined the live ids or left them. */
+  membersChanged(): void;
+  /** The live holders of `key`, or a value one of them holds there, changed. */
+  holdersChanged(key: string): void;
+}
+
+const IGNORED: IndexChanges = { membersChanged: () => undefined, holdersChanged: () => undefined };
+
 export class DiscoveryIndex {
   /** key → node id → value, live members only. */
   private readonly byKey = new Map<string, Map<string, string>>();
-  /** Live member id → its user entries (what `byKey` holds for it). */
-  private readonly byNode = new Map<string, ReadonlyMap<string, string>>();
+  /** Live member id → its user entries (what `byKey` holds for it); the index owns these maps. */
+  private readonly byNode = new Map<string, Map<string, string>>();
   /** The live member ids, sorted: owner lookups iterate it without copying. */
   private readonly ids: string[] = [];
 
+  constructor(private readonly changes: IndexChanges = IGNORED) {}
+
   /**
-   * What `id` offers now: its live user entries while it is a live member,
-   * or undefined when it is not (pending, unreachable, left, expired).
+   * What `id` offers now: its live user entries while it is a live member
+   * (the index keeps the map: pass a fresh one), or undefined when it is not
+   * (pending, unreachable, left, expired).
    */
-  set(id: string, entries: ReadonlyMap<string, string> | undefined): void {
+  set(id: string, entries: Map<string, string> | undefined): void {
     const before = this.byNode.get(id);
     if (entries === undefined) {
       if (before === undefined) return;
       this.byNode.delete(id);
       for (const key of before.keys()) this.unhold(key, id);
       this.ids.splice(this.position(id), 1);
+      this.changes.membersChanged();
       return;
     }
-    if (before === undefined) this.ids.splice(this.position(id), 0, id);
-    else for (const key of before.keys()) if (!entries.has(key)) this.unhold(key, id);
+    if (before === undefined) {
+      this.ids.splice(this.position(id), 0, id);
+      this.changes.membersChanged();
+    } else for (const key of before.keys()) if (!entries.has(key)) this.unhold(key, id);
     this.byNode.set(id, entries);
     for (const [key, value] of entries) {
       if (before?.get(key) === value) continue;
       let holders = this.byKey.get(key);
       if (!holders) this.byKey.set(key, (holders = new Map()));
       holders.set(id, value);
+      this.changes.holdersChanged(key);
     }
+  }
+
+  /** Live member `id` now holds `key` = `value` (one write: no re-read of its other entries). */
+  upsert(id: string, key: string, value: string): void {
+    const entries = this.byNode.get(id);
+    if (!entries || entries.get(key) === value) return;
+    entries.set(key, value);
+    let holders = this.byKey.get(key);
+    if (!holders) this.byKey.set(key, (holders = new Map()));
+    holders.set(id, value);
+    this.changes.holdersChanged(key);
+  }
+
+  /** Live member `id` no longer holds `key`. */
+  remove(id: string, key: string): void {
+    const entries = this.byNode.get(id);
+    if (!entries?.delete(key)) return;
+    this.unhold(key, id);
   }
 
   /** The live member ids, sorted. Read-only: the index keeps it current in place. */
@@ -64,6 +100,7 @@ export class DiscoveryIndex {
     if (!holders) return;
     holders.delete(id);
     if (holders.size === 0) this.byKey.delete(key);
+    this.changes.holdersChanged(key);
   }
 
   /** Where `id` is or would go in the sorted ids (binary search). */

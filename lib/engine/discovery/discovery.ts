@@ -2,11 +2,14 @@
 // of them hold a key (or keys under a prefix) and with what value, and who
 // owns a key. Pure reads of one node's view; nothing here sends or waits, so
 // every node answers from what it holds now. Reads go through an index the
-// facade keeps current (discovery-index.ts), so none copies the cluster.
+// facade keeps current (discovery-index.ts), so none copies the cluster, and
+// owner answers are remembered until the index reports a change they depend
+// on (owner-cache.ts), so a repeated lookup hashes nothing.
 import type { GossipEvent } from '../vocabulary/events';
 import type { NodeMetadata } from '../vocabulary/types';
 import type { NodeRecord } from '../state/node-record';
 import { DiscoveryIndex, type HolderValues } from './discovery-index';
+import { OwnerCache } from './owner-cache';
 import { DEFAULT_REPLICAS, KeyHash, TopOwners, checkCount, outranks } from './ownership';
 
 /**
@@ -43,18 +46,46 @@ export interface DiscoverySource {
  * offers the same reads under the same names, plus streams.
  */
 export class Discovery {
-  private readonly index = new DiscoveryIndex();
+  /** Owner answers, dropped by the index whenever what they were computed from changes. */
+  private readonly cache = new OwnerCache();
+  private readonly index = new DiscoveryIndex(this.cache);
+  /** The record each live member was indexed from, and its version then. */
+  private readonly indexed = new Map<string, { record: NodeRecord; version: number }>();
 
   /** @internal Built by the engine: read it as `gossip.discovery`. */
   constructor(private readonly source: DiscoverySource) {}
 
   // ------------------------------------------------------------- feeding
 
-  /** Re-reads what node `id` offers: after a local write, a leave, or any event naming it. */
+  /**
+   * Re-reads what node `id` offers: after a local write, a leave, or any
+   * event naming it. A record already indexed is read from the version it was
+   * indexed at (its version log), so one write costs one update however many
+   * keys the node holds; a new record (a node appearing, a new generation, a
+   * reset) is read whole.
+   */
   refresh(id: string): void {
     const record = this.source.record(id);
-    const live = record !== undefined && record.vitals.status === 'alive' && !record.left;
-    this.index.set(id, live ? record.liveEntries() : undefined);
+    if (record === undefined || record.vitals.status !== 'alive' || record.left) {
+      this.indexed.delete(id);
+      this.index.set(id, undefined);
+      return;
+    }
+    const seen = this.indexed.get(id);
+    if (seen?.record !== record) {
+      this.indexed.set(id, { record, version: record.maxVersion });
+      this.index.set(id, record.liveEntries());
+      return;
+    }
+    if (seen.version === record.maxVersion) return;
+    // Every change to a record puts an entry above its maxVersion (tombstones included).
+    record.forEachAbove(seen.version, (entry) => {
+      if (entry.internal) return true;
+      if (entry.deleted) this.index.remove(id, entry.key);
+      else this.index.upsert(id, entry.key, entry.value);
+      return true;
+    });
+    seen.version = record.maxVersion;
   }
 
   /** Re-reads each node an Outcome's events name, once (the state already holds the result). */
@@ -100,7 +131,10 @@ export class Discovery {
   holdersOfPrefix(prefix: string): PrefixHolder[] {
     if (typeof prefix !== 'string') throw new TypeError('prefix must be a string');
     const byNode = new Map<string, Record<string, string>>();
-    const keys = [...this.index.keys()].filter((k) => k.startsWith(prefix)).sort();
+    // Collects only the matching keys: no copy of every key in the cluster.
+    const keys: string[] = [];
+    for (const key of this.index.keys()) if (key.startsWith(prefix)) keys.push(key);
+    keys.sort();
     for (const key of keys) {
       this.index.holders(key).forEach((value, nodeId) => {
         let values = byNode.get(nodeId);
@@ -117,6 +151,32 @@ export class Discovery {
   owner(key: string, filter?: MemberFilter): string | undefined {
     checkText('key', key);
     if (filter !== undefined) checkFilter(filter);
+    const cached = this.cache.get(key, 1, filter?.holding, filter?.value);
+    if (cached !== undefined) return cached[0];
+    const best = this.bestOf(key, filter);
+    this.cache.set(key, 1, best === undefined ? [] : [best], filter?.holding, filter?.value);
+    return best;
+  }
+
+  /** The `n` live members that own `key`, best first (default 1). */
+  owners(key: string, n = DEFAULT_REPLICAS, filter?: MemberFilter): string[] {
+    checkText('key', key);
+    checkCount(n);
+    if (filter !== undefined) checkFilter(filter);
+    const cached = this.cache.get(key, n, filter?.holding, filter?.value);
+    if (cached !== undefined) return cached.slice();
+    const top = new TopOwners(key, n);
+    if (filter === undefined) for (const id of this.index.members()) top.offer(id);
+    else this.eachCandidate(filter, (id) => top.offer(id));
+    const ids = top.ids();
+    this.cache.set(key, n, ids, filter?.holding, filter?.value);
+    return ids.slice();
+  }
+
+  // ------------------------------------------------------------- helpers
+
+  /** The highest-scoring candidate for `key`: the key hashed once, each candidate scored. */
+  private bestOf(key: string, filter: MemberFilter | undefined): string | undefined {
     const hash = new KeyHash(key);
     let best: string | undefined;
     let bestScore = -1;
@@ -141,19 +201,6 @@ export class Discovery {
     });
     return best;
   }
-
-  /** The `n` live members that own `key`, best first (default 1). */
-  owners(key: string, n = DEFAULT_REPLICAS, filter?: MemberFilter): string[] {
-    checkText('key', key);
-    checkCount(n);
-    if (filter !== undefined) checkFilter(filter);
-    const top = new TopOwners(key, n);
-    if (filter === undefined) for (const id of this.index.members()) top.offer(id);
-    else this.eachCandidate(filter, (id) => top.offer(id));
-    return top.ids();
-  }
-
-  // ------------------------------------------------------------- helpers
 
   private memberIds(filter?: MemberFilter): string[] {
     if (filter === undefined) return [...this.index.members()];

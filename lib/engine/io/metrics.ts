@@ -1,4 +1,5 @@
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { MessageDropReason } from '../messages/message-host';
 import type { RejectReason } from '../vocabulary/reject-reason';
 
 /** Label that keeps two nodes in one process apart in a shared registry. */
@@ -24,6 +25,10 @@ type Labels = Record<string, string>;
 /** The metric objects of one registry, shared by every node that reports to it. */
 class MetricSet {
   readonly sources = new Set<MetricsSource>();
+  /** Each node's counts not yet handed to prom-client, per counter: flushed when it is read. */
+  readonly pending = new Map<CounterName, Set<PendingCount>>();
+  /** Round durations not yet handed to prom-client, per node: flushed when the histogram is read. */
+  readonly pendingRounds = new Set<PendingRounds>();
   readonly counters: Record<CounterName, Counter<string>>;
   readonly rejected: Counter<string>;
   readonly roundDuration: Histogram<string>;
@@ -47,7 +52,17 @@ class MetricSet {
       CounterName,
       [string, string],
     ][]) {
-      this.counters[key] = counter(name, help);
+      const pending = new Set<PendingCount>();
+      this.pending.set(key, pending);
+      this.counters[key] = new Counter({
+        name: prefix + name,
+        help,
+        labelNames: [LOCAL_LABEL],
+        registers: [registry],
+        collect() {
+          for (const count of pending) count.flush();
+        },
+      });
     }
     this.rejected = counter('rejected_total', 'Messages and entries refused, by reason.', [
       'reason',
@@ -58,6 +73,9 @@ class MetricSet {
       labelNames: [LOCAL_LABEL],
       buckets: [0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05],
       registers: [registry],
+      collect: () => {
+        for (const rounds of this.pendingRounds) rounds.flush();
+      },
     });
     this.messagesDropped = counter(
       'messages_dropped_total',
@@ -168,6 +186,14 @@ const COUNTERS = {
 } as const;
 type CounterName = keyof typeof COUNTERS;
 
+const DROP_REASONS: readonly MessageDropReason[] = [
+  'gone',
+  'restarted',
+  'closed',
+  'refused',
+  'stale',
+];
+
 const sets = new WeakMap<Registry, Map<string, MetricSet>>();
 
 function metricSet(registry: Registry, prefix: string): MetricSet {
@@ -189,6 +215,46 @@ export interface BoundCounter {
   inc(value?: number): void;
 }
 
+/** One node's round durations, kept until the histogram is read (a round costs a push, not a label lookup). */
+class PendingRounds {
+  private readonly seconds: number[] = [];
+
+  constructor(private readonly observe: (seconds: number) => void) {}
+
+  add(seconds: number): void {
+    this.seconds.push(seconds);
+    // Never scraped: keep memory bounded by handing them over now and then.
+    if (this.seconds.length >= MAX_PENDING_ROUNDS) this.flush();
+  }
+
+  flush(): void {
+    for (const s of this.seconds) this.observe(s);
+    this.seconds.length = 0;
+  }
+}
+const MAX_PENDING_ROUNDS = 1024;
+
+/**
+ * One node's series of a counter, counted in a plain number and handed to
+ * prom-client when the counter is read: a datagram costs an addition, not
+ * a label lookup (several per packet, thousands of packets a second).
+ */
+class PendingCount implements BoundCounter {
+  private count = 0;
+
+  constructor(private readonly series: BoundCounter) {}
+
+  inc(value = 1): void {
+    this.count += value;
+  }
+
+  flush(): void {
+    if (this.count === 0) return;
+    this.series.inc(this.count);
+    this.count = 0;
+  }
+}
+
 /**
  * The metrics of one node. The prom-client objects live in `registry` and
  * may be shared with other nodes of the process; this node's series carry
@@ -199,6 +265,8 @@ export class GossipMetrics {
   private readonly set: MetricSet;
   private readonly labels: Labels;
   private readonly rejectedByReason = new Map<string, BoundCounter>();
+  private readonly counts = new Map<CounterName, PendingCount>();
+  private readonly rounds: PendingRounds;
   readonly connectionsInbound: BoundCounter;
   readonly streamBytesInbound: BoundCounter;
   readonly packetBytesInbound: BoundCounter;
@@ -229,30 +297,38 @@ export class GossipMetrics {
     this.set = metricSet(this.registry, prefix);
     this.labels = { [LOCAL_LABEL]: source.localId };
     this.set.sources.add(source);
-    const bind = (c: Counter<string>): BoundCounter => {
-      const child = c.labels(this.labels);
-      child.inc(0); // the series exists from the start, at 0
-      return child;
+    const bind = (name: CounterName): BoundCounter => {
+      const series = this.set.counters[name].labels(this.labels);
+      series.inc(0); // the series exists from the start, at 0
+      const count = new PendingCount(series);
+      this.set.pending.get(name)?.add(count);
+      this.counts.set(name, count);
+      return count;
     };
-    const c = this.set.counters;
-    this.connectionsInbound = bind(c.connectionsInbound);
-    this.streamBytesInbound = bind(c.streamBytesInbound);
-    this.packetBytesInbound = bind(c.packetBytesInbound);
-    this.connectionsOutbound = bind(c.connectionsOutbound);
-    this.streamBytesOutbound = bind(c.streamBytesOutbound);
-    this.packetBytesOutbound = bind(c.packetBytesOutbound);
-    this.digestEntriesInbound = bind(c.digestEntriesInbound);
-    this.deltaEntriesInbound = bind(c.deltaEntriesInbound);
-    this.digestEntriesOutbound = bind(c.digestEntriesOutbound);
-    this.deltaEntriesOutbound = bind(c.deltaEntriesOutbound);
-    this.packetsInbound = bind(c.packetsInbound);
-    this.packetsOutbound = bind(c.packetsOutbound);
-    this.messagesSent = bind(c.messagesSent);
-    this.messagesReceived = bind(c.messagesReceived);
-    this.messageDuplicates = bind(c.messageDuplicates);
-    this.queriesSent = bind(c.queriesSent);
-    this.queriesAnswered = bind(c.queriesAnswered);
-    this.queriesTimedOut = bind(c.queriesTimedOut);
+    this.connectionsInbound = bind('connectionsInbound');
+    this.streamBytesInbound = bind('streamBytesInbound');
+    this.packetBytesInbound = bind('packetBytesInbound');
+    this.connectionsOutbound = bind('connectionsOutbound');
+    this.streamBytesOutbound = bind('streamBytesOutbound');
+    this.packetBytesOutbound = bind('packetBytesOutbound');
+    this.digestEntriesInbound = bind('digestEntriesInbound');
+    this.deltaEntriesInbound = bind('deltaEntriesInbound');
+    this.digestEntriesOutbound = bind('digestEntriesOutbound');
+    this.deltaEntriesOutbound = bind('deltaEntriesOutbound');
+    this.packetsInbound = bind('packetsInbound');
+    this.packetsOutbound = bind('packetsOutbound');
+    const series = this.set.roundDuration.labels(this.labels);
+    this.rounds = new PendingRounds((seconds) => series.observe(seconds));
+    this.set.pendingRounds.add(this.rounds);
+    this.messagesSent = bind('messagesSent');
+    this.messagesReceived = bind('messagesReceived');
+    this.messageDuplicates = bind('messageDuplicates');
+    this.queriesSent = bind('queriesSent');
+    this.queriesAnswered = bind('queriesAnswered');
+    this.queriesTimedOut = bind('queriesTimedOut');
+    // Every reason's series exists from the start, so rate() and the dashboard read 0, not nothing.
+    for (const reason of DROP_REASONS) this.messagesDropped(reason, 0);
+    this.set.messageSpread.zero(this.labels);
   }
 
   /** Counts `count` messages dropped for `reason` (`gone`, `restarted`, `refused`, `closed`, `stale`). */
@@ -298,12 +374,14 @@ export class GossipMetrics {
   }
 
   observeRound(seconds: number): void {
-    this.set.roundDuration.observe(this.labels, seconds);
+    this.rounds.add(seconds);
   }
 
   /** Removes this node's series, so a closed node stops reporting. */
   detach(): void {
     this.set.sources.delete(this.source);
+    for (const [name, count] of this.counts) this.set.pending.get(name)?.delete(count);
+    this.set.pendingRounds.delete(this.rounds);
     for (const c of Object.values(this.set.counters)) c.remove(this.labels);
     for (const reason of this.rejectedByReason.keys())
       this.set.rejected.remove({ ...this.labels, reason });

@@ -1,4 +1,5 @@
-import { createSocket, Socket as UdpSocket } from 'node:dgram';
+import { createSocket, Socket as UdpSocket, type SocketOptions } from 'node:dgram';
+import { lookup as dnsLookup } from 'node:dns';
 import { createServer, connect, isIP, Server, Socket } from 'node:net';
 import { HostPort, formatHostPort, parseHostPort } from '../vocabulary/address';
 import { GossipPeerError } from '../vocabulary/errors';
@@ -26,6 +27,17 @@ export interface SocketTransportLimits {
 const FRAME_HEADER = 4;
 
 /**
+ * The UDP socket's name lookup: an IP literal (every peer address we
+ * send to) is its own answer, given at once; only names go to DNS. Node
+ * would otherwise defer each datagram to a later tick for the lookup.
+ */
+const literalFirst: NonNullable<SocketOptions['lookup']> = (host, options, callback) => {
+  const family = isIP(host);
+  if (family !== 0) callback(null, host, family);
+  else dnsLookup(host, options, callback);
+};
+
+/**
  * UDP datagrams and TCP request/reply streams on one port. A stream carries
  * one length-prefixed message each way, then closes.
  *
@@ -41,7 +53,7 @@ export function socketTransport(limits: SocketTransportLimits): TransportFactory
     const host = bind.host === '' ? (family === 'udp6' ? '::' : '0.0.0.0') : bind.host;
     // With port 0, the UDP port is picked first and TCP must get the same one; retry on a clash.
     for (let attempt = 0; ; attempt++) {
-      const udp = createSocket({ type: family, reuseAddr: false });
+      const udp = createSocket({ type: family, reuseAddr: false, lookup: literalFirst });
       try {
         await new Promise<void>((resolve, reject) => {
           udp.once('error', reject);
@@ -99,7 +111,7 @@ class SocketTransport implements Transport {
         handler.onTransportReject?.('oversize');
         return;
       }
-      handler.onPacket(msg, formatHostPort(rinfo.address, rinfo.port));
+      handler.onPacket(msg, this.sourceAddress(rinfo.address, rinfo.port));
     });
     udp.on('error', () => {
       // ICMP errors and the like: a datagram is allowed to be lost
@@ -115,12 +127,36 @@ class SocketTransport implements Transport {
     const peer = this.peerAddress(to);
     if (!peer) return;
     try {
-      this.udp.send(data, peer.port, peer.host, () => {
-        // send errors (unreachable, wrong family) mean a lost datagram
-      });
+      // No callback: send errors (unreachable, wrong family) mean a lost datagram, and
+      // the socket's 'error' listener ignores them; one callback less per datagram.
+      this.udp.send(data, peer.port, peer.host);
     } catch {
       // a bad port or address throws at once: also just a lost datagram
     }
+  }
+
+  /** Source addresses as strings, by host and port: every datagram needs one, and peers are few. */
+  private readonly sources = new Map<string, Map<number, string>>();
+  private sourceCount = 0;
+
+  /** The same string for the same source: no formatting, and the engine's lookups by it hit a hashed key. */
+  private sourceAddress(host: string, port: number): string {
+    let ports = this.sources.get(host);
+    const known = ports?.get(port);
+    if (known !== undefined) return known;
+    if (this.sourceCount >= 10_000) {
+      this.sources.clear();
+      this.sourceCount = 0;
+      ports = undefined;
+    }
+    if (!ports) {
+      ports = new Map();
+      this.sources.set(host, ports);
+    }
+    const addr = formatHostPort(host, port);
+    ports.set(port, addr);
+    this.sourceCount++;
+    return addr;
   }
 
   /** Parsed peer addresses: every datagram needs one, and peers are few. */

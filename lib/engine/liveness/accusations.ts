@@ -4,8 +4,18 @@ import type { Prober } from './prober';
 /** Internal entries an observer writes: `<prefix><subject id>` = the subject's generation. */
 export const ACCUSATION_PREFIX = '\u0000unreachable:';
 
+/** Keys already built: every node judges every other node after a membership change. */
+const keys = new Map<string, string>();
+const MAX_CACHED_KEYS = 100_000;
+
 export function accusationKey(subjectId: string): string {
-  return ACCUSATION_PREFIX + subjectId;
+  let key = keys.get(subjectId);
+  if (key === undefined) {
+    if (keys.size >= MAX_CACHED_KEYS) keys.clear();
+    key = ACCUSATION_PREFIX + subjectId;
+    keys.set(subjectId, key);
+  }
+  return key;
 }
 
 /** The subject an accusation key names, or undefined for another internal key. */
@@ -15,7 +25,8 @@ export function accusedIn(key: string): string | undefined {
 
 /** Whether `observer`'s state holds a standing accusation of this incarnation of `subject`. */
 export function accuses(observer: NodeRecord | undefined, subject: NodeRecord): boolean {
-  const entry = observer?.get(accusationKey(subject.id));
+  if (observer === undefined || observer.size === 0) return false;
+  const entry = observer.get(accusationKey(subject.id));
   return entry !== undefined && !entry.deleted && entry.value === String(subject.generation);
 }
 

@@ -1,21 +1,15 @@
 import { Accusations, accusedIn, accuses } from './accusations';
 import type { ClusterState } from '../state/cluster-state';
-import { MonitoringRing, RingMember } from './monitoring-ring';
+import { Ghosts } from './ghosts';
+import { MonitoringRing, RingMember, ringMemberOf } from './monitoring-ring';
 import type { NodeRecord } from '../state/node-record';
 import type { Outcome } from '../state/outcome';
 import type { Vitals } from '../state/vitals';
 import type { NodeStatus } from '../vocabulary/types';
 import { OutgoingPing, ProbeTarget, Prober, idTag } from './prober';
 import { tally } from './reachability';
+import { UnprovenRecords } from './unproven';
 import type { Tuning } from '../vocabulary/tuning';
-
-/** What we remember of an expired node, so stale gossip cannot bring it back. */
-interface Ghost {
-  generation: number;
-  heartbeat: number;
-  left: boolean;
-  until: number;
-}
 
 export interface LivenessLimits {
   nodeExpiry: number;
@@ -42,7 +36,7 @@ export class Liveness {
   readonly prober: Prober;
   readonly selfTag: number;
   private readonly accusations: Accusations;
-  private readonly ghosts = new Map<string, Ghost>();
+  private readonly ghosts: Ghosts;
   private readonly byAddr = new Map<string, NodeRecord>();
   private ring: MonitoringRing | undefined;
   /** The subjects the ring gives us (we may also ping nodes we still accuse): only these can make us certain. */
@@ -53,8 +47,11 @@ export class Liveness {
   private readonly dirty = new Set<string>();
   /** Learned second hand, to be pinged at once. */
   private readonly toProve: NodeRecord[] = [];
-  private unprovenCursor = 0;
+  /** Learned second hand and not yet seen alive: pinged in turn. */
+  private readonly unproven: UnprovenRecords;
   private pings = 0;
+  /** We came to hold a node unreachable since our last news push: the next one goes wider. */
+  private verdictNews = false;
 
   constructor(
     private readonly state: ClusterState,
@@ -64,7 +61,9 @@ export class Liveness {
   ) {
     this.prober = new Prober(tuning.probe, random);
     this.selfTag = idTag(state.self.id);
+    this.unproven = new UnprovenRecords((id) => state.records.get(id));
     this.accusations = new Accusations(state.self, tuning.ghostMemory);
+    this.ghosts = new Ghosts(tuning.ghostMemory);
     state.self.vitals.status = 'alive';
     state.self.vitals.evidenced = true;
   }
@@ -90,7 +89,10 @@ export class Liveness {
     this.byAddr.set(record.addr, record);
     this.membershipChanged();
     this.dirty.add(record.id);
-    if (!firstHand) this.toProve.push(record);
+    if (!firstHand) {
+      this.toProve.push(record);
+      this.unproven.add(record);
+    }
     if (record.left) this.left(record, now, out);
   }
 
@@ -103,6 +105,7 @@ export class Liveness {
   /** The same incarnation was reset (after tombstone collection): its liveness carries over. */
   reset(old: NodeRecord, next: NodeRecord): void {
     next.vitals = old.vitals;
+    this.unproven.replace(old, next);
     this.forget(old, false);
     this.byAddr.set(next.addr, next);
     this.ghosts.delete(next.id);
@@ -179,7 +182,12 @@ export class Liveness {
         convicted: status === 'unreachable',
       });
     }
-    const pings = this.prober.tick(onTime, targets, regular ? this.unproven() : [], regular);
+    const pings = this.prober.tick(
+      onTime,
+      targets,
+      regular ? this.unproven.next(this.tuning.unprovenPerTick) : [],
+      regular,
+    );
     this.toProve.length = 0;
     // Our own detectors moved: the few nodes we watch are judged again.
     for (const record of watched) this.dirty.add(record.id);
@@ -194,6 +202,16 @@ export class Liveness {
     for (const ping of pings) {
       this.send(ping, ++this.pings % this.tuning.summaryEvery === 0, out);
     }
+  }
+
+  /**
+   * Whether we came to hold some node unreachable since the last call: a
+   * verdict is pushed to more peers than other news (see `verdictFanout`).
+   */
+  takeVerdictNews(): boolean {
+    const fresh = this.verdictNews;
+    this.verdictNews = false;
+    return fresh;
   }
 
   /** An ack from `addr`: proof of life for the node it answers for, and the end of our accusation. */
@@ -237,12 +255,7 @@ export class Liveness {
       this.state.remove(record);
       this.forget(record);
       this.accusations.expired(record.id, now);
-      this.ghosts.set(record.id, {
-        generation: record.generation,
-        heartbeat: record.heartbeat,
-        left: record.left,
-        until: now + this.tuning.ghostMemory,
-      });
+      this.ghosts.remember(record, now);
       if (record.vitals.announced) out.event({ type: 'expired', nodeId: record.id });
     }
   }
@@ -253,15 +266,12 @@ export class Liveness {
    * itself (`firstHand`; a peer's copy may be old), never once it had left.
    */
   isGhost(id: string, generation: number, heartbeat: number, firstHand = false): boolean {
-    const ghost = this.ghosts.get(id);
-    if (!ghost) return false;
-    if (generation !== ghost.generation) return generation < ghost.generation;
-    return ghost.left || !firstHand || heartbeat <= ghost.heartbeat;
+    return this.ghosts.isGhost(id, generation, heartbeat, firstHand);
   }
 
   /** Forgets ghosts past their time. */
   sweep(now: number): void {
-    for (const [id, ghost] of this.ghosts) if (ghost.until <= now) this.ghosts.delete(id);
+    this.ghosts.sweep(now);
   }
 
   // ---------------------------------------------------------------- judging
@@ -290,6 +300,7 @@ export class Liveness {
     // Who watches whom depends on reachability: everyone is judged again at the next tick.
     this.everyone = true;
     if (next === 'unreachable') {
+      this.verdictNews = true;
       vitals.heard = false;
       vitals.convictors.clear();
       this.noteConvictors(vitals, certain ? [self.id, ...accusers] : accusers);
@@ -349,19 +360,6 @@ export class Liveness {
     out.ping(ping.addr, ping.seq, ping.target, withSummary ? this.state.summary() : undefined);
   }
 
-  /** Nodes never seen alive, a bounded number a tick, in turn. */
-  private unproven(): NodeRecord[] {
-    const all: NodeRecord[] = [];
-    for (const r of this.state.records.values())
-      if (r !== this.state.self && !r.vitals.evidenced && !r.left) all.push(r);
-    const n = this.tuning.unprovenPerTick;
-    if (all.length <= n) return all;
-    const out: NodeRecord[] = [];
-    for (let i = 0; i < n; i++) out.push(all[(this.unprovenCursor + i) % all.length]);
-    this.unprovenCursor = (this.unprovenCursor + n) % all.length;
-    return out;
-  }
-
   /** A record object leaves our state; `incarnation`: the node itself, not just this copy, is gone. */
   private forget(record: NodeRecord, incarnation = true): void {
     if (this.byAddr.get(record.addr) === record) this.byAddr.delete(record.addr);
@@ -382,17 +380,8 @@ export class Liveness {
   private rebuildRing(): void {
     this.ringStale = false;
     const members: RingMember[] = [];
-    for (const r of this.state.records.values()) {
-      if (r.left) continue;
-      const vitals = r.vitals;
-      // A live view of the record: reachability changes need no rebuild.
-      members.push({
-        id: r.id,
-        get reachable() {
-          return vitals.status === 'alive';
-        },
-      });
-    }
+    // Live views of the records: reachability changes need no rebuild.
+    for (const r of this.state.records.values()) if (!r.left) members.push(ringMemberOf(r));
     this.ring = new MonitoringRing(members, this.tuning.watchers);
   }
 }

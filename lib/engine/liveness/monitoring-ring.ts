@@ -1,4 +1,5 @@
 import { hash64 } from '../vocabulary/hash';
+import type { NodeRecord } from '../state/node-record';
 
 const { imul } = Math;
 
@@ -9,6 +10,20 @@ const { imul } = Math;
  * judged within a few rounds.
  */
 export function ringPosition(id: string): number {
+  let position = positions.get(id);
+  if (position === undefined) {
+    if (positions.size >= MAX_CACHED_POSITIONS) positions.clear();
+    position = mix(id);
+    positions.set(id, position);
+  }
+  return position;
+}
+
+/** Positions already computed: the ring is rebuilt on every membership change, on every node. */
+const positions = new Map<string, number>();
+const MAX_CACHED_POSITIONS = 100_000;
+
+function mix(id: string): number {
   const h = hash64(id);
   let x = (h.hi ^ imul(h.lo, 0x9e3779b1)) >>> 0;
   x = imul(x ^ (x >>> 16), 0x85ebca6b);
@@ -21,6 +36,31 @@ export interface RingMember {
   id: string;
   /** False for a node we hold unreachable (or have not yet seen alive): it is watched, but judges no one. */
   reachable: boolean;
+}
+
+/** A record as a ring member: a live view (reachable while we hold it alive), one per record. */
+class RecordMember implements RingMember {
+  constructor(private readonly record: NodeRecord) {}
+
+  get id(): string {
+    return this.record.id;
+  }
+
+  get reachable(): boolean {
+    return this.record.vitals.status === 'alive';
+  }
+}
+
+/** Kept per record object: the ring is rebuilt on every membership change, on every node. */
+const members = new WeakMap<NodeRecord, RecordMember>();
+
+export function ringMemberOf(record: NodeRecord): RingMember {
+  let member = members.get(record);
+  if (!member) {
+    member = new RecordMember(record);
+    members.set(record, member);
+  }
+  return member;
 }
 
 /**

@@ -135,10 +135,17 @@ export class ProbeDetector {
   }
 
   private bars(): { suspect: number; certain: number } {
+    const { certainFactor, level, minMisses } = this.tuning;
     return {
       suspect: this.missesToSuspect(),
-      certain: this.missesToSuspect(this.tuning.certainFactor * this.tuning.level),
+      // Twice the silence too, however clean the link: alone, we never judge on a short pause.
+      certain: max(certainFactor * minMisses, this.missesToSuspect(certainFactor * level)),
     };
+  }
+
+  /** A ping awaits its answer, or the subject is missing pings. */
+  get pending(): boolean {
+    return this.awaiting || this.missRun > 0;
   }
 
   get misses(): number {

@@ -93,15 +93,17 @@ export class Prober {
       kept.alive = s.alive !== false;
       const detector = kept.detector;
       this.watchedNow.set(s.id, detector);
-      // Between regular ticks, only a subject already missing pings is pinged
-      // again: a crash is confirmed at the round rate, a quiet cluster pays the slower one.
-      if (!regular && detector.misses === 0) continue;
+      // Every tick judges the last ping (an answer takes far less than a
+      // round), but between regular ticks only a subject missing pings is
+      // pinged again: a crash is confirmed at the round rate from its first
+      // unanswered ping, a quiet cluster pays the slower one.
       const before = detector.misses;
       detector.tick(onTime);
       if (detector.misses > before) {
         kept.lastMiss = this.tickCount;
         if (before === 0) kept.runStart = this.tickCount;
       }
+      if (!regular && detector.misses === 0) continue;
       pings.push(this.ping(s, detector));
     }
     // A subject the ring took from us keeps its evidence for a while, in case it comes back.
@@ -165,6 +167,12 @@ export class Prober {
   /** A ping to a node we learned of second hand and never saw alive: its ack makes it a member. */
   prove(target: ProbeTarget): OutgoingPing {
     return this.ping(target);
+  }
+
+  /** Whether a watched subject has not answered our last ping yet (or is missing pings). */
+  unanswered(): boolean {
+    for (const detector of this.watchedNow.values()) if (detector.pending) return true;
+    return false;
   }
 
   /** The subjects watched now and their detectors (for metrics). */

@@ -1,0 +1,50 @@
+import fc from 'fast-check';
+import { Encoder, decode } from '@msgpack/msgpack';
+import {
+  MessageType,
+  PROTOCOL_VERSION,
+  decodeMessage,
+  encodeMessage,
+} from '../../lib/engine/codec';
+import { decodeProbe } from '../../lib/engine/codec/probe-codec';
+
+const LIMITS = { maxKeySize: 512, maxValueSize: 1 << 20, maxArrayLength: 100_000 };
+const u16 = fc.integer({ min: 0, max: 0xffff });
+const u32 = fc.integer({ min: 0, max: 0xffffffff });
+/** What the general MessagePack encoder writes for a probe body. */
+const general = (type: number, body: number[]) =>
+  Uint8Array.from([type, PROTOCOL_VERSION, ...new Encoder().encode(body)]);
+
+describe('probes are written and read by hand, byte for byte as MessagePack', () => {
+  it('a ping (with or without summary) and an ack encode as the general encoder would', () => {
+    fc.assert(
+      fc.property(u16, u16, fc.option(fc.tuple(u32, u32)), (seq, target, summary) => {
+        const ping = summary
+          ? { type: MessageType.Ping, seq, target, summary: { hi: summary[0], lo: summary[1] } }
+          : { type: MessageType.Ping, seq, target };
+        const body = summary ? [seq, target, ...summary] : [seq, target];
+        expect(encodeMessage(ping)).toEqual(general(MessageType.Ping, body));
+        expect(decodeMessage(encodeMessage(ping), LIMITS)).toEqual(ping);
+        const ack = { type: MessageType.PingAck, seq };
+        expect(encodeMessage(ack)).toEqual(general(MessageType.PingAck, [seq]));
+        expect(decodeMessage(encodeMessage(ack), LIMITS)).toEqual(ack);
+      }),
+    );
+  });
+
+  it('anything off the common shape is left to the general decoder, which decides', () => {
+    // A wider encoding than needed (u32 for a u16 field): valid MessagePack, read generally.
+    const wide = Uint8Array.of(MessageType.PingAck, PROTOCOL_VERSION, 0x91, 0xce, 0, 0, 0, 7);
+    expect(decodeProbe(wide)).toBeUndefined();
+    expect(decodeMessage(wide, LIMITS)).toEqual({ type: MessageType.PingAck, seq: 7 });
+    // Trailing bytes, a short body, a u16 field above range: refused by the general decoder.
+    const trailing = Uint8Array.of(MessageType.PingAck, PROTOCOL_VERSION, 0x91, 1, 0);
+    const short = Uint8Array.of(MessageType.Ping, PROTOCOL_VERSION, 0x92, 0xcd, 1);
+    const big = Uint8Array.of(MessageType.PingAck, PROTOCOL_VERSION, 0x91, 0xce, 0, 1, 0, 0);
+    for (const bytes of [trailing, short, big]) {
+      expect(decodeProbe(bytes)).toBeUndefined();
+      expect(() => decodeMessage(bytes, LIMITS)).toThrow();
+    }
+    expect(decode(general(MessageType.PingAck, [3]).subarray(2))).toEqual([3]);
+  });
+});
