@@ -146,7 +146,10 @@ describe('the headless Service DNS name as pods come and go (dnsmasq on 127.0.0.
   });
 
   it('a terminated pod leaves (seen as left, not unreachable) and its replacement joins at a new IP', async () => {
-    const [a, b, c] = pods;
+    // By name: b and c started together, so `pods` holds them in the order they became ready.
+    const [a, b, c] = ['a', 'b', 'c'].map((x) =>
+      pods.find((p) => p.gossip.nodeId === `my-service-${x}`)!,
+    );
     await records('127.0.0.2', '127.0.0.4'); // b's endpoint goes as it terminates
     await b.app.close(); // SIGTERM after preStop: Nest's shutdown hooks leave, then close
     pods.splice(pods.indexOf(b), 1);
