@@ -93,6 +93,7 @@ const SPECS = {
     'test/sim/lossy-network.spec.ts', // 100 simulated nodes
     'test/sim/ownership.spec.ts', // 100 simulated nodes
     'test/sim/scale.spec.ts', // 1,000 simulated nodes
+    'test/sim/join-storm.spec.ts', // 100 simulated nodes joining at once
   ],
 };
 

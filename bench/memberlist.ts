@@ -22,6 +22,7 @@ export interface MemberlistResult {
   n: number;
   preset: string;
   settings: Record<string, string>;
+  join_calls_ms: number;
   join_converged_ms: number; // -1 = timed out
   join_eventual_ms?: number;
   steady_window_s: number;

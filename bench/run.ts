@@ -43,6 +43,8 @@ interface Args {
   /** memberlist-bench preset, or undefined to run ours only. */
   memberlist?: string;
   memberlistPort: number;
+  /** Joins at once: 1 (one after another, as memberlist-bench joins), or all (a storm). */
+  joinsAtOnce: number | 'all';
 }
 
 function parseArgs(argv: string[]): Args {
@@ -52,6 +54,7 @@ function parseArgs(argv: string[]): Args {
   let settleSeconds = 20;
   let memberlist: string | undefined;
   let memberlistPort = 20000;
+  let joinsAtOnce: number | 'all' = 1;
   const value = (i: number, flag: string) => {
     if (argv[i] === undefined || argv[i].startsWith('--')) throw new Error(`${flag} needs a value`);
     return argv[i];
@@ -62,7 +65,12 @@ function parseArgs(argv: string[]): Args {
     else if (argv[i] === '--steady') steadySeconds = Number(value(++i, '--steady'));
     else if (argv[i] === '--processes') processes = Number(value(++i, '--processes'));
     else if (argv[i] === '--settle') settleSeconds = Number(value(++i, '--settle'));
-    else if (argv[i] === '--memberlist-port')
+    else if (argv[i] === '--joins') {
+      const v = value(++i, '--joins');
+      joinsAtOnce = v === 'all' ? 'all' : Number(v);
+      if (joinsAtOnce !== 'all' && !(Number.isInteger(joinsAtOnce) && joinsAtOnce >= 1))
+        throw new Error('--joins: a count >= 1, or all');
+    } else if (argv[i] === '--memberlist-port')
       memberlistPort = Number(value(++i, '--memberlist-port'));
     else if (argv[i] === '--memberlist')
       memberlist = argv[i + 1] && !argv[i + 1].startsWith('--') ? argv[++i] : 'lan-x0.5';
@@ -75,7 +83,15 @@ function parseArgs(argv: string[]): Args {
   if (!(settleSeconds >= 0)) throw new Error('--settle: seconds >= 0');
   if (!Number.isInteger(memberlistPort) || memberlistPort < 1024 || memberlistPort > 65000)
     throw new Error('--memberlist-port: an integer in 1024..65000');
-  return { sizes, steadySeconds, processes, settleSeconds, memberlist, memberlistPort };
+  return {
+    sizes,
+    steadySeconds,
+    processes,
+    settleSeconds,
+    memberlist,
+    memberlistPort,
+    joinsAtOnce,
+  };
 }
 
 const INTERVAL = 100;
@@ -159,15 +175,16 @@ function countedOptions(options: GossipOptions, wire: WireCounts): GossipOptions
   };
 }
 
-async function runSize(n: number, steadySeconds: number): Promise<Record<string, unknown>> {
+async function runSize(
+  n: number,
+  steadySeconds: number,
+  joinsAtOnce: number | 'all',
+): Promise<Record<string, unknown>> {
   const nodes: Node[] = [];
   const wire = newWireCounts();
   const live = (x: Node) => x.gossip.nodes().filter((m) => m.status === 'alive').length;
-  for (let i = 0; i < n; i++) {
-    const node: Node = {
-      id: `node-${i}`,
-      falseUnreachable: 0,
-    } as Node;
+  const makeNode = async (id: string): Promise<Node> => {
+    const node: Node = { id, falseUnreachable: 0 } as Node;
     const options: GossipOptions = {
       bindAddr: '127.0.0.1:0',
       nodeId: node.id,
@@ -182,17 +199,20 @@ async function runSize(n: number, steadySeconds: number): Promise<Record<string,
       },
     };
     node.gossip = await Gossip.create(countedOptions(options, wire));
-    nodes.push(node);
-  }
+    return node;
+  };
+  for (let i = 0; i < n; i++) nodes.push(await makeNode(`node-${i}`));
   const expectedDead = new Set<string>();
   // 1. join convergence
   const joinStart = performance.now();
   joinRetries = 0;
-  // All join node 0, 16 at a time (a deploy starting many instances at once).
+  // All join node 0: one after another by default (as memberlist-bench does), or
+  // `--joins K` at a time, or `--joins all` at once (a Kubernetes scale-up).
   const seed = nodes[0].gossip.localNode().addr;
   const queue = nodes.slice(1);
+  const atOnce = joinsAtOnce === 'all' ? queue.length : joinsAtOnce;
   await Promise.all(
-    Array.from({ length: 16 }, async () => {
+    Array.from({ length: atOnce }, async () => {
       for (let x = queue.shift(); x; x = queue.shift()) await joinWithRetry(x.gossip, seed);
     }),
   );
@@ -249,6 +269,20 @@ async function runSize(n: number, steadySeconds: number): Promise<Record<string,
     falseUnreachable: nodes.reduce((s, x) => s + x.falseUnreachable, 0) - before.falseUnreachable,
   };
 
+  // 6. a fresh node joins the settled cluster, 5 tries: the join call alone, then it leaves
+  const freshJoinMs: number[] = [];
+  for (let t = 0; t < 5; t++) {
+    const fresh = await makeNode(`fresh-${t}`);
+    expectedDead.add(fresh.id);
+    const started = performance.now();
+    await fresh.gossip.join([seed]);
+    freshJoinMs.push(round(performance.now() - started));
+    await sleep(1000);
+    await fresh.gossip.leave();
+    await fresh.gossip.close();
+    await sleep(500);
+  }
+
   // 3. failure detection
   const victim = nodes[n - 1];
   expectedDead.add(victim.id);
@@ -283,6 +317,8 @@ async function runSize(n: number, steadySeconds: number): Promise<Record<string,
     n,
     joinMs,
     joinCallsMs,
+    joinsAtOnce,
+    freshJoinMs,
     joinRetries,
     falseDuringJoin,
     dissemination,
@@ -342,7 +378,7 @@ async function main(): Promise<void> {
   for (const n of args.sizes) {
     // The machine is shared: record how busy it was around each system's run.
     const loadBefore = loadavg()[0];
-    const result = await runSize(n, args.steadySeconds ?? 30);
+    const result = await runSize(n, args.steadySeconds ?? 30, args.joinsAtOnce);
     append({
       loadAvg1m: { before: loadBefore, after: loadavg()[0] },
       runId,
@@ -394,6 +430,7 @@ function ourFigures(r: Record<string, unknown>): Figures {
   const worst = (xs: Summary[]) =>
     xs.every((x) => x.all !== null) ? Math.max(...xs.map((x) => x.all as number)) : null;
   return {
+    joinCallsMs: r.joinCallsMs as number,
     joinMs: r.joinMs as number | null,
     updateMs: worst(r.dissemination as Summary[]),
     crashMs: (r.detection as Summary).all,
@@ -420,7 +457,8 @@ function printRow(r: Record<string, unknown>): void {
   console.log(
     [
       `N=${r.n}`,
-      `join all-see-all ${r.joinMs} ms (join calls done after ${r.joinCallsMs} ms; retries ${r.joinRetries}, false unreachable during join: ${r.falseDuringJoin})`,
+      `join all-see-all ${r.joinMs} ms (join calls done after ${r.joinCallsMs} ms, ${r.joinsAtOnce} at once; retries ${r.joinRetries}, false unreachable during join: ${r.falseDuringJoin})`,
+      `a fresh node joining the settled cluster: join call ${(r.freshJoinMs as number[]).join(' / ')} ms`,
       `update reaches all: max ${maxAll(d)} ms, p50s ${d.map((x) => x.p50).join('/')} ms`,
       `crash: first ${det.first} ms, p50 ${det.p50} ms, all ${det.all} ms`,
       `leave seen by all: ${lv.map((x) => x.all).join('/')} ms`,

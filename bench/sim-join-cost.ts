@@ -3,9 +3,11 @@
  * shared machine does not move it: N nodes join node 0 one after another
  * (virtual time), then a quiet window. Prints the CPU this process spent in
  * each phase, the virtual time until every node sees every node live, and
- * the datagrams and streams sent.
+ * the datagrams and streams sent. `--storm` makes every node call `join` at
+ * the same virtual moment instead (a Kubernetes scale-up), and also counts
+ * the `unreachable` events (false: nobody crashed).
  *
- *   node .bench-build/bench/sim-join-cost.js --nodes 100
+ *   node .bench-build/bench/sim-join-cost.js --nodes 100 [--storm]
  */
 import { parseArgs } from 'node:util';
 import { Registry } from 'prom-client';
@@ -16,6 +18,7 @@ const { values } = parseArgs({
     nodes: { type: 'string', default: '100' },
     seed: { type: 'string', default: '1' },
     steady: { type: 'string', default: '10000' },
+    storm: { type: 'boolean', default: false },
   },
 });
 
@@ -42,9 +45,19 @@ async function main(): Promise<void> {
     engine: { interval: 100, nodeExpiry: 600_000, registry: new Registry() },
   });
   for (let i = 0; i < n; i++) await sim.addNode(`node-${i}`);
+  let unreachable = 0;
+  sim.onEvent(({ event }) => {
+    if (event.type === 'unreachable') unreachable++;
+  });
   const start = sim.now();
   const cpu = process.cpuUsage();
-  for (let i = 1; i < n; i++) await sim.join(`node-${i}`, ['node-0']);
+  if (values.storm) {
+    const seed = sim.node('node-0').addr;
+    const joins = sim.all.slice(1).map((node) => node.gossip.join([seed]));
+    await sim.settle(Promise.all(joins));
+  } else {
+    for (let i = 1; i < n; i++) await sim.join(`node-${i}`, ['node-0']);
+  }
   const callsDone = sim.now() - start;
   await sim.runUntil(() => sim.membershipConverged(), { timeout: 120_000, every: 10 });
   const all = sim.now() - start;
@@ -58,10 +71,10 @@ async function main(): Promise<void> {
   const steadySent = sent(sim);
   console.log(
     [
-      `N=${n} seed ${values.seed}`,
+      `N=${n} seed ${values.seed}${values.storm ? ', storm (every join at once)' : ''}`,
       `join: calls done at ${callsDone.toFixed(0)} ms, all see all at ${all.toFixed(0)} ms (virtual); CPU ${joinCpu.toFixed(0)} ms; sent ${joinSent.packets} datagrams, ${(joinSent.bytes / 1e6).toFixed(2)} MB, ${joinSent.streams} streams`,
       `steady: CPU ${(cpuMs(steadyCpu) / steadySeconds / 10).toFixed(1)}% of a core for the whole simulated cluster; ${((steadySent.packets - joinSent.packets) / n / steadySeconds).toFixed(1)} datagrams and ${((steadySent.bytes - joinSent.bytes) / n / steadySeconds).toFixed(0)} B per node per s`,
-      `problems: ${sim.problems().length}`,
+      `unreachable events (none is true): ${unreachable}; problems: ${sim.problems().length}`,
     ].join('\n  '),
   );
   await sim.shutdown();

@@ -49,6 +49,9 @@ export class ProtocolCore {
   private lastSummary: Hash64 = { hi: 0, lo: 0 };
   /** When we last opened an exchange with a node whose ping showed our states differ. */
   private readonly lastMismatch = new Map<string, number>();
+  /** When a sync for a difference datagrams could not place may start again, and the wait after it. */
+  private unplacedSyncAt = -Infinity;
+  private unplacedSyncWait = 0;
 
   constructor(
     readonly self: NodeRecord,
@@ -295,6 +298,7 @@ export class ProtocolCore {
   private answerSynAck(message: SynAck, from: string, now: number, out: Outcome): void {
     out.digestEntriesIn += message.digest.length;
     const sender = this.directSender(message.from, from);
+    const before = this.state.summary();
     this.merge.delta(message.delta, now, out, sender);
     this.merge.digest(message.digest, now, out, sender);
     if (message.truncated) this.startSync(from, out);
@@ -305,7 +309,10 @@ export class ProtocolCore {
       this.packetBudget(),
       this.config.random,
     );
-    if (delta.nodes.length === 0 && !delta.truncated) return;
+    if (delta.nodes.length === 0 && !delta.truncated) {
+      this.syncUnplaced(message, before, from, now, out);
+      return;
+    }
     out.packet(
       from,
       {
@@ -378,6 +385,36 @@ export class ProtocolCore {
     if (!this.merge.lacks(digest)) return;
     this.followedUp.add(peerId);
     this.syn(peer, true, out);
+  }
+
+  /**
+   * Our summaries still differ, yet the peer's partial digest taught us
+   * nothing and showed it lacks nothing: the difference lies in nodes one
+   * of us has never heard of, which datagrams find only by chance (a node
+   * of 200 missing from a random 35; a join storm left such gaps for
+   * seconds). A TCP sync settles it; see `unplacedSyncEvery` for the pace.
+   */
+  private syncUnplaced(
+    message: SynAck,
+    before: Hash64,
+    from: string,
+    now: number,
+    out: Outcome,
+  ): void {
+    const t = this.config.tuning;
+    const after = this.state.summary();
+    if (sameHash(after, message.summary)) {
+      this.unplacedSyncWait = 0; // we agree with a peer: the next difference is a new one
+      return;
+    }
+    if (!message.partial || message.digest.length === 0 || !sameHash(before, after)) return;
+    if (now < this.unplacedSyncAt) return;
+    this.unplacedSyncWait = Math.min(
+      t.unplacedSyncMax,
+      Math.max(t.unplacedSyncEvery, 2 * this.unplacedSyncWait),
+    );
+    this.unplacedSyncAt = now + this.unplacedSyncWait;
+    this.startSync(from, out);
   }
 
   /** A background push-pull with `addr`, when a slot is free: its Sync is built now. */

@@ -128,6 +128,16 @@ export interface Tuning {
    * fetches it once instead of decoding it several times in parallel.
    */
   maxSyncs: number;
+  /**
+   * A difference in state that datagram exchanges cannot place (a node one
+   * side never heard of, missing from the other's partial digest) is settled
+   * by a TCP sync, at most once a second (10 rounds: a join storm's gaps
+   * close within a second or two). Each such sync that leaves the difference
+   * in place doubles the wait, up to 30 s (memberlist's LAN push-pull
+   * period), so a difference no sync can mend costs little.
+   */
+  unplacedSyncEvery: number;
+  unplacedSyncMax: number;
   /** One log line per key this often: a flood must not become a log flood. */
   logEvery: number;
   /** Longest piece of a peer's error text put into ours. */
@@ -206,6 +216,8 @@ export function deriveTuning(opts: TuningInputs): Tuning {
     leaveFanout: 3,
     leaveBatches: 3,
     maxSyncs: 1,
+    unplacedSyncEvery: 10 * interval,
+    unplacedSyncMax: 300 * interval,
     logEvery: 10_000,
     maxRemoteText: 200,
     maxLateness: interval / probeTicks / 2,
