@@ -12,6 +12,7 @@
  */
 import { createInterface } from 'node:readline';
 import { Gossip } from '../lib/engine';
+import { joinUntilUp } from './join-until-up';
 import {
   QUERY_ECHO,
   QUERY_SLOW,
@@ -150,15 +151,7 @@ async function main(): Promise<void> {
   const stop = () => void gossip.close().then(() => process.exit(0));
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);
-  for (let attempt = 1; ; attempt++) {
-    try {
-      await gossip.join(seed ? [seed] : []);
-      break;
-    } catch (err) {
-      if (attempt >= 20) throw err;
-      await sleep(200);
-    }
-  }
+  await joinUntilUp(gossip, seed);
   say({ ev: 'joined', addr: gossip.localNode().addr });
   // One command at a time, in order.
   let queue = Promise.resolve();

@@ -11,9 +11,9 @@
  * for each verdict; nothing in between, so the output costs no CPU at rest.
  */
 import { Gossip } from '../lib/engine';
+import { joinUntilUp } from './join-until-up';
 
 const [id, port, seed] = process.argv.slice(2);
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function main(): Promise<void> {
   if (!id || !port) throw new Error('usage: one-node <id> <port> [seed host:port]');
@@ -30,17 +30,7 @@ async function main(): Promise<void> {
   const stop = () => void gossip.close().then(() => process.exit(0));
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);
-  // As a deploy would: a seed not up yet, or too busy to answer in time, is asked again.
-  // The first process founds the cluster (`join([])`); the others join it.
-  for (let attempt = 1; ; attempt++) {
-    try {
-      await gossip.join(seed ? [seed] : []);
-      break;
-    } catch (err) {
-      if (attempt >= 20) throw err;
-      await sleep(200);
-    }
-  }
+  await joinUntilUp(gossip, seed);
   console.log(`joined ${gossip.localNode().addr}`);
   report();
 }
