@@ -279,6 +279,9 @@ export class Liveness {
   private judge(record: NodeRecord, now: number, out: Outcome): void {
     const vitals = record.vitals;
     if (record === this.state.self || vitals.status === 'left') return;
+    // Not yet seen alive: it stays pending whatever its observers say. No ring walk: on a joiner
+    // the ring is mostly such nodes, and a walk to k reachable ones would cross all of them.
+    if (!vitals.evidenced && vitals.status === 'pending') return;
     const self = this.state.self;
     const accusesIt = (observerId: string) =>
       accuses(observerId === self.id ? self : this.state.records.get(observerId), record);
