@@ -96,6 +96,37 @@ describe('createGossipAdapter on three engines', () => {
     expect(answers.sort()).toEqual(['io-1', 'io-2', 'io-3']);
   });
 
+  it('honours except() and volatile across instances', async () => {
+    const [one, two, three] = instances;
+    const [inRoom, excluded, outside] = clients;
+    one.io.in(inRoom.id!).socketsJoin('team');
+    one.io.in(excluded.id!).socketsJoin('team');
+    await waitFor(
+      async () => (await three.io.in('team').fetchSockets()).length === 2,
+      'both joins seen on io-3',
+    );
+    const got = new Map<ClientSocket, string[]>(clients.map((c) => [c, []]));
+    for (const c of clients)
+      for (const event of ['team-news', 'flash', 'marker'])
+        c.on(event, (v: string) => got.get(c)!.push(`${event}:${v}`));
+    // From io-3, whose own clients are `outside` only: the room's members live on io-1 and io-2.
+    three.io.to('team').except(excluded.id!).emit('team-news', 'a');
+    two.io.volatile.emit('flash', 'b');
+    // Sent after the others by the same instance: once it arrives, anything earlier has too.
+    three.io.emit('marker', 'end');
+    two.io.emit('marker', 'end');
+    await waitFor(
+      () => clients.every((c) => got.get(c)!.filter((e) => e === 'marker:end').length === 2),
+      'both markers at every client',
+    );
+    expect(got.get(inRoom)).toContain('team-news:a');
+    expect(got.get(excluded)).not.toContain('team-news:a');
+    expect(got.get(outside)).not.toContain('team-news:a');
+    for (const c of clients) expect(got.get(c)!.filter((e) => e === 'flash:b')).toHaveLength(1);
+    one.io.in('team').socketsLeave('team');
+    await waitFor(async () => (await two.io.in('team').fetchSockets()).length === 0, 'the leave');
+  });
+
   it('carries binary data to the clients of other instances', async () => {
     const got: Buffer[] = [];
     clients[2].on('bytes', (b: Buffer) => got.push(b));
