@@ -169,6 +169,43 @@ describe('createGossipAdapter on three engines', () => {
   });
 });
 
+describe('a server whose answer is too large to send', () => {
+  const cluster = new LoopbackCluster();
+  const instances: Instance[] = [];
+  const clients: ClientSocket[] = [];
+  afterAll(async () => {
+    for (const c of clients) c.close();
+    for (const instance of instances) {
+      instance.io.close();
+      instance.http.close();
+    }
+    await cluster.closeAll();
+  });
+
+  it('fails fetchSockets() at once with the reason, instead of at the timeout', async () => {
+    const small = { maxMessageSize: 8192 };
+    const a = await cluster.start('big-1', small);
+    const b = await cluster.start('big-2', small);
+    await b.gossip.join([a.addr]);
+    instances.push(await serve(a), await serve(b));
+    const [one, two] = instances;
+    await waitFor(
+      async () => (await Promise.all(instances.map(servers))).every((n) => n === 2),
+      'each server to count two',
+    );
+    clients.push(client(two));
+    await waitFor(() => clients[0].connected, 'the client');
+    // Its socket's data makes big-2's answer larger than maxMessageSize.
+    for (const socket of two.io.sockets.sockets.values())
+      socket.data = { blob: 'x'.repeat(20_000) };
+    // The adapter's own timeout is 30 s, past this test's: only the refusal can end it in time.
+    await expect(one.io.fetchSockets()).rejects.toThrow(/big-2 could not answer: .*maxMessageSize/);
+    // Small answers still go through.
+    for (const socket of two.io.sockets.sockets.values()) socket.data = {};
+    expect((await one.io.fetchSockets()).map((s) => s.id)).toEqual([clients[0].id]);
+  }, 20_000);
+});
+
 describe('GossipIoAdapter', () => {
   it('names GossipModule when the application has none', async () => {
     @Module({})

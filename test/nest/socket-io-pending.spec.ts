@@ -57,7 +57,7 @@ describe('PendingRequests (the Socket.IO adapter waiting for other servers)', ()
     expect(outcomes).toHaveLength(1);
   });
 
-  it('ends at once when nobody is asked, when sending failed, or when cleared', () => {
+  it('ends at once when nobody is asked, when sending failed, when a server could not answer, or when cleared', () => {
     const pending = new PendingRequests<string>();
     const empty: RequestOutcome[] = [];
     pending.add('none', new Map(), 1000, { answer: () => undefined, done: (o) => empty.push(o) });
@@ -68,6 +68,18 @@ describe('PendingRequests (the Socket.IO adapter waiting for other servers)', ()
     pending.fail('r1', error);
     expect(failed.outcomes).toEqual([
       { gone: [], silent: ['a', 'b', 'c'], timedOut: false, error },
+    ]);
+
+    // A server it waits for could not send its answer; a refusal from one it does not wait for is ignored.
+    const refused = request(pending, 'r3');
+    pending.answer('r3', 'a', 'x');
+    const tooLarge = new Error('b could not answer: too large');
+    pending.refused('r3', 'a', new Error('a again'));
+    pending.refused('r3', 'z', new Error('stranger'));
+    expect(refused.outcomes).toEqual([]);
+    pending.refused('r3', 'b', tooLarge);
+    expect(refused.outcomes).toEqual([
+      { gone: [], silent: ['b', 'c'], timedOut: false, error: tooLarge },
     ]);
 
     const cleared = request(pending, 'r2');

@@ -7,10 +7,24 @@ import {
   type Offset,
   type ServerId,
 } from 'socket.io-adapter';
-import { type Gossip, GossipConfigError, type GossipEvent, type PublishResult } from '../../engine';
+import {
+  type Gossip,
+  GossipConfigError,
+  type GossipEvent,
+  GossipMessageError,
+  type PublishResult,
+} from '../../engine';
 import type { GossipAdapterOptions } from './adapter-options';
 import { PendingRequests } from './pending-requests';
-import { encodeOptions, namespaceTopic, readIncoming, requestId, toPayload } from './wire';
+import {
+  REFUSAL,
+  type Refusal,
+  encodeOptions,
+  namespaceTopic,
+  readIncoming,
+  requestId,
+  toPayload,
+} from './wire';
 
 /** The Socket.IO namespace an adapter serves (socket.io's `Namespace`), as far as its type goes. */
 export interface AdapterNamespace {
@@ -201,7 +215,28 @@ export class GossipAdapter extends ClusterAdapter {
   ): Promise<void> {
     const nodeId = this.nodeOfUid.get(requesterUid);
     if (nodeId === undefined) throw new Error(`no server ${requesterUid} known to answer`);
-    settle(this.gossip.messages.send(nodeId, this.topic, toPayload(response)));
+    try {
+      settle(this.gossip.messages.send(nodeId, this.topic, toPayload(response)));
+    } catch (err) {
+      // Refused at once (too large, backlog): say so, or the asker waits for its timeout.
+      if (err instanceof GossipMessageError) this.refuse(nodeId, response.data.requestId, err);
+      throw err;
+    }
+  }
+
+  /** Tells the member that asked that our response could not be sent, and why (a few bytes: it fits). */
+  private refuse(nodeId: string, id: string, err: GossipMessageError): void {
+    const refusal: Refusal = {
+      type: REFUSAL,
+      uid: this.uid,
+      nsp: this.nsp.name,
+      data: { requestId: id, reason: err.message },
+    };
+    try {
+      settle(this.gossip.messages.send(nodeId, this.topic, refusal));
+    } catch {
+      // Refused too (backlog, or the asker is gone): it ends at its timeout, as before.
+    }
   }
 
   /** The other live members serving this namespace: node id → server uid. */
@@ -220,6 +255,10 @@ export class GossipAdapter extends ClusterAdapter {
   private receive(payload: unknown, from: string): void {
     const incoming = readIncoming(payload);
     if (!incoming) return;
+    if (incoming.kind === 'refusal') {
+      const { requestId: id, reason } = incoming.refusal.data;
+      return this.pending.refused(id, from, new Error(`${from} could not answer: ${reason}`));
+    }
     const uid = incoming.kind === 'message' ? incoming.message.uid : incoming.response.uid;
     this.remember(uid, from);
     if (incoming.kind === 'message') return this.onMessage(incoming.message);

@@ -5,7 +5,7 @@ export interface RequestOutcome {
   /** Node ids still silent at the timeout (empty unless `timedOut`). */
   silent: string[];
   timedOut: boolean;
-  /** Set when the request could not be sent at all (`GossipMessageError`). */
+  /** Set when the request could not be sent at all (`GossipMessageError`), or a server could not send its answer. */
   error?: Error;
 }
 
@@ -72,6 +72,11 @@ export class PendingRequests<A> {
   fail(id: string, error: Error): void {
     const request = this.requests.get(id);
     if (request) this.end(id, false, error);
+  }
+
+  /** `nodeId`, which request `id` waits for, cannot answer it: the request ends at once with `error`. */
+  refused(id: string, nodeId: string, error: Error): void {
+    if (this.requests.get(id)?.waiting.has(nodeId)) this.end(id, false, error);
   }
 
   /** Ends every request as timed out (the adapter closes). */

@@ -34,9 +34,25 @@ const RESPONSES: ReadonlySet<number> = new Set([
   MessageType.BROADCAST_ACK,
 ]);
 
-/** A received payload: a message to every server, or a response to one of our requests. */
+/**
+ * Our own answer, not socket.io-adapter's: the server asked could not send
+ * its response (too large for `maxMessageSize`, or past the send backlog),
+ * so the request fails at once instead of at its timeout.
+ */
+export const REFUSAL = 'gossip-refusal';
+
+export interface Refusal {
+  type: typeof REFUSAL;
+  uid: string;
+  nsp: string;
+  data: { requestId: string; reason: string };
+}
+
+/** A received payload: a message to every server, or a response (or refusal) to one of our requests. */
 export type Incoming =
-  { kind: 'message'; message: ClusterMessage } | { kind: 'response'; response: ClusterResponse };
+  | { kind: 'message'; message: ClusterMessage }
+  | { kind: 'response'; response: ClusterResponse }
+  | { kind: 'refusal'; refusal: Refusal };
 
 /**
  * Reads a received payload; undefined when it is not a cluster message. The
@@ -46,8 +62,13 @@ export type Incoming =
 export function readIncoming(payload: unknown): Incoming | undefined {
   if (typeof payload !== 'object' || payload === null) return undefined;
   const { type, uid, nsp } = payload as Record<string, unknown>;
-  if (typeof type !== 'number' || typeof uid !== 'string' || typeof nsp !== 'string')
-    return undefined;
+  if (typeof uid !== 'string' || typeof nsp !== 'string') return undefined;
+  if (type === REFUSAL) {
+    const data = (payload as { data?: { requestId?: unknown; reason?: unknown } }).data;
+    if (typeof data?.requestId !== 'string' || typeof data.reason !== 'string') return undefined;
+    return { kind: 'refusal', refusal: payload as Refusal };
+  }
+  if (typeof type !== 'number') return undefined;
   if (RESPONSES.has(type)) {
     const data = (payload as { data?: { requestId?: unknown } }).data;
     if (typeof data?.requestId !== 'string') return undefined;
