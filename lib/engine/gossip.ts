@@ -139,6 +139,7 @@ export class Gossip {
       writable: () => !this.closed && !this.self.left,
       refresh: () => this.discovery.refresh(this.self.id),
       warn: (message) => this.io.error(message),
+      resync: () => this.syncWithSomePeer(),
     });
     this.messages = clusterMessages({
       self: this.self,
@@ -372,6 +373,25 @@ export class Gossip {
     this.discovery.refresh(this.self.id);
     this.leadership.refresh();
     if (event) this.listeners.deliver(event);
+  }
+
+  /**
+   * A full sync with one live peer chosen at random, now (leadership asks
+   * after a gap in our running). True once done, or when there is no peer.
+   */
+  private async syncWithSomePeer(): Promise<boolean> {
+    if (this.closed || this.self.left) return false;
+    const peers = [...this.core.state.records.values()].filter(
+      (r) => r !== this.self && !r.left && r.vitals.status === 'alive',
+    );
+    if (peers.length === 0) return true;
+    const peer = peers[Math.floor(this.opts.random() * peers.length)];
+    try {
+      await this.streams.syncWith(peer.addr, this.core.streams.request());
+      return true;
+    } catch {
+      return false; // tried again next round
+    }
   }
 
   /** Starts a background sync with `addr` when the core grants a slot. */

@@ -16,6 +16,8 @@ export interface LeadershipHostDeps {
   /** Claims are entries of ours: the discovery index learns them like any local write. */
   refresh(): void;
   warn(message: string): void;
+  /** A full sync with one live peer (see `LeadershipHost.resync`). */
+  resync(): Promise<boolean>;
 }
 
 /** What leadership reads and writes: this node's view and its own entries. */
@@ -45,6 +47,7 @@ export function leadershipHost(d: LeadershipHostDeps): LeadershipHost {
       d.refresh();
     },
     warn: d.warn,
+    resync: d.resync,
   };
 }
 

@@ -10,6 +10,8 @@ function fakeHost(self: string, live: string[], down: string[] = []) {
   const values = new Map<string, string>();
   const at = (id: string, key: string) => `${id}\u0000${key}`;
   let now = 0;
+  // Full syncs asked for after a gap: each waits until the test settles it.
+  const resyncs: Array<(done: boolean) => void> = [];
   const host: LeadershipHost = {
     nodeId: self,
     nodes: (): NodeMetadata[] => [
@@ -38,9 +40,11 @@ function fakeHost(self: string, live: string[], down: string[] = []) {
     write: (key, value) => values.set(at(self, key), value),
     remove: (key) => values.delete(at(self, key)),
     warn: () => undefined,
+    resync: () => new Promise<boolean>((resolve) => resyncs.push(resolve)),
   };
   return {
     host,
+    resyncs,
     set: (id: string, key: string, value: string) => values.set(at(id, key), value),
     get: (id: string, key: string) => values.get(at(id, key)),
     clock: { now: () => now },
@@ -107,14 +111,17 @@ describe('Leadership on one node', () => {
     });
   });
 
-  it('distrusts itself after its rounds stopped for longer than staleAfter', () => {
+  it('distrusts itself after its rounds stopped for longer than staleAfter', async () => {
     const f = fakeHost('a', ['a']);
     const leadership = new Leadership(f.host, f.clock, leadershipTiming(100));
     leadership.campaign('solo');
     expect(leadership.isLeader('solo')).toBe(true);
     f.advance(600); // a pause: no tick ran
     expect(leadership.isLeader('solo')).toBe(false);
-    leadership.tick(); // the overdue round notices the gap
+    leadership.tick(); // the overdue round notices the gap, and asks for a full sync
+    expect(f.resyncs).toHaveLength(1);
+    f.resyncs[0](true);
+    await Promise.resolve();
     expect(leadership.isLeader('solo')).toBe(false);
     for (let i = 0; i < 5; i++) {
       f.advance(100);
@@ -122,6 +129,38 @@ describe('Leadership on one node', () => {
     }
     expect(leadership.isLeader('solo')).toBe(true);
     expect(leadership.token('solo')).toBe(2);
+  });
+
+  it('after a gap, leads again only once a full sync completed, above the terms it brought', async () => {
+    // `a` led in term 1 and was paused; meanwhile `b` took term 2, which gossip has not brought yet.
+    const f = fakeHost('a', ['a', 'b']);
+    const leadership = new Leadership(f.host, f.clock, leadershipTiming(100));
+    leadership.campaign('jobs');
+    f.set('b', leaderKey('jobs'), formatClaim({ leading: false, term: 0, beat: 0 }));
+    leadership.refresh();
+    expect(leadership.leader('jobs')).toBe('a'); // the rule prefers `a` among these two
+    expect(leadership.token('jobs')).toBe(1);
+    f.advance(5_000);
+    leadership.tick();
+    // Past resyncFor, with the sync still running (or failed): no leading.
+    for (let i = 0; i < 10; i++) {
+      f.advance(100);
+      leadership.tick();
+    }
+    expect(f.resyncs).toHaveLength(1); // one at a time
+    expect(leadership.isLeader('jobs')).toBe(false);
+    f.resyncs[0](false);
+    await Promise.resolve();
+    f.advance(100);
+    leadership.tick(); // a failed sync is tried again
+    expect(f.resyncs).toHaveLength(2);
+    expect(leadership.isLeader('jobs')).toBe(false);
+    // The sync brings b's claim of term 2 (b stood down since: the rule prefers a).
+    f.set('b', leaderKey('jobs'), formatClaim({ leading: false, term: 2, beat: 0 }));
+    f.resyncs[1](true);
+    await Promise.resolve();
+    expect(leadership.isLeader('jobs')).toBe(true);
+    expect(leadership.token('jobs')).toBe(3);
   });
 
   it('refuses bad roles and options', () => {

@@ -18,7 +18,7 @@
 //   With it, a leader holds the role only under a lease a majority renews
 //   (leader-lease.ts), so the minority stands down before the majority
 //   moves on. The staleness check makes a node that stopped running (a
-//   pause) lead nothing until it has listened again. Nothing can stop a
+//   pause) lead nothing until it has synced with a peer again. Nothing can stop a
 //   process that is paused in the middle of its work: that is what the
 //   fencing token is for.
 import type { Clock } from '../vocabulary/clock';
@@ -48,6 +48,12 @@ export interface LeadershipHost extends LeaderView {
   remove(key: string): void;
   /** A change listener threw. */
   warn(message: string): void;
+  /**
+   * Pulls the cluster's state now (a full sync with one live peer), after a
+   * gap in this node's running: claims written meanwhile may not reach it by
+   * gossip soon enough. Resolves true once done, or when there is no peer.
+   */
+  resync(): Promise<boolean>;
 }
 
 /** When a node must distrust its own view, and the lease of the quorum guard. */
@@ -57,7 +63,7 @@ export interface LeadershipTiming {
    * a long stall): the node leads nothing from then until it resynced.
    */
   staleAfter: number;
-  /** After such a gap, how long the node listens to peers before it may lead again. */
+  /** After such a gap, how long the node listens to peers before it may lead again (and a full sync must complete). */
   resyncFor: number;
   /** With the quorum guard: how long a confirmed beat lets the leader lead. */
   lease: number;
@@ -118,6 +124,9 @@ export class Leadership {
   private readonly listeners = new Set<(change: LeadershipChange) => void>();
   private lastTick: number;
   private resyncUntil = -Infinity;
+  /** Since the last gap, a full sync with a peer completed (true until a gap). */
+  private resynced = true;
+  private resyncing = false;
   private refreshing = false;
 
   /** @internal Built by the engine: read it as `gossip.leadership`. */
@@ -216,9 +225,33 @@ export class Leadership {
     const now = this.clock.now();
     if (now - this.lastTick > this.timing.staleAfter) {
       this.resyncUntil = now + this.timing.resyncFor;
+      this.resynced = false;
     }
     this.lastTick = now;
+    if (!this.resynced) this.pull();
     this.refresh();
+  }
+
+  /**
+   * After a gap, a full sync with a peer before leading again: in a quiet
+   * cluster, gossip alone may bring a claim written during the gap later
+   * than `resyncFor`, and a term taken without it would repeat its token.
+   * Tried again each round until one completes.
+   */
+  private pull(): void {
+    if (this.resyncing || this.roles.size === 0) return;
+    this.resyncing = true;
+    this.host.resync().then(
+      (done) => {
+        this.resyncing = false;
+        if (!done) return;
+        this.resynced = true;
+        this.refresh();
+      },
+      () => {
+        this.resyncing = false;
+      },
+    );
   }
 
   /** After anything that may change the choice: membership, entries, leave, close. */
@@ -342,9 +375,11 @@ export class Leadership {
     this.host.write(leaderKey(role), value);
   }
 
-  /** The local process ran recently, and has listened long enough since its last gap. */
+  /** The local process ran recently, and has listened long enough since its last gap, a full sync included. */
   private trusted(now: number): boolean {
-    return now - this.lastTick <= this.timing.staleAfter && now >= this.resyncUntil;
+    return (
+      now - this.lastTick <= this.timing.staleAfter && now >= this.resyncUntil && this.resynced
+    );
   }
 
   private emit(change: LeadershipChange): void {
