@@ -40,6 +40,20 @@ function client(instance: Instance): ClientSocket {
 
 const servers = (instance: Instance) => instance.io.of('/').adapter.serverCount();
 
+/** Closes the clients, the socket.io and HTTP servers, then the engines. */
+async function closeAll(
+  cluster: LoopbackCluster,
+  instances: Instance[],
+  clients: ClientSocket[],
+): Promise<void> {
+  for (const c of clients) c.close();
+  for (const instance of instances) {
+    instance.io.close();
+    instance.http.close();
+  }
+  await cluster.closeAll();
+}
+
 /**
  * `createGossipAdapter` on plain socket.io servers over three real engines
  * in this process: what the three-process Nest test does not cover (remote
@@ -63,14 +77,7 @@ describe('createGossipAdapter on three engines', () => {
     await waitFor(() => clients.every((c) => c.connected), 'the clients to connect');
   });
 
-  afterAll(async () => {
-    for (const c of clients) c.close();
-    for (const instance of instances) {
-      instance.io.close();
-      instance.http.close();
-    }
-    await cluster.closeAll();
-  });
+  afterAll(() => closeAll(cluster, instances, clients));
 
   it('joins a socket to a room from another instance, and emits to that room from a third', async () => {
     const [one, two, three] = instances;
@@ -173,14 +180,7 @@ describe('a server whose answer is too large to send', () => {
   const cluster = new LoopbackCluster();
   const instances: Instance[] = [];
   const clients: ClientSocket[] = [];
-  afterAll(async () => {
-    for (const c of clients) c.close();
-    for (const instance of instances) {
-      instance.io.close();
-      instance.http.close();
-    }
-    await cluster.closeAll();
-  });
+  afterAll(() => closeAll(cluster, instances, clients));
 
   it('fails fetchSockets() at once with the reason, instead of at the timeout', async () => {
     const small = { maxMessageSize: 8192 };
