@@ -18,9 +18,9 @@
 //   With it, a leader holds the role only under a lease a majority renews
 //   (leader-lease.ts), so the minority stands down before the majority
 //   moves on. The staleness check makes a node that stopped running (a
-//   pause) lead nothing until it has synced with a peer again. Nothing can stop a
-//   process that is paused in the middle of its work: that is what the
-//   fencing token is for.
+//   pause) lead nothing until it has synced with a peer again. Nothing can
+//   stop a process that is paused in the middle of its work: that is what
+//   the fencing token is for.
 import type { Clock } from '../vocabulary/clock';
 import { type LeaderClaim, formatClaim, leaderKey } from './leader-claim';
 import { BeatWatch, Lease } from './leader-lease';
@@ -63,7 +63,10 @@ export interface LeadershipTiming {
    * a long stall): the node leads nothing from then until it resynced.
    */
   staleAfter: number;
-  /** After such a gap, how long the node listens to peers before it may lead again (and a full sync must complete). */
+  /**
+   * After such a gap, how long the node listens to peers before it may lead
+   * again; a full sync with one of them must also have completed.
+   */
   resyncFor: number;
   /** With the quorum guard: how long a confirmed beat lets the leader lead. */
   lease: number;
