@@ -24,7 +24,10 @@ export class SimDriver {
 
   /** Runs every event due up to `limit`, then sets the clock to it. */
   private async runTo(limit: number): Promise<void> {
-    while (this.clock.step(limit)) await this.afterStep();
+    while (this.clock.step(limit)) {
+      if (this.dirty) await this.afterStep();
+      else await this.nextStep();
+    }
     this.clock.advanceTo(limit);
   }
 
@@ -52,9 +55,22 @@ export class SimDriver {
     );
     await drain();
     const limit = this.clock.now() + timeout;
-    while (!done && this.clock.step(limit)) await this.afterStep();
+    while (!done && this.clock.step(limit)) {
+      if (this.dirty) await this.afterStep();
+      else await this.nextStep();
+    }
     if (!done) throw new Error(`operation did not complete within ${timeout} ms of virtual time`);
     return promise;
+  }
+
+  /**
+   * After an event that started no async work: one microtask turn, for the
+   * continuations of promises it resolved, without the cost of an async call
+   * per event (a large simulation runs millions).
+   */
+  private nextStep(): Promise<void> {
+    this.steps++;
+    return RESOLVED;
   }
 
   private async afterStep(): Promise<void> {
@@ -66,6 +82,8 @@ export class SimDriver {
     }
   }
 }
+
+const RESOLVED = Promise.resolve();
 
 /** Lets every queued promise continuation run. */
 function drain(): Promise<void> {
