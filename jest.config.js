@@ -5,8 +5,11 @@ const { join } = require('node:path');
  * The suite in three projects, by what a spec needs (see test/README.md):
  *   unit         no sockets, no processes: pure code and the simulator (the edit loop, < 60 s)
  *   integration  real nodes on loopback sockets, in this process
- *   system       child processes, a browser, Prometheus, dnsmasq, packaging, netns,
- *                simulations of 100 nodes or more
+ *   simulation   simulations of 100 nodes or more: long, but on a virtual clock
+ *   system       child processes, a browser, Prometheus, dnsmasq, packaging, netns
+ * `npm test` (scripts/test.mjs) runs unit and simulation on two workers (nothing
+ * in them reads the wall clock, so sharing the cores changes no result), then
+ * integration and system in band (their timings must not compete for the CPU).
  * Every spec file is listed in exactly one project; loading this file fails otherwise,
  * so a new spec cannot be silently skipped.
  */
@@ -89,10 +92,12 @@ const SPECS = {
     'test/ops/kubernetes-dns.spec.ts', // dnsmasq
     'test/ops/prometheus.spec.ts', // Prometheus, sample processes
     'test/security/multi-host.spec.ts', // network namespaces
+  ],
+  simulation: [
     'test/sim/crash.spec.ts', // 100 simulated nodes
     'test/sim/lossy-network.spec.ts', // 100 simulated nodes
     'test/sim/ownership.spec.ts', // 100 simulated nodes
-    'test/sim/scale.spec.ts', // 1,000 simulated nodes
+    'test/sim/scale.spec.ts', // 1,000 simulated nodes (in a process of its own)
     'test/sim/join-storm.spec.ts', // 100 simulated nodes joining at once
   ],
 };
