@@ -6,9 +6,10 @@ const { join } = require('node:path');
  *   unit         no sockets, no processes: pure code and the simulator (the edit loop, < 60 s)
  *   integration  real nodes on loopback sockets, in this process
  *   simulation   simulations of 100 nodes or more: long, but on a virtual clock
- *   system       child processes, a browser, Prometheus, dnsmasq, packaging, netns
- * `npm test` (scripts/test.mjs) runs unit and simulation on two workers (nothing
- * in them reads the wall clock, so sharing the cores changes no result), then
+ *   tooling      outside tools run to completion: npm pack and install, tsc, promtool
+ *   system       child processes that run for a time, a browser, Prometheus, dnsmasq, netns
+ * `npm test` (scripts/test.mjs) runs unit, simulation and tooling on two workers
+ * (nothing in them times anything, so sharing the cores changes no result), then
  * integration and system in band (their timings must not compete for the CPU).
  * Every spec file is listed in exactly one project; loading this file fails otherwise,
  * so a new spec cannot be silently skipped.
@@ -85,13 +86,15 @@ const SPECS = {
     'test/nest/socket-io-process.spec.ts', // three Nest processes with Socket.IO, kill -9
     'test/engine/dns-join.spec.ts', // dnsmasq
     'test/engine/pause-process.spec.ts', // node processes, SIGSTOP
-    'test/nest/packaging.spec.ts', // npm pack, tsc
     'test/nest/sample.spec.ts', // `npm start` as a process
-    'test/ops/alert-rules.spec.ts', // promtool
     'test/ops/cluster-page.spec.ts', // Chromium, sample processes
     'test/ops/kubernetes-dns.spec.ts', // dnsmasq
     'test/ops/prometheus.spec.ts', // Prometheus, sample processes
     'test/security/multi-host.spec.ts', // network namespaces
+  ],
+  tooling: [
+    'test/nest/packaging.spec.ts', // npm pack, tsc, npm install
+    'test/ops/alert-rules.spec.ts', // promtool
   ],
   simulation: [
     'test/sim/crash.spec.ts', // 100 simulated nodes

@@ -1,7 +1,8 @@
 /* global process, console */
 // `npm test`: the whole jest suite, in two phases (test/README.md).
-//   1. unit and simulation on two workers: their specs run on a virtual clock
-//      or none, so sharing the two cores changes no result, only the time;
+//   1. unit, simulation and tooling on two workers: their specs run on a
+//      virtual clock or none (tools run to completion), so sharing the two
+//      cores changes no result, only the time;
 //   2. integration and system in band: real sockets, processes and timings,
 //      which must not compete with another spec for the CPU.
 // Arguments go to both runs (a spec path or pattern, `--json`...); the second
@@ -14,8 +15,8 @@ import { createRequire } from 'node:module';
 const jest = createRequire(import.meta.url).resolve('jest/bin/jest');
 const PHASES = [
   {
-    name: 'unit and simulation',
-    args: ['--selectProjects', 'unit', 'simulation', '--maxWorkers=2'],
+    name: 'unit, simulation and tooling',
+    args: ['--selectProjects', 'unit', 'simulation', 'tooling', '--maxWorkers=2'],
   },
   {
     name: 'integration and system',
