@@ -91,6 +91,7 @@ export default tseslint.config(
       'node_modules/**',
       'coverage/**',
       'jest.config.js',
+      'jest.sequencer.js',
       'eslint.config.mjs',
     ],
   },

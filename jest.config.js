@@ -139,6 +139,7 @@ const project = (name, files, tsconfig) => ({
 /** @type {import('jest').Config} */
 module.exports = {
   testTimeout: 30000,
+  testSequencer: '<rootDir>/jest.sequencer.js',
   projects: Object.entries(SPECS).flatMap(([name, files]) => {
     const checked = files.filter((file) => TYPE_CHECKED.includes(file));
     const transpiled = files.filter((file) => !TYPE_CHECKED.includes(file));
