@@ -2,7 +2,7 @@ const { readdirSync } = require('node:fs');
 const { join } = require('node:path');
 
 /**
- * The suite in three projects, by what a spec needs (see test/README.md):
+ * The suite in five projects, by what a spec needs (see test/README.md):
  *   unit         no sockets, no processes: pure code and the simulator (the edit loop, < 60 s)
  *   integration  real nodes on loopback sockets, in this process
  *   simulation   simulations of 100 nodes or more: long, but on a virtual clock
