@@ -24,10 +24,7 @@ export class SimDriver {
 
   /** Runs every event due up to `limit`, then sets the clock to it. */
   private async runTo(limit: number): Promise<void> {
-    while (this.clock.step(limit)) {
-      if (this.dirty) await this.afterStep();
-      else await this.nextStep();
-    }
+    while (this.clock.step(limit)) await this.afterStep();
     this.clock.advanceTo(limit);
   }
 
@@ -55,31 +52,25 @@ export class SimDriver {
     );
     await drain();
     const limit = this.clock.now() + timeout;
-    while (!done && this.clock.step(limit)) {
-      if (this.dirty) await this.afterStep();
-      else await this.nextStep();
-    }
+    while (!done && this.clock.step(limit)) await this.afterStep();
     if (!done) throw new Error(`operation did not complete within ${timeout} ms of virtual time`);
     return promise;
   }
 
   /**
-   * After an event that started no async work: one microtask turn, for the
-   * continuations of promises it resolved, without the cost of an async call
-   * per event (a large simulation runs millions).
+   * After each event: when engine code awaited something, let its
+   * continuations run before time moves on; otherwise one microtask turn
+   * (for promises the event resolved), without the cost of an async call:
+   * a large simulation runs millions of events.
    */
-  private nextStep(): Promise<void> {
+  private afterStep(): Promise<void> {
     this.steps++;
-    return RESOLVED;
+    return this.dirty ? this.drainContinuations() : RESOLVED;
   }
 
-  private async afterStep(): Promise<void> {
-    this.steps++;
-    if (this.dirty) {
-      // Engine code awaited something: let its continuations run before time moves on.
-      this.dirty = false;
-      await drain();
-    }
+  private async drainContinuations(): Promise<void> {
+    this.dirty = false;
+    await drain();
   }
 }
 
