@@ -2,6 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { leadershipTiming } from '../../lib/engine/discovery/leadership';
+import { TS_REGISTER } from '../support/child';
 import { waitFor } from '../support/wait';
 
 jest.setTimeout(180_000);
@@ -118,7 +119,7 @@ class AppProcess {
       process.execPath,
       [
         '-r',
-        'ts-node/register/transpile-only',
+        TS_REGISTER,
         join(__dirname, 'support', 'leader-node.ts'),
         id,
         seed,

@@ -2,8 +2,11 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 
-/** The repository root: scripts run from here, so ts-node finds tsconfig.json. */
+/** The repository root: scripts run from here. */
 export const ROOT = join(__dirname, '..', '..');
+
+/** Runs the repository's TypeScript in a child process (`node -r TS_REGISTER file.ts`); see the file. */
+export const TS_REGISTER = join(__dirname, 'ts-register.js');
 
 export interface ChildOptions {
   /** Extra environment variables (the parent's are passed on). */
@@ -15,7 +18,7 @@ export interface ChildOptions {
 /**
  * A child process whose stdout and stderr are kept for failure messages,
  * whose stdout can be read line by line, and which is stopped with a signal.
- * `Child.script` runs a TypeScript file of this repository under ts-node.
+ * `Child.script` runs a TypeScript file of this repository.
  */
 export class Child {
   readonly process: ChildProcess;
@@ -42,13 +45,12 @@ export class Child {
     });
   }
 
-  /** `node -r ts-node/register/transpile-only <script> ...args`, `script` relative to the root. */
+  /**
+   * `node -r test/support/ts-register.js <script> ...args`, `script` relative
+   * to the root: ts-node's transpile-only mode, with a cache on disk.
+   */
   static script(script: string, args: string[], options?: ChildOptions): Child {
-    return new Child(
-      process.execPath,
-      ['-r', 'ts-node/register/transpile-only', script, ...args],
-      options,
-    );
+    return new Child(process.execPath, ['-r', TS_REGISTER, script, ...args], options);
   }
 
   /** Everything it printed so far, stdout and stderr. */

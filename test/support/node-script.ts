@@ -1,7 +1,7 @@
 /**
  * One gossip node in a process of its own (see NodeProcess), for the
  * multi-host test (inside a network namespace) and the SIGSTOP test:
- *   node -r ts-node/register/transpile-only node-script.ts <id> <bind> <seed|-> <interval>
+ *   node -r test/support/ts-register.js node-script.ts <id> <bind> <seed|-> <interval>
  * Prints JSON lines: `ready`, `joined`, then a `status` every 50 ms. Reads
  * JSON lines on stdin: {"upsert": [key, value]}. Exits when stdin closes.
  */

@@ -1,6 +1,6 @@
 /**
  * One Nest app with a one-instance job, for the real-process leadership test:
- *   node -r ts-node/register/transpile-only leader-node.ts <id> <seed|-> <expectedSize>
+ *   node -r test/support/ts-register.js leader-node.ts <id> <seed|-> <expectedSize>
  * Prints JSON lines: `ready` (its gossip address), then `run` for every run
  * of its `@Interval(200)` job (node, fencing token, wall time, the longest
  * event-loop stall since its previous run), and

@@ -1,7 +1,7 @@
 /**
  * One Nest app with a Socket.IO gateway on the gossip adapter, for the
  * real-process Socket.IO test:
- *   node -r ts-node/register/transpile-only socket-io-node.ts <id> <seed|-> [requestsTimeout]
+ *   node -r test/support/ts-register.js socket-io-node.ts <id> <seed|-> [requestsTimeout]
  * Prints JSON lines: `ready` (gossip and HTTP addresses), `live` (the live
  * member ids, whenever they change), and `reply` for each command read
  * from stdin (one JSON object a line, `{ id, op, ... }`):
