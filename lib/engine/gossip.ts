@@ -127,6 +127,7 @@ export class Gossip {
           this.leadership.tick();
         },
         probe: (at, late) => this.perform(this.core.midRound(at, late)),
+        probeWanted: () => this.core.probeWanted(),
         error: (err) => this.io.error(`round failed: ${(err as Error).stack ?? err}`),
       },
     );
@@ -356,6 +357,7 @@ export class Gossip {
       messages: this.messages,
       isClosed: () => this.closed,
       perform: (out) => this.perform(out),
+      packetHandled: () => this.rounds.answered(),
     });
   }
 

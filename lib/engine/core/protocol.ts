@@ -41,7 +41,7 @@ export class ProtocolCore {
   private readonly followedUp = new Set<string>();
   private lastGc: number;
   private rounds = 0;
-  private probeTicks = 0;
+  private regularEvery = 0;
   /** How late the last probe tick ran. */
   private lastLateness = 0;
   /** When our summary last changed (a write here, or news from a peer), as seen at a round. */
@@ -127,13 +127,22 @@ export class ProtocolCore {
     return this.probeTick(now, late, true);
   }
 
-  /** Judges pings unless late now or a tick ago (answers may wait in our socket); between rounds, only if one is unanswered. */
+  /** Whether a ping is unanswered: only then has the tick between rounds work (the facade skips it otherwise). */
+  probeWanted(): boolean {
+    return this.liveness.prober.unanswered();
+  }
+
+  /**
+   * Judges pings unless late now or a tick ago (answers may wait in our
+   * socket); between rounds, only if one is unanswered. Every
+   * `probeEvery`-th round pings every subject (a regular tick).
+   */
   private probeTick(now: number, late: number, between: boolean, out = new Outcome()): Outcome {
     const t = this.config.tuning;
     const onTime = Math.max(late, this.lastLateness) <= t.maxLateness;
     this.lastLateness = late;
-    const regular = this.probeTicks++ % (t.probeEvery * t.probeTicks) === 0;
-    if (!between || regular || this.liveness.prober.unanswered())
+    const regular = !between && this.regularEvery++ % t.probeEvery === 0;
+    if (!between || this.liveness.prober.unanswered())
       this.liveness.tick(now, onTime, regular, out);
     return out;
   }

@@ -5,13 +5,18 @@ export interface RoundHandlers {
   round(now: number, late: number): void;
   /** A probe tick halfway to the next round (the round runs the other one). */
   probe(now: number, late: number): void;
+  /** Whether the probe tick has work: a ping of this round is still unanswered. */
+  probeWanted(): boolean;
   error(err: unknown): void;
 }
 
 /**
  * The gossip rounds: every `interval` ± `jitter` at random (nodes started
  * together do not stay in step), with a probe tick halfway between two
- * rounds, so pings are judged and repeated twice a round.
+ * rounds, so a ping missed is judged and repeated twice a round. The probe
+ * tick only has work while a ping is unanswered, so it is armed after a
+ * round that left one and dropped once the last ack arrives: a quiet node
+ * wakes once a round, not twice.
  */
 export class RoundTimers {
   private roundTimer: Timer | undefined;
@@ -24,7 +29,7 @@ export class RoundTimers {
     private readonly handlers: RoundHandlers,
   ) {}
 
-  /** Schedules the next round (and the probe tick before it). */
+  /** Schedules the next round (and the probe tick before it, when a ping awaits its answer). */
   start(): void {
     if (this.stopped) return;
     const { interval, jitter, random } = this.timing;
@@ -32,13 +37,23 @@ export class RoundTimers {
     const now = this.clock.now();
     const roundDue = now + delay;
     const probeDue = now + delay / 2;
-    this.probeTimer = this.clock.setTimer(delay / 2, () =>
-      this.run(() => this.handlers.probe(this.clock.now(), this.clock.now() - probeDue)),
-    );
+    this.probeTimer = undefined;
+    if (this.handlers.probeWanted())
+      this.probeTimer = this.clock.setTimer(delay / 2, () => {
+        this.probeTimer = undefined;
+        this.run(() => this.handlers.probe(this.clock.now(), this.clock.now() - probeDue));
+      });
     this.roundTimer = this.clock.setTimer(delay, () => {
       this.run(() => this.handlers.round(this.clock.now(), this.clock.now() - roundDue));
       this.start();
     });
+  }
+
+  /** An answer arrived: drop the probe tick if no ping is left waiting. */
+  answered(): void {
+    if (this.probeTimer === undefined || this.handlers.probeWanted()) return;
+    this.probeTimer.cancel();
+    this.probeTimer = undefined;
   }
 
   stop(): void {
