@@ -64,6 +64,8 @@ export class Gossip {
   private readonly rounds: RoundTimers;
   private newsTimer: Timer | undefined;
   private lastNewsPush = -Infinity;
+  /** The wait between news pushes now: `newsCoalesce`, longer while news keeps coming. */
+  private newsWait = 0;
   private closed = false;
   private joinedOnce = false;
 
@@ -333,11 +335,18 @@ export class Gossip {
 
   /**
    * Something new arrived (a write, a node, a leave): push it to a couple of
-   * peers now (ProtocolCore.news), coalesced to one push per `newsCoalesce`.
+   * peers now (ProtocolCore.news), coalesced to one push per `newsCoalesce`,
+   * and fewer while news keeps coming (`newsCoalesceMax`).
    */
   private announce(): void {
     if (this.closed || this.newsTimer) return;
-    const wait = Math.max(0, this.lastNewsPush + this.tuning.newsCoalesce - this.opts.clock.now());
+    const now = this.opts.clock.now();
+    const since = now - this.lastNewsPush;
+    const { newsCoalesce, newsCoalesceMax } = this.tuning;
+    if (this.core.liveness.hasVerdictNews() || since >= newsCoalesceMax)
+      this.newsWait = newsCoalesce;
+    else if (since < this.newsWait) this.newsWait = Math.min(newsCoalesceMax, 2 * this.newsWait);
+    const wait = Math.max(0, this.lastNewsPush + this.newsWait - now);
     this.newsTimer = this.opts.clock.setTimer(wait, () => {
       this.newsTimer = undefined;
       if (this.closed) return;

@@ -205,9 +205,14 @@ export class Liveness {
   }
 
   /**
-   * Whether we came to hold some node unreachable since the last call: a
+   * Whether we came to hold some node unreachable since the last news push: a
    * verdict is pushed to more peers than other news (see `verdictFanout`).
    */
+  hasVerdictNews(): boolean {
+    return this.verdictNews;
+  }
+
+  /** The same, and clears it (the push that carries it is built). */
   takeVerdictNews(): boolean {
     const fresh = this.verdictNews;
     this.verdictNews = false;

@@ -119,6 +119,13 @@ export interface Tuning {
   verdictFanout: number;
   /** News pushes are coalesced to at most one per half interval: a burst of writes is one push. */
   newsCoalesce: number;
+  /**
+   * While news keeps coming (a join storm: every join is news on every
+   * node), the wait between pushes doubles up to this, and falls back to
+   * `newsCoalesce` after a quiet wait this long. The round exchanges carry
+   * the news meanwhile. A verdict is pushed without the longer wait.
+   */
+  newsCoalesceMax: number;
   /** Peers told of a leave at once, and how many such batches are tried before giving up. */
   leaveFanout: number;
   leaveBatches: number;
@@ -213,6 +220,7 @@ export function deriveTuning(opts: TuningInputs): Tuning {
     newsFanout: 2,
     verdictFanout: 10,
     newsCoalesce: interval / 2,
+    newsCoalesceMax: interval,
     leaveFanout: 3,
     leaveBatches: 3,
     maxSyncs: 1,
