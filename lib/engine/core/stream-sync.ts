@@ -1,10 +1,11 @@
 import type { ClusterState } from '../state/cluster-state';
-import { Message, MessageType, Outgoing, Sync, SyncReply } from '../codec';
+import { DigestEntry, Message, MessageType, Outgoing, Sync, SyncReply } from '../codec';
 import { ID_CONFLICT_CODE, type IdentityGuard, idConflictText } from './identity';
 import type { Liveness } from '../liveness/liveness';
 import type { Merger } from './merge';
 import type { NodeRecord } from '../state/node-record';
 import { Outcome } from '../state/outcome';
+import { buildDelta } from '../state/delta-builder';
 
 /** A stream request answered: the reply, or a refusal that closes the stream unanswered. */
 export interface StreamAnswer {
@@ -23,6 +24,13 @@ export interface StreamSyncConfig {
   budget: number;
   /** Background syncs at once. */
   maxSyncs: number;
+}
+
+/** A joiner's Push of its own record, and what it tells the peer of us. */
+export interface Introduction {
+  push: Outgoing;
+  sent: DigestEntry;
+  deltaEntries: number;
 }
 
 /**
@@ -66,6 +74,32 @@ export class StreamSync {
     };
   }
 
+  /**
+   * A joiner's Push of its own record, sent alongside its Sync so the peer
+   * learns our entries without waiting for the reply, and what it tells
+   * the peer of us (for `absorb`, once the peer acknowledged it). Undefined
+   * when we have no entries: the Sync's digest entry is then our whole
+   * record. (A Push, not a new field of Sync, so that nodes of earlier
+   * versions accept it.)
+   */
+  introduction(): Introduction | undefined {
+    const self = this.state.self;
+    if (self.maxVersion === 0) return undefined;
+    const delta = buildDelta(new Map([[self.id, self]]), [], false, this.config.budget, () => 0);
+    if (delta.truncated) return undefined; // too large for one message: the sync's push sends it in parts
+    const { id, addr, generation, heartbeat, maxVersion, left } = self;
+    return {
+      push: {
+        type: MessageType.Push,
+        clusterId: this.config.clusterId,
+        from: id,
+        delta: delta.nodes,
+      },
+      sent: { id, addr, generation, heartbeat, maxVersion, left },
+      deltaEntries: delta.entryCount,
+    };
+  }
+
   /** Answers a Sync: learn from its digest, send what it lacks and our digest. */
   private answerSync(
     message: Sync,
@@ -96,11 +130,16 @@ export class StreamSync {
     };
   }
 
-  /** Applies a SyncReply; returns the Push of what the peer lacks, if anything. */
+  /**
+   * Applies a SyncReply; returns the Push of what the peer lacks, if
+   * anything. `introduced`: what an acknowledged introduction told the peer
+   * of us, which its reply may predate.
+   */
   absorb(
     reply: SyncReply,
     now: number,
     out: Outcome,
+    introduced?: DigestEntry,
   ): { push: Outgoing; deltaEntries: number } | undefined {
     out.digestEntriesIn += reply.digest.length;
     // The node we connected to speaks first hand of itself.
@@ -108,12 +147,10 @@ export class StreamSync {
     this.merge.delta(reply.delta, now, out, sender);
     this.merge.digest(reply.digest, now, out, sender);
     this.liveness.flush(now, out);
-    const delta = this.state.buildDelta(
-      reply.digest,
-      false,
-      this.config.budget,
-      this.config.random,
-    );
+    const peerDigest = introduced
+      ? [...reply.digest.filter((e) => e.id !== introduced.id), introduced]
+      : reply.digest;
+    const delta = this.state.buildDelta(peerDigest, false, this.config.budget, this.config.random);
     if (delta.nodes.length === 0) return undefined;
     return {
       push: {

@@ -1,12 +1,12 @@
 import type { Clock } from '../vocabulary/clock';
-import { Message, MessageType, Outgoing } from '../codec';
+import { DigestEntry, Message, MessageType, Outgoing } from '../codec';
 import { GossipPeerError } from '../vocabulary/errors';
 import type { Messenger } from './messenger';
 import type { GossipMetrics } from './metrics';
 import type { NodeRecord } from '../state/node-record';
 import { Outcome } from '../state/outcome';
 import type { ProtocolCore } from '../core/protocol';
-import type { StreamAnswer } from '../core/stream-sync';
+import type { Introduction, StreamAnswer } from '../core/stream-sync';
 import type { Tuning } from '../vocabulary/tuning';
 
 /**
@@ -33,17 +33,15 @@ export class StreamClient {
   }
 
   /**
-   * Full push-pull over TCP: send `request` (our whole digest), absorb the
-   * reply, push what the peer lacks. Resolves with the peer's id.
-   */
-  /**
    * A join: a sync with each address at once. Returns the ids reached (not
    * `selfId`, each once); each failure is added to `errors` as a
    * GossipPeerError naming its address.
    */
   async syncWithEach(addrs: string[], selfId: string, errors: Error[]): Promise<string[]> {
     const results = await Promise.allSettled(
-      addrs.map((addr) => this.syncWith(addr, this.core.streams.request())),
+      addrs.map((addr) =>
+        this.syncWith(addr, this.core.streams.request(), this.core.streams.introduction()),
+      ),
     );
     const joined: string[] = [];
     results.forEach((r, i) => {
@@ -58,29 +56,63 @@ export class StreamClient {
     return joined;
   }
 
-  async syncWith(addr: string, request: Outgoing): Promise<string> {
-    const reply = await this.io.request(addr, request);
-    if (reply.type !== MessageType.SyncReply)
-      throw new GossipPeerError(
-        'protocol',
-        addr,
-        `${addr} answered a sync with message type ${reply.type}`,
-      );
-    if (reply.from === this.core.self.id) return reply.from;
-    const out = new Outcome();
-    const push = this.core.streams.absorb(reply, this.clock.now(), out);
-    this.perform(out);
-    if (push) {
-      this.metrics.deltaEntriesOutbound.inc(push.deltaEntries);
-      const ack = await this.io.request(addr, push.push);
-      if (ack.type !== MessageType.StreamAck)
+  /**
+   * Full push-pull over TCP: send `request` (our whole digest), absorb the
+   * reply, push what the peer lacks. Resolves with the peer's id. With
+   * `introduction` (a join by a node with entries: a Push of its own
+   * record) that Push goes out alongside the Sync, so a peer that has never
+   * heard of us lacks nothing once it answers, and the join takes one
+   * exchange, not two in a row. If it fails, or the Sync was answered
+   * first, the Push after the reply carries our record as before.
+   */
+  async syncWith(addr: string, request: Outgoing, introduction?: Introduction): Promise<string> {
+    const introduced = introduction && this.introduce(addr, introduction);
+    try {
+      const reply = await this.io.request(addr, request);
+      if (reply.type !== MessageType.SyncReply)
         throw new GossipPeerError(
           'protocol',
           addr,
-          `${addr} answered a push with message type ${ack.type}`,
+          `${addr} answered a sync with message type ${reply.type}`,
         );
+      if (reply.from === this.core.self.id) return reply.from;
+      const known = await introduced;
+      const out = new Outcome();
+      const push = this.core.streams.absorb(reply, this.clock.now(), out, known);
+      this.perform(out);
+      if (push) {
+        this.metrics.deltaEntriesOutbound.inc(push.deltaEntries);
+        const ack = await this.io.request(addr, push.push);
+        if (ack.type !== MessageType.StreamAck)
+          throw new GossipPeerError(
+            'protocol',
+            addr,
+            `${addr} answered a push with message type ${ack.type}`,
+          );
+      }
+      return reply.from;
+    } finally {
+      await introduced;
     }
-    return reply.from;
+  }
+
+  /**
+   * Sends a join's introduction: what the peer now holds of us once it
+   * acknowledged it, else undefined. Never rejects: the sync beside it
+   * reports the failure.
+   */
+  private async introduce(
+    addr: string,
+    introduction: Introduction,
+  ): Promise<DigestEntry | undefined> {
+    try {
+      this.metrics.deltaEntriesOutbound.inc(introduction.deltaEntries);
+      const ack = await this.io.request(addr, introduction.push);
+      return ack.type === MessageType.StreamAck ? introduction.sent : undefined;
+    } catch (err) {
+      this.io.debug(`introduction to ${addr} failed: ${(err as Error).message}`);
+      return undefined;
+    }
   }
 
   /**
