@@ -339,12 +339,16 @@ export class Gossip {
    * and fewer while news keeps coming (`newsCoalesceMax`).
    */
   private announce(): void {
-    if (this.closed || this.newsTimer) return;
+    if (this.closed) return;
+    const urgent = this.core.liveness.hasLivenessNews();
+    if (this.newsTimer) {
+      if (!urgent || this.newsWait === this.tuning.newsCoalesce) return;
+      this.newsTimer.cancel(); // liveness news waits no longer than half an interval
+    }
     const now = this.opts.clock.now();
     const since = now - this.lastNewsPush;
     const { newsCoalesce, newsCoalesceMax } = this.tuning;
-    if (this.core.liveness.hasVerdictNews() || since >= newsCoalesceMax)
-      this.newsWait = newsCoalesce;
+    if (urgent || since >= newsCoalesceMax) this.newsWait = newsCoalesce;
     else if (since < this.newsWait) this.newsWait = Math.min(newsCoalesceMax, 2 * this.newsWait);
     const wait = Math.max(0, this.lastNewsPush + this.newsWait - now);
     this.newsTimer = this.opts.clock.setTimer(wait, () => {
@@ -371,6 +375,8 @@ export class Gossip {
   }
 
   private perform(out: Outcome): void {
+    // An accusation or verdict is found after the summary changed: its push must not wait out a join storm's backoff.
+    if (this.newsTimer && this.core.liveness.hasLivenessNews()) this.announce();
     // Before the events reach watchers, so a handler reading discovery sees them.
     this.discovery.apply(out.events);
     this.io.perform(out, (addr, request) => this.streams.runSync(addr, request));

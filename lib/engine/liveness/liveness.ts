@@ -52,6 +52,8 @@ export class Liveness {
   private pings = 0;
   /** We came to hold a node unreachable since our last news push: the next one goes wider. */
   private verdictNews = false;
+  /** An accusation was made, withdrawn or learned since the last news push. */
+  private accusationNews = false;
 
   constructor(
     private readonly state: ClusterState,
@@ -141,7 +143,9 @@ export class Liveness {
   /** An internal entry of some observer changed: re-judge the subject it names. */
   internalChanged(key: string): void {
     const subject = accusedIn(key);
-    if (subject !== undefined) this.dirty.add(subject);
+    if (subject === undefined) return;
+    this.dirty.add(subject);
+    this.accusationNews = true;
   }
 
   /** The node announced its leave (in a digest, a delta or a Leave stream). */
@@ -191,8 +195,10 @@ export class Liveness {
     this.toProve.length = 0;
     // Our own detectors moved: the few nodes we watch are judged again.
     for (const record of watched) this.dirty.add(record.id);
-    for (const id of this.accusations.publish(watched, this.prober, this.state.records, now))
+    for (const id of this.accusations.publish(watched, this.prober, this.state.records, now)) {
       this.dirty.add(id);
+      this.accusationNews = true;
+    }
     if (this.everyone) {
       this.everyone = false;
       for (const record of this.state.records.values()) this.dirty.add(record.id);
@@ -205,17 +211,24 @@ export class Liveness {
   }
 
   /**
-   * Whether we came to hold some node unreachable since the last news push: a
-   * verdict is pushed to more peers than other news (see `verdictFanout`).
+   * Whether failure detection moved since the last news push (a verdict,
+   * or an accusation made, withdrawn or learned): such news is pushed
+   * without the longer wait of a join storm, since verdicts need it.
    */
-  hasVerdictNews(): boolean {
-    return this.verdictNews;
+  hasLivenessNews(): boolean {
+    return this.verdictNews || this.accusationNews;
   }
 
-  /** The same, and clears it (the push that carries it is built). */
+  /**
+   * Whether we came to hold some node unreachable since the last news push
+   * (a verdict is pushed to more peers than other news, see
+   * `verdictFanout`); clears both kinds of liveness news (the push that
+   * carries them is built).
+   */
   takeVerdictNews(): boolean {
     const fresh = this.verdictNews;
     this.verdictNews = false;
+    this.accusationNews = false;
     return fresh;
   }
 

@@ -123,7 +123,8 @@ export interface Tuning {
    * While news keeps coming (a join storm: every join is news on every
    * node), the wait between pushes doubles up to this, and falls back to
    * `newsCoalesce` after a quiet wait this long. The round exchanges carry
-   * the news meanwhile. A verdict is pushed without the longer wait.
+   * the news meanwhile. Liveness news (a verdict, an accusation) is pushed
+   * without the longer wait.
    */
   newsCoalesceMax: number;
   /** Peers told of a leave at once, and how many such batches are tried before giving up. */
