@@ -42,8 +42,14 @@ export class Liveness {
   /** The subjects the ring gives us (we may also ping nodes we still accuse): only these can make us certain. */
   private ringSubjects = new Set<string>();
   private ringStale = true;
-  /** Everyone is judged again at the next tick (someone's reachability or membership changed). */
+  /** Everyone is judged again at the next tick (a node left the ring, or a record was replaced). */
   private everyone = true;
+  /**
+   * Nodes that became reachable or stopped being so since the last tick:
+   * the members whose observers they may be (their ring successors up to
+   * the k-th reachable) are judged again then, not everyone.
+   */
+  private readonly reachChanged = new Set<string>();
   private readonly dirty = new Set<string>();
   /** Learned second hand, to be pinged at once. */
   private readonly toProve: NodeRecord[] = [];
@@ -89,7 +95,8 @@ export class Liveness {
     vitals.evidenced = firstHand;
     this.ghosts.delete(record.id);
     this.byAddr.set(record.addr, record);
-    this.membershipChanged();
+    // A new member is pending, so it votes in no one's tally: only the ring moves, nobody else's verdict.
+    this.ringStale = true;
     this.dirty.add(record.id);
     if (!firstHand) {
       this.toProve.push(record);
@@ -202,7 +209,11 @@ export class Liveness {
     if (this.everyone) {
       this.everyone = false;
       for (const record of this.state.records.values()) this.dirty.add(record.id);
+    } else if (this.reachChanged.size > 0) {
+      const ring = this.currentRing();
+      for (const id of this.reachChanged) for (const s of ring.subjectsOf(id)) this.dirty.add(s);
     }
+    this.reachChanged.clear();
     this.flush(now, out);
     // One ping in `summaryEvery` carries our summary: the pinged node opens an exchange if it differs.
     for (const ping of pings) {
@@ -318,8 +329,8 @@ export class Liveness {
     if (next === vitals.status) return;
     const previous = vitals.status;
     vitals.status = next;
-    // Who watches whom depends on reachability: everyone is judged again at the next tick.
-    this.everyone = true;
+    // Who watches whom depends on reachability: those it may observe are judged again at the next tick.
+    this.reachChanged.add(record.id);
     if (next === 'unreachable') {
       this.verdictNews = true;
       vitals.heard = false;
