@@ -21,6 +21,21 @@ describe('MonitoringRing', () => {
     for (const m of members(20)) expect(a.subjectsOf(m.id)).toEqual(b.subjectsOf(m.id));
   });
 
+  it('members added one by one make the same ring as all at once', () => {
+    const all = members(40, ['n3', 'n17']);
+    const whole = new MonitoringRing(all, 3);
+    const grown = new MonitoringRing(all.slice(0, 1), 3);
+    for (const m of all.slice(1).reverse()) grown.add(m);
+    grown.add({ id: 'n5', reachable: true }); // the same id again: replaced, not added twice
+    for (const m of all) {
+      expect(grown.subjectsOf(m.id)).toEqual(whole.subjectsOf(m.id));
+      expect(grown.observersOf(m.id).map((o) => o.id)).toEqual(
+        whole.observersOf(m.id).map((o) => o.id),
+      );
+    }
+    expect(grown.subjectsOf('unknown')).toEqual([]);
+  });
+
   it('an unreachable node stays watched, and its watchers reach past it for k reachable ones', () => {
     const all = new MonitoringRing(members(30), 3);
     const victim = all.subjectsOf('n0')[0];

@@ -96,7 +96,8 @@ export class Liveness {
     this.ghosts.delete(record.id);
     this.byAddr.set(record.addr, record);
     // A new member is pending, so it votes in no one's tally: only the ring moves, nobody else's verdict.
-    this.ringStale = true;
+    if (this.ring && !this.ringStale && !record.left) this.ring.add(ringMemberOf(record));
+    else this.ringStale = true;
     this.dirty.add(record.id);
     if (!firstHand) {
       this.toProve.push(record);

@@ -74,31 +74,60 @@ export function ringMemberOf(record: NodeRecord): RingMember {
  * watched by about `k`, whatever the size of the cluster.
  */
 export class MonitoringRing {
-  private readonly order: RingMember[];
-  private readonly position = new Map<string, number>();
+  /** Members in ring order: by position, then id. */
+  private readonly order: Array<{ member: RingMember; position: number }>;
 
   constructor(
     members: Iterable<RingMember>,
     private readonly k: number,
   ) {
-    const keyed = [...members].map((m) => ({ m, h: ringPosition(m.id) }));
-    keyed.sort((a, b) => a.h - b.h || (a.m.id < b.m.id ? -1 : 1));
-    this.order = keyed.map((x) => x.m);
-    this.order.forEach((m, i) => this.position.set(m.id, i));
+    this.order = [...members].map((member) => ({ member, position: ringPosition(member.id) }));
+    this.order.sort((a, b) => before(a.position, a.member.id, b.position, b.member.id));
+  }
+
+  /**
+   * Puts a new member in its place (or replaces the member with its id):
+   * a node learned of changes the ring by one, and every node learns of
+   * every joiner, so this is cheaper than building the ring again.
+   */
+  add(member: RingMember): void {
+    const position = ringPosition(member.id);
+    const at = this.lowerBound(position, member.id);
+    const found = this.order[at];
+    if (found && found.member.id === member.id) found.member = member;
+    else this.order.splice(at, 0, { member, position });
   }
 
   /** The members `id` pings: forward to its k-th reachable successor, the unreachable ones between included. */
   subjectsOf(id: string): string[] {
-    const at = this.position.get(id);
+    const at = this.indexOf(id);
     if (at === undefined) return [];
     return this.walkMembers(at, 1).map((m) => m.id);
   }
 
   /** The members that ping `id`: backward to its k-th reachable predecessor, unreachable ones included. */
   observersOf(id: string): RingMember[] {
-    const at = this.position.get(id);
+    const at = this.indexOf(id);
     if (at === undefined) return [];
     return this.walkMembers(at, -1);
+  }
+
+  private indexOf(id: string): number | undefined {
+    const at = this.lowerBound(ringPosition(id), id);
+    return this.order[at]?.member.id === id ? at : undefined;
+  }
+
+  /** The first index whose member does not come before (position, id). */
+  private lowerBound(position: number, id: string): number {
+    let lo = 0;
+    let hi = this.order.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      const m = this.order[mid];
+      if (before(m.position, m.member.id, position, id) < 0) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
   }
 
   private walkMembers(at: number, step: 1 | -1): RingMember[] {
@@ -106,10 +135,16 @@ export class MonitoringRing {
     const out: RingMember[] = [];
     let reachable = 0;
     for (let i = 1; i < n && reachable < this.k; i++) {
-      const member = this.order[(((at + step * i) % n) + n) % n];
+      const member = this.order[(((at + step * i) % n) + n) % n].member;
       out.push(member);
       if (member.reachable) reachable++;
     }
     return out;
   }
+}
+
+/** Ring order: negative when (pa, ia) comes before (pb, ib). */
+function before(pa: number, ia: string, pb: number, ib: string): number {
+  if (pa !== pb) return pa - pb;
+  return ia < ib ? -1 : ia > ib ? 1 : 0;
 }
