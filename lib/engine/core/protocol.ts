@@ -41,7 +41,6 @@ export class ProtocolCore {
   private readonly followedUp = new Set<string>();
   private lastGc: number;
   private rounds = 0;
-  private regularEvery = 0;
   /** How late the last probe tick ran. */
   private lastLateness = 0;
   /** When our summary last changed (a write here, or news from a peer), as seen at a round. */
@@ -141,7 +140,7 @@ export class ProtocolCore {
     const t = this.config.tuning;
     const onTime = Math.max(late, this.lastLateness) <= t.maxLateness;
     this.lastLateness = late;
-    const regular = !between && this.regularEvery++ % t.probeEvery === 0;
+    const regular = !between && (this.rounds - 1) % t.probeEvery === 0;
     if (!between || this.liveness.prober.unanswered())
       this.liveness.tick(now, onTime, regular, out);
     return out;

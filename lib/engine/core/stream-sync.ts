@@ -5,7 +5,6 @@ import type { Liveness } from '../liveness/liveness';
 import type { Merger } from './merge';
 import type { NodeRecord } from '../state/node-record';
 import { Outcome } from '../state/outcome';
-import { buildDelta } from '../state/delta-builder';
 
 /** A stream request answered: the reply, or a refusal that closes the stream unanswered. */
 export interface StreamAnswer {
@@ -85,9 +84,11 @@ export class StreamSync {
   introduction(): Introduction | undefined {
     const self = this.state.self;
     if (self.maxVersion === 0) return undefined;
-    const delta = buildDelta(new Map([[self.id, self]]), [], false, this.config.budget, () => 0);
-    if (delta.truncated) return undefined; // too large for one message: the sync's push sends it in parts
     const { id, addr, generation, heartbeat, maxVersion, left } = self;
+    // A partial digest naming only us, at generation 0 ("send it whole"): our whole record.
+    const wanted = { id, addr, generation: 0, heartbeat: 0, maxVersion: 0, left: false };
+    const delta = this.state.buildDelta([wanted], true, this.config.budget, () => 0); // one record: no rotation
+    if (delta.truncated) return undefined; // too large for one message: the sync's push sends it in parts
     return {
       push: {
         type: MessageType.Push,
