@@ -129,7 +129,7 @@ export class Gossip {
           this.leadership.tick();
         },
         probe: (at, late) => this.perform(this.core.midRound(at, late)),
-        probeWanted: () => this.core.probeWanted(),
+        probeWanted: (at) => this.core.probeWanted(at),
         error: (err) => this.io.error(`round failed: ${(err as Error).stack ?? err}`),
       },
     );

@@ -4,6 +4,7 @@ import {
   Outgoing,
   decodeMessage,
   encodeMessage,
+  isProbe,
 } from '../../lib/engine/codec';
 import { NodeRecord } from '../../lib/engine/state/node-record';
 import { resolveOptions } from '../../lib/engine/config/options';
@@ -107,8 +108,8 @@ describe('ProtocolCore without a network', () => {
     write(b, 'y', '2');
 
     const round = a.round(now, 0);
-    // Fresh news: the round opens an exchange (besides pinging the node it watches).
-    const exchanges = round.sends.filter((s) => s.message.type !== MessageType.Ping);
+    // Fresh news: the round opens an exchange (besides probing the node it watches).
+    const exchanges = round.sends.filter((s) => !isProbe(s.message));
     expect(exchanges.map((s) => [s.to, s.message.type])).toEqual([[b.self.addr, MessageType.Syn]]);
     round.sends.splice(0, round.sends.length, ...exchanges);
     const events = exchange([a, b], round);

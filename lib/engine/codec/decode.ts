@@ -138,7 +138,7 @@ function readUserTraffic(type: MessageType, r: Reader): Message | undefined {
   }
 }
 
-/** The body of a datagram message (Syn, SynAck, Ping, PingAck, Ack); undefined for other types. */
+/** The body of a datagram message (Syn, SynAck, Ping, PingAck, Beat, Ack); undefined for other types. */
 function readDatagram(type: MessageType, r: Reader): Message | undefined {
   switch (type) {
     case MessageType.Syn:
@@ -174,6 +174,11 @@ function readDatagram(type: MessageType, r: Reader): Message | undefined {
     case MessageType.PingAck:
       r.expectLength(1);
       return { type, seq: r.u16(0) };
+    case MessageType.Beat: {
+      if (r.length !== 4) r.expectLength(2);
+      const beat = { type, target: r.u16(0), from: r.u16(1) };
+      return r.length === 4 ? { ...beat, summary: { hi: r.u32(2), lo: r.u32(3) } } : beat;
+    }
     case MessageType.Ack:
       r.expectLength(4);
       return { type, clusterId: r.str(0), from: r.id(1), delta: r.delta(2), truncated: r.bool(3) };

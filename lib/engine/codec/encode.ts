@@ -114,7 +114,9 @@ function packDelta(delta: NodeDelta[] | Encoded[]): Encoded[] {
 /** The plain (unsealed) bytes of a message. */
 export function encodeMessage(m: Outgoing): Uint8Array {
   const probe =
-    m.type === MessageType.Ping || m.type === MessageType.PingAck ? encodeProbe(m) : undefined;
+    m.type === MessageType.Ping || m.type === MessageType.PingAck || m.type === MessageType.Beat
+      ? encodeProbe(m)
+      : undefined;
   if (probe) return probe;
   let body: unknown[];
   switch (m.type) {
@@ -146,6 +148,9 @@ export function encodeMessage(m: Outgoing): Uint8Array {
       break;
     case MessageType.PingAck:
       body = [m.seq];
+      break;
+    case MessageType.Beat:
+      body = m.summary ? [m.target, m.from, m.summary.hi, m.summary.lo] : [m.target, m.from];
       break;
     case MessageType.Sync:
       body = [m.clusterId, m.from, packDigest(m.digest)];

@@ -6,11 +6,14 @@
  * This file holds the message types; encode.ts and decode.ts their bytes.
  */
 /**
- * 2: liveness by probes (Ping, PingAck). The `heartbeat` counters below are
- * not liveness evidence: each node bumps its own once a round, and peers use
- * it only to tell a dropped node's replayed state (a ghost) from news.
+ * 3: a node sends heartbeats (Beat) to its observers, which ping it only
+ * to confirm a silence and, now and then, that it hears them. 2 had every
+ * observer ping its subjects each period; the two do not mix.
+ * The `heartbeat` counters below are not liveness evidence: each node bumps
+ * its own once a round, and peers use it only to tell a dropped node's
+ * replayed state (a ghost) from news.
  */
-export const PROTOCOL_VERSION = 2;
+export const PROTOCOL_VERSION = 3;
 
 /** The message type and protocol version bytes before every body. */
 export const MESSAGE_PREFIX_BYTES = 2;
@@ -21,6 +24,7 @@ export const MessageType = {
   Ack: 3,
   Ping: 4,
   PingAck: 5,
+  Beat: 6,
   Sync: 10,
   SyncReply: 11,
   Push: 12,
@@ -131,6 +135,19 @@ export interface PingAck {
   type: typeof MessageType.PingAck;
   seq: number;
 }
+/**
+ * A heartbeat from a node to each of its observers, sent each probe period
+ * (see liveness/prober.ts): half the datagrams of a ping and its ack.
+ * `target` and `from` tag the receiver's and the sender's ids (16 bits of
+ * their hash), so a new process on an old address neither takes nor passes
+ * for the old node. `summary`, on one in a few, as on a Ping.
+ */
+export interface Beat {
+  type: typeof MessageType.Beat;
+  target: number;
+  from: number;
+  summary?: Summary;
+}
 export interface Sync {
   type: typeof MessageType.Sync;
   clusterId: string;
@@ -234,6 +251,7 @@ export type Message =
   | Ack
   | Ping
   | PingAck
+  | Beat
   | Sync
   | SyncReply
   | Push
@@ -242,8 +260,15 @@ export type Message =
   | StreamError
   | UserTraffic;
 
-/** Datagram-only messages with no cluster id or sender. */
-export type Probe = Ping | PingAck;
+/** Datagram-only messages of failure detection, with no cluster id or sender id. */
+export type Probe = Ping | PingAck | Beat;
+
+/** Whether a message is one of failure detection's probes. */
+export function isProbe(m: { type: MessageType }): m is Probe {
+  return (
+    m.type === MessageType.Ping || m.type === MessageType.PingAck || m.type === MessageType.Beat
+  );
+}
 
 /** A piece of MessagePack already encoded, spliced as is by `pack`. */
 export class Encoded {
@@ -263,6 +288,7 @@ export type Outgoing =
     })
   | Ping
   | PingAck
+  | Beat
   | (Omit<Ack, 'delta'> & { delta: NodeDelta[] | Encoded[] })
   | (Omit<Sync, 'digest'> & { digest: DigestEntry[] | Encoded[] })
   | (Omit<SyncReply, 'digest' | 'delta'> & {

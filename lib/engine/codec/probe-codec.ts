@@ -1,8 +1,9 @@
-import { MessageType, PROTOCOL_VERSION, type Ping, type PingAck } from './messages';
+import { MessageType, PROTOCOL_VERSION, type Beat, type Ping, type PingAck } from './messages';
 
 /**
- * Pings and their acks are nine datagrams in ten a settled cluster sends.
- * Their bodies are two to four small unsigned integers, so they are written
+ * Heartbeats (and the pings and acks that confirm a silence) are nine
+ * datagrams in ten a settled cluster sends. Their bodies are one to four
+ * small unsigned integers, so they are written
  * and read here by hand, byte for byte as MessagePack (and encode.ts and
  * decode.ts) would: no encoder, decoder or shape walk per probe. Anything
  * off this common shape is left to the general codec, which decides.
@@ -42,14 +43,21 @@ function writeUint(out: Uint8Array, at: number, v: number): number {
 
 const isUint = (v: number, max: number): boolean => Number.isInteger(v) && v >= 0 && v <= max;
 
+/** The fields of a probe's body, in order. */
+function probeFields(m: Ping | PingAck | Beat): number[] {
+  switch (m.type) {
+    case MessageType.PingAck:
+      return [m.seq];
+    case MessageType.Ping:
+      return m.summary ? [m.seq, m.target, m.summary.hi, m.summary.lo] : [m.seq, m.target];
+    case MessageType.Beat:
+      return m.summary ? [m.target, m.from, m.summary.hi, m.summary.lo] : [m.target, m.from];
+  }
+}
+
 /** The plain bytes of a probe, or undefined when a field is out of range (the general encoder decides). */
-export function encodeProbe(m: Ping | PingAck): Uint8Array | undefined {
-  const fields =
-    m.type === MessageType.PingAck
-      ? [m.seq]
-      : m.summary
-        ? [m.seq, m.target, m.summary.hi, m.summary.lo]
-        : [m.seq, m.target];
+export function encodeProbe(m: Ping | PingAck | Beat): Uint8Array | undefined {
+  const fields = probeFields(m);
   let size = 3;
   for (let i = 0; i < fields.length; i++) {
     if (!isUint(fields[i], i < 2 ? U16_MAX : U32_MAX)) return undefined;
@@ -69,9 +77,12 @@ export function encodeProbe(m: Ping | PingAck): Uint8Array | undefined {
  * types, other encodings, trailing bytes, values out of range): the general
  * decoder then accepts or refuses it with its reason.
  */
-export function decodeProbe(bytes: Uint8Array): Ping | PingAck | undefined {
+export function decodeProbe(bytes: Uint8Array): Ping | PingAck | Beat | undefined {
   const type = bytes[0];
-  if ((type !== MessageType.Ping && type !== MessageType.PingAck) || bytes.length < 4)
+  if (
+    (type !== MessageType.Ping && type !== MessageType.PingAck && type !== MessageType.Beat) ||
+    bytes.length < 4
+  )
     return undefined;
   if (bytes[1] !== PROTOCOL_VERSION) return undefined;
   const count = bytes[2] ^ 0x90;
@@ -100,6 +111,12 @@ export function decodeProbe(bytes: Uint8Array): Ping | PingAck | undefined {
   }
   if (at !== bytes.length) return undefined;
   if (type === MessageType.PingAck) return { type, seq: values[0] };
+  if (type === MessageType.Beat) {
+    const [target, from] = values;
+    return count === 4
+      ? { type, target, from, summary: { hi: values[2], lo: values[3] } }
+      : { type, target, from };
+  }
   return count === 4
     ? { type, seq: values[0], target: values[1], summary: { hi: values[2], lo: values[3] } }
     : { type, seq: values[0], target: values[1] };

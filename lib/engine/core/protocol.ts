@@ -9,9 +9,11 @@ import {
   StreamError,
   Syn,
   SynAck,
+  isProbe,
 } from '../codec';
 import { Hash64, sameHash } from '../vocabulary/hash';
 import { IdentityGuard } from './identity';
+import { idTag } from '../liveness/prober';
 import { Liveness } from '../liveness/liveness';
 import { Merger } from './merge';
 import type { NodeRecord } from '../state/node-record';
@@ -126,9 +128,12 @@ export class ProtocolCore {
     return this.probeTick(now, late, true);
   }
 
-  /** Whether a ping is unanswered: only then has the tick between rounds work (the facade skips it otherwise). */
-  probeWanted(): boolean {
-    return this.liveness.prober.unanswered();
+  /**
+   * Whether the tick between rounds, at `at`, has work: a ping unanswered,
+   * or a heartbeat late by then (the facade skips it otherwise).
+   */
+  probeWanted(at: number): boolean {
+    return this.liveness.prober.unanswered() || this.liveness.prober.overdue(at);
   }
 
   /**
@@ -141,8 +146,7 @@ export class ProtocolCore {
     const onTime = Math.max(late, this.lastLateness) <= t.maxLateness;
     this.lastLateness = late;
     const regular = !between && (this.rounds - 1) % t.probeEvery === 0;
-    if (!between || this.liveness.prober.unanswered())
-      this.liveness.tick(now, onTime, regular, out);
+    if (!between || this.probeWanted(now)) this.liveness.tick(now, onTime, regular, out);
     return out;
   }
 
@@ -170,10 +174,10 @@ export class ProtocolCore {
 
   // ------------------------------------------------------------- datagrams
 
-  /** Handles a datagram: Ping, PingAck, Syn, SynAck or Ack. */
+  /** Handles a datagram: Ping, PingAck, Beat, Syn, SynAck or Ack. */
   receive(message: Message, from: string, now: number, size = this.config.maxPacketSize): Outcome {
     const out = new Outcome();
-    if (message.type === MessageType.Ping || message.type === MessageType.PingAck) {
+    if (isProbe(message)) {
       this.probe(message, from, now, out);
       return out;
     }
@@ -191,7 +195,8 @@ export class ProtocolCore {
 
   /**
    * A Ping is answered at once (an ack no larger than the ping, whoever
-   * sent it); from a known node it is also proof of its life, and, when its
+   * sent it); a Beat from a neighbour is the liveness module's. Either,
+   * from a known node's address, is proof of its life, and, when its
    * summary differs from ours, a reason to open an exchange. A PingAck is
    * the liveness module's.
    */
@@ -202,13 +207,22 @@ export class ProtocolCore {
     }
     if (message.target !== this.liveness.selfTag) {
       // Meant for a node that used to live at this address: its observers must not hear us answer.
-      out.reject('target', from, 'a ping for another node id');
+      out.reject('target', from, `a ${probeName(message)} for another node id`);
       return;
     }
-    out.packet(from, { type: MessageType.PingAck, seq: message.seq }, 0, 0);
+    if (message.type === MessageType.Ping)
+      out.packet(from, { type: MessageType.PingAck, seq: message.seq }, 0, 0);
     const record = this.liveness.recordAt(from);
+    // A heartbeat from a node we do not know (it learned of us first) waits for its record.
     if (!record) return;
-    this.liveness.proofOfLife(record);
+    if (message.type === MessageType.Beat) {
+      if (message.from !== idTag(record.id)) {
+        // Another process on the address of a node we hold: it does not speak for that node.
+        out.reject('target', from, `a heartbeat from another node id than ${record.id}'s`);
+        return;
+      }
+      this.liveness.beat(record, now, out);
+    } else this.liveness.proofOfLife(record);
     const last = this.lastMismatch.get(from) ?? -Infinity;
     if (
       message.summary &&
@@ -442,4 +456,8 @@ export class ProtocolCore {
       this.config.tuning.fixedFieldsSlack;
     return this.config.maxPacketSize - this.config.sealOverhead - fixed;
   }
+}
+
+function probeName(message: Probe): string {
+  return message.type === MessageType.Beat ? 'heartbeat' : 'ping';
 }

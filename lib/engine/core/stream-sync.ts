@@ -1,5 +1,5 @@
 import type { ClusterState } from '../state/cluster-state';
-import { DigestEntry, Message, MessageType, Outgoing, Sync, SyncReply } from '../codec';
+import { DigestEntry, Message, MessageType, Outgoing, Sync, SyncReply, isProbe } from '../codec';
 import { ID_CONFLICT_CODE, type IdentityGuard, idConflictText } from './identity';
 import type { Liveness } from '../liveness/liveness';
 import type { Merger } from './merge';
@@ -203,7 +203,7 @@ export class StreamSync {
       answer.refusal = 'message in our name';
       return answer;
     }
-    if (message.type === MessageType.Ping || message.type === MessageType.PingAck) {
+    if (isProbe(message)) {
       out.reject('type', from, `datagram message type ${message.type} on a stream`);
       answer.refusal = 'unexpected message type';
       return answer;

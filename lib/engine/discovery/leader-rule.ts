@@ -28,6 +28,12 @@ export interface LeaderView {
   standing(id: string): Standing | undefined;
   /** The value of `key` on node `id`, undefined when absent or deleted. */
   value(id: string, key: string): string | undefined;
+  /**
+   * Whether a live member counts toward the quorum guard: not one that came
+   * back from unreachable a moment ago, whose entries here may be stale.
+   * Absent: every live member counts.
+   */
+  settled?(id: string): boolean;
 }
 
 /** How one role chooses its leader. */
@@ -82,8 +88,9 @@ export function leaderOf(
   options: LeadershipOptions = {},
 ): string | undefined {
   const candidates = candidatesOf(view, role, options);
-  if (options.expectedSize !== undefined && candidates.length < quorumOf(options.expectedSize)) {
-    return undefined;
+  if (options.expectedSize !== undefined) {
+    const counted = view.settled ? candidates.filter((id) => view.settled?.(id)) : candidates;
+    if (counted.length < quorumOf(options.expectedSize)) return undefined;
   }
   return rendezvousOwner(role, candidates);
 }

@@ -28,6 +28,7 @@ import {
   type LeaderView,
   type LeadershipOptions,
   type SeenClaim,
+  type Standing,
   candidatesOf,
   claimsOf,
   highestTerm,
@@ -79,6 +80,13 @@ export interface LeadershipTiming {
    * leader's claim does not wait for the record to expire.
    */
   pendingGrace: number;
+  /**
+   * With the quorum guard: how long a member that came back from
+   * unreachable is not counted toward the quorum. Its entries here may
+   * predate its return (it may have led meanwhile, on the other side of a
+   * partition) until an exchange brings them: three rounds for one.
+   */
+  settle: number;
 }
 
 /**
@@ -95,6 +103,7 @@ export function leadershipTiming(interval: number): LeadershipTiming {
     lease: 10 * interval,
     beatEvery: 3 * interval,
     pendingGrace: 30 * interval,
+    settle: 3 * interval,
   };
 }
 
@@ -131,6 +140,11 @@ export class Leadership {
   private resynced = true;
   private resyncing = false;
   private refreshing = false;
+  /** How each member stood at the last refresh, and when those that came back from unreachable did. */
+  private readonly standings = new Map<string, Standing | undefined>();
+  private readonly returnedAt = new Map<string, number>();
+  /** This node's view, with members that came back too lately left out of the quorum. */
+  private readonly view: LeaderView;
 
   /** @internal Built by the engine: read it as `gossip.leadership`. */
   constructor(
@@ -139,6 +153,15 @@ export class Leadership {
     private readonly timing: LeadershipTiming,
   ) {
     this.lastTick = clock.now();
+    this.view = {
+      nodes: () => host.nodes(),
+      standing: (id) => host.standing(id),
+      value: (id, key) => host.value(id, key),
+      settled: (id) => {
+        const at = this.returnedAt.get(id);
+        return at === undefined || this.clock.now() - at >= this.timing.settle;
+      },
+    };
   }
 
   /**
@@ -188,7 +211,7 @@ export class Leadership {
    */
   leader(role: string): string | undefined {
     checkRole(role);
-    return leaderOf(this.host, role, this.roles.get(role)?.options);
+    return leaderOf(this.view, role, this.roles.get(role)?.options);
   }
 
   /**
@@ -264,9 +287,10 @@ export class Leadership {
     const changes: LeadershipChange[] = [];
     try {
       const now = this.clock.now();
+      this.noteReturns(now);
       const trusted = this.trusted(now) && this.host.ready();
       for (const [role, state] of this.roles) {
-        const leader = leaderOf(this.host, role, state.options);
+        const leader = leaderOf(this.view, role, state.options);
         const claims = claimsOf(this.host, role, this.host.nodeId);
         state.watch.observe(claims, now);
         this.decide(role, state, trusted && leader === this.host.nodeId, claims, now);
@@ -281,6 +305,25 @@ export class Leadership {
       this.refreshing = false;
     }
     for (const change of changes) this.emit(change);
+  }
+
+  /** Notes the members that came back from unreachable since the last refresh (see `settle`). */
+  private noteReturns(now: number): void {
+    const seen = new Set<string>();
+    for (const { id } of this.host.nodes()) {
+      seen.add(id);
+      const standing = this.host.standing(id);
+      if (this.standings.get(id) === 'unreachable' && standing === 'live')
+        this.returnedAt.set(id, now);
+      this.standings.set(id, standing);
+    }
+    for (const id of this.standings.keys()) {
+      if (seen.has(id)) continue;
+      this.standings.delete(id);
+      this.returnedAt.delete(id);
+    }
+    for (const [id, at] of this.returnedAt)
+      if (now - at >= this.timing.settle) this.returnedAt.delete(id);
   }
 
   /** Takes, keeps or gives up one role, writing the claim so the others learn it. */

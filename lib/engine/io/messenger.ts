@@ -7,6 +7,7 @@ import {
   Outgoing,
   decodeMessage,
   encodeMessage,
+  isProbe,
 } from '../codec';
 import { GossipPeerError, GossipPeerErrorReason } from '../vocabulary/errors';
 import type { GossipMetrics } from './metrics';
@@ -124,7 +125,7 @@ export class Messenger {
       const text = reply.message.slice(0, this.deps.tuning.maxRemoteText);
       throw new GossipPeerError(refusalReason(reply.code), to, `${to} refused: ${text}`);
     }
-    if (reply.type === MessageType.Ping || reply.type === MessageType.PingAck) {
+    if (isProbe(reply)) {
       this.reject('type', to, `datagram message type ${reply.type} on a stream`);
       throw new GossipPeerError('protocol', to, `${to} answered with a datagram message`);
     }

@@ -5,8 +5,8 @@ export interface RoundHandlers {
   round(now: number, late: number): void;
   /** A probe tick halfway to the next round (the round runs the other one). */
   probe(now: number, late: number): void;
-  /** Whether the probe tick has work: a ping of this round is still unanswered. */
-  probeWanted(): boolean;
+  /** Whether a probe tick at `at` has work: a ping is unanswered, or a heartbeat will be late by then. */
+  probeWanted(at: number): boolean;
   error(err: unknown): void;
 }
 
@@ -14,13 +14,14 @@ export interface RoundHandlers {
  * The gossip rounds: every `interval` ± `jitter` at random (nodes started
  * together do not stay in step), with a probe tick halfway between two
  * rounds, so a ping missed is judged and repeated twice a round. The probe
- * tick only has work while a ping is unanswered, so it is armed after a
- * round that left one and dropped once the last ack arrives: a quiet node
- * wakes once a round, not twice.
+ * tick only has work while a ping is unanswered or a heartbeat is overdue,
+ * so it is armed after a round that left one and dropped once the last ack
+ * or heartbeat arrives: a quiet node wakes once a round, not twice.
  */
 export class RoundTimers {
   private roundTimer: Timer | undefined;
   private probeTimer: Timer | undefined;
+  private probeDue = 0;
   private stopped = false;
 
   constructor(
@@ -37,8 +38,9 @@ export class RoundTimers {
     const now = this.clock.now();
     const roundDue = now + delay;
     const probeDue = now + delay / 2;
+    this.probeDue = probeDue;
     this.probeTimer = undefined;
-    if (this.handlers.probeWanted())
+    if (this.handlers.probeWanted(probeDue))
       this.probeTimer = this.clock.setTimer(delay / 2, () => {
         this.probeTimer = undefined;
         this.run(() => this.handlers.probe(this.clock.now(), this.clock.now() - probeDue));
@@ -49,9 +51,9 @@ export class RoundTimers {
     });
   }
 
-  /** An answer arrived: drop the probe tick if no ping is left waiting. */
+  /** An answer or a heartbeat arrived: drop the probe tick if it has no work left. */
   answered(): void {
-    if (this.probeTimer === undefined || this.handlers.probeWanted()) return;
+    if (this.probeTimer === undefined || this.handlers.probeWanted(this.probeDue)) return;
     this.probeTimer.cancel();
     this.probeTimer = undefined;
   }

@@ -55,7 +55,8 @@ export class Liveness {
   private readonly toProve: NodeRecord[] = [];
   /** Learned second hand and not yet seen alive: pinged in turn. */
   private readonly unproven: UnprovenRecords;
-  private pings = 0;
+  /** Probes sent (pings and heartbeats): one in `summaryEvery` carries our summary. */
+  private probes = 0;
   /** We came to hold a node unreachable since our last news push: the next one goes wider. */
   private verdictNews = false;
   /** An accusation was made, withdrawn or learned since the last news push. */
@@ -195,6 +196,7 @@ export class Liveness {
       });
     }
     const pings = this.prober.tick(
+      now,
       onTime,
       targets,
       regular ? this.unproven.next(this.tuning.unprovenPerTick) : [],
@@ -216,10 +218,9 @@ export class Liveness {
     }
     this.reachChanged.clear();
     this.flush(now, out);
-    // One ping in `summaryEvery` carries our summary: the pinged node opens an exchange if it differs.
-    for (const ping of pings) {
-      this.send(ping, ++this.pings % this.tuning.summaryEvery === 0, out);
-    }
+    // One probe in `summaryEvery` carries our summary: its receiver opens an exchange if it differs.
+    for (const ping of pings) this.send(ping, this.withSummary(), out);
+    if (regular) this.sendBeats(out);
   }
 
   /**
@@ -242,6 +243,13 @@ export class Liveness {
     this.verdictNews = false;
     this.accusationNews = false;
     return fresh;
+  }
+
+  /** A heartbeat from its own address: proof of its life, and, from a subject, that its link works. */
+  beat(record: NodeRecord, now: number, out: Outcome): void {
+    this.prober.heard(record.id, now);
+    this.proofOfLife(record);
+    this.flush(now, out);
   }
 
   /** An ack from `addr`: proof of life for the node it answers for, and the end of our accusation. */
@@ -391,6 +399,20 @@ export class Liveness {
 
   private send(ping: OutgoingPing, withSummary: boolean, out: Outcome): void {
     out.ping(ping.addr, ping.seq, ping.target, withSummary ? this.state.summary() : undefined);
+  }
+
+  /** A heartbeat to each of our observers: each period, instead of being pinged by them. */
+  private sendBeats(out: Outcome): void {
+    for (const observer of this.currentRing().observersOf(this.state.self.id)) {
+      const record = this.state.records.get(observer.id);
+      if (!record || record.left) continue;
+      const summary = this.withSummary() ? this.state.summary() : undefined;
+      out.beat(record.addr, idTag(record.id), this.selfTag, summary);
+    }
+  }
+
+  private withSummary(): boolean {
+    return ++this.probes % this.tuning.summaryEvery === 0;
   }
 
   /** A record object leaves our state; `incarnation`: the node itself, not just this copy, is gone. */

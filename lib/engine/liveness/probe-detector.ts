@@ -72,7 +72,11 @@ export class ProbeDetector {
   tick(onTime: boolean): void {
     if (!this.awaiting) return;
     this.awaiting = false;
-    if (!onTime) return;
+    if (onTime) this.missed();
+  }
+
+  /** A miss: a ping unanswered at the next tick, or a heartbeat late (see prober.ts). */
+  missed(): void {
     this.missRun++;
     // Until the run earns a suspicion, what other links teach us may still
     // raise its bar (loss starting everywhere); from then on the bar is

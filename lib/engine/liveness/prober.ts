@@ -27,6 +27,12 @@ interface Link {
   /** The tick the current run of misses began, and the tick of the last miss. */
   runStart: number;
   lastMiss: number;
+  /** Its heartbeats arrive on time: regular pings only verify now and then that it hears us. */
+  beating: boolean;
+  /** When its last heartbeat arrived. */
+  heardAt: number;
+  /** Regular ticks while watched: every `verifyEvery`-th pings a subject on heartbeats. */
+  regularTicks: number;
 }
 
 /** The 16-bit tag of a node id, carried in pings (enough to tell a new process on an old address). */
@@ -35,11 +41,21 @@ export function idTag(id: string): number {
 }
 
 /**
- * The pinging half of failure detection (no I/O): each probe tick it pings
- * the subjects this node watches on the monitoring ring, plus nodes we have
- * heard of but never seen alive (their first ack is the proof of life that
- * makes them members). It matches acks to pings and keeps one ProbeDetector
- * per subject; the liveness module turns its suspicions into accusations.
+ * The probing half of failure detection (no I/O). Every node sends a
+ * heartbeat each probe period to the nodes that watch it (its observers on
+ * the monitoring ring; see Liveness). An observer's link to a subject runs
+ * on them while they arrive: a heartbeat later than `beatDeadline` is a
+ * miss, and the link falls back to pings, at every tick until one is
+ * answered (the confirmation of SWIM's ping/ack), then at the regular rate
+ * until heartbeats flow again. A heartbeat shows only the way from the
+ * subject to us, so one regular tick in `verifyEvery` pings it anyway: a
+ * node that can send but not hear misses those and is accused. A subject
+ * that does not count us among its observers (it has not learned of us
+ * yet) sends no heartbeats and is pinged every period, as are nodes we
+ * accuse and nodes heard of but never seen alive (their first ack is the
+ * proof of life that makes them members). One ProbeDetector per subject
+ * counts the misses; the liveness module turns its suspicions into
+ * accusations.
  */
 export class Prober {
   /** Every detector we keep, watched now or lately, and the tick each was last watched. */
@@ -59,12 +75,16 @@ export class Prober {
   }
 
   /**
-   * One probe tick (every round): judges the previous pings (unless `onTime`
-   * is false: our process ran late, so unanswered pings say nothing), forgets
-   * subjects no longer watched, and returns the pings to send now: to every
-   * subject on `regular` ticks, and between them to subjects missing pings.
+   * One probe tick (every round, and between rounds while a ping is
+   * unanswered): judges the previous pings and whether heartbeats are on
+   * time (unless `onTime` is false: our process ran late, so silence says
+   * nothing), forgets subjects no longer watched, and returns the pings to
+   * send now: on `regular` ticks to every subject not on heartbeats (and
+   * now and then to one that is), and at every tick to subjects missing
+   * pings or heartbeats.
    */
   tick(
+    now: number,
     onTime: boolean,
     subjects: ProbeTarget[],
     unproven: ProbeTarget[],
@@ -77,34 +97,34 @@ export class Prober {
     this.watchedNow.clear();
     const pings: OutgoingPing[] = [];
     for (const s of subjects) {
-      let kept = this.detectors.get(s.id);
-      if (!kept) {
-        kept = {
-          detector: new ProbeDetector(this.tuning, this.nodeRate),
-          lastWatched: 0,
-          alive: true,
-          runStart: 0,
-          lastMiss: -Infinity,
-        };
-        if (s.convicted) kept.detector.presumeSilent();
-        this.detectors.set(s.id, kept);
-      }
+      const kept = this.link(s);
       kept.lastWatched = this.tickCount;
       kept.alive = s.alive !== false;
       const detector = kept.detector;
       this.watchedNow.set(s.id, detector);
       // Every tick judges the last ping (an answer takes far less than a
-      // round), but between regular ticks only a subject missing pings is
-      // pinged again: a crash is confirmed at the round rate from its first
-      // unanswered ping, a quiet cluster pays the slower one.
+      // round), and, on a link on heartbeats, whether the last came in time.
       const before = detector.misses;
       detector.tick(onTime);
+      if (
+        kept.beating &&
+        !detector.pending &&
+        onTime &&
+        now - kept.heardAt > this.tuning.beatDeadline
+      ) {
+        detector.missed();
+        kept.beating = false;
+      }
       if (detector.misses > before) {
         kept.lastMiss = this.tickCount;
         if (before === 0) kept.runStart = this.tickCount;
       }
-      if (!regular && detector.misses === 0) continue;
-      pings.push(this.ping(s, detector));
+      if (regular) kept.regularTicks++;
+      // A silence is confirmed by a ping at every tick until it is answered.
+      const due =
+        detector.misses > 0 ||
+        (regular && (!kept.beating || kept.regularTicks % this.tuning.verifyEvery === 0));
+      if (due) pings.push(this.ping(s, detector));
     }
     // A subject the ring took from us keeps its evidence for a while, in case it comes back.
     for (const [id, kept] of this.detectors) {
@@ -113,6 +133,33 @@ export class Prober {
     }
     if (regular) for (const u of unproven) if (!this.watchedNow.has(u.id)) pings.push(this.ping(u));
     return pings;
+  }
+
+  /** A heartbeat from `id` (checked by the caller to come from its address): its link runs on them. */
+  heard(id: string, now: number): void {
+    const link = this.detectors.get(id);
+    if (!link) return;
+    link.heardAt = now;
+    link.beating = true;
+  }
+
+  private link(s: ProbeTarget): Link {
+    let kept = this.detectors.get(s.id);
+    if (!kept) {
+      kept = {
+        detector: new ProbeDetector(this.tuning, this.nodeRate),
+        lastWatched: 0,
+        alive: true,
+        runStart: 0,
+        lastMiss: -Infinity,
+        beating: false,
+        heardAt: -Infinity,
+        regularTicks: 0,
+      };
+      if (s.convicted) kept.detector.presumeSilent();
+      this.detectors.set(s.id, kept);
+    }
+    return kept;
   }
 
   /** An ack from `addr`: the id of the node it proves alive, or undefined when it answers no ping of ours. */
@@ -167,6 +214,16 @@ export class Prober {
   /** A ping to a node we learned of second hand and never saw alive: its ack makes it a member. */
   prove(target: ProbeTarget): OutgoingPing {
     return this.ping(target);
+  }
+
+  /** Whether a subject on heartbeats will have missed one by `at` (the tick between rounds then judges it). */
+  overdue(at: number): boolean {
+    for (const id of this.watchedNow.keys()) {
+      const link = this.detectors.get(id);
+      if (link?.beating && !link.detector.pending && at - link.heardAt > this.tuning.beatDeadline)
+        return true;
+    }
+    return false;
   }
 
   /** Whether a watched subject has not answered our last ping yet (or is missing pings). */

@@ -49,6 +49,11 @@ export class Outcome {
     this.packet(to, { type: MessageType.Ping, seq, target, summary }, 0, 0);
   }
 
+  /** A heartbeat to an observer (see codec/messages.ts, Beat). */
+  beat(to: string, target: number, from: number, summary: Summary | undefined): void {
+    this.packet(to, { type: MessageType.Beat, target, from, summary }, 0, 0);
+  }
+
   event(event: GossipEvent): void {
     this.events.push(event);
   }

@@ -43,6 +43,17 @@ export interface ProbeTuning {
   pingMemoryTicks: number;
   /** Ticks a detector is kept after its subject left our watch: the ring moves back and forth during churn. */
   detectorMemoryTicks: number;
+  /**
+   * Milliseconds without a subject's heartbeat before it counts as a miss:
+   * its period plus half a round (two rounds of jitter and a late timer).
+   */
+  beatDeadline: number;
+  /**
+   * A subject on heartbeats is still pinged on one regular tick in this
+   * many: a heartbeat shows only its way to us, and a node that can send
+   * but not hear must miss something to be accused.
+   */
+  verifyEvery: number;
 }
 
 export const DEFAULT_PROBE_TUNING: ProbeTuning = {
@@ -58,6 +69,9 @@ export const DEFAULT_PROBE_TUNING: ProbeTuning = {
   recentPings: 4,
   pingMemoryTicks: 8,
   detectorMemoryTicks: 100,
+  // For a probe period of 200 ms in rounds of 100 ms (the engine derives them).
+  beatDeadline: 250,
+  verifyEvery: 5,
 };
 
 /**
@@ -194,6 +208,7 @@ export interface Tuning {
 export function deriveTuning(opts: TuningInputs): Tuning {
   const interval = opts.interval;
   const probeTicks = 2;
+  const probeEvery = 2;
   return {
     hotWindow: 10 * interval,
     wantLifetime: 10 * interval,
@@ -203,7 +218,7 @@ export function deriveTuning(opts: TuningInputs): Tuning {
     fixedFieldsSlack: 40,
     watchers: 2,
     probeTicks,
-    probeEvery: 2,
+    probeEvery,
     // Counts of ticks. At least 4 rounds of silence to accuse: longer than
     // leadership's staleness (5 rounds, less a round's lateness), so a paused
     // leader stops trusting itself before its successor can take over.
@@ -214,6 +229,7 @@ export function deriveTuning(opts: TuningInputs): Tuning {
       recentPings: DEFAULT_PROBE_TUNING.recentPings * probeTicks,
       pingMemoryTicks: DEFAULT_PROBE_TUNING.pingMemoryTicks * probeTicks,
       detectorMemoryTicks: DEFAULT_PROBE_TUNING.detectorMemoryTicks * probeTicks,
+      beatDeadline: (probeEvery + 0.5) * interval,
     },
     summaryEvery: 4,
     antiEntropyEvery: 10,
