@@ -33,6 +33,7 @@ const SPECS = {
     'test/engine/options.spec.ts',
     'test/engine/ownership.spec.ts',
     'test/engine/probe-detector.spec.ts',
+    'test/engine/prober.spec.ts',
     'test/engine/protocol.spec.ts',
     'test/nest/decorator-types.spec.ts',
     'test/nest/socket-io-pending.spec.ts',

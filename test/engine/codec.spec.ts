@@ -62,6 +62,8 @@ describe('codec', () => {
     { type: MessageType.Ping, seq: 0xffff, target: 7 },
     { type: MessageType.Ping, seq: 0, target: 0xffff, summary: { hi: 0xffffffff, lo: 1 } },
     { type: MessageType.PingAck, seq: 513 },
+    { type: MessageType.Beat, target: 0xffff, from: 0 },
+    { type: MessageType.Beat, target: 3, from: 300, summary: { hi: 4, lo: 0xffffffff } },
     {
       type: MessageType.Sync,
       clusterId: 'c',

@@ -32,6 +32,24 @@ describe('probes are written and read by hand, byte for byte as MessagePack', ()
     );
   });
 
+  it('a heartbeat (with or without summary) encodes as the general encoder would', () => {
+    fc.assert(
+      fc.property(u16, u16, fc.option(fc.tuple(u32, u32)), (target, from, summary) => {
+        const beat = summary
+          ? { type: MessageType.Beat, target, from, summary: { hi: summary[0], lo: summary[1] } }
+          : { type: MessageType.Beat, target, from };
+        const body = summary ? [target, from, ...summary] : [target, from];
+        expect(encodeMessage(beat)).toEqual(general(MessageType.Beat, body));
+        expect(decodeProbe(encodeMessage(beat))).toEqual(beat);
+        expect(decodeMessage(encodeMessage(beat), LIMITS)).toEqual(beat);
+      }),
+    );
+    // Three fields is no heartbeat's shape: refused by the general decoder.
+    const odd = general(MessageType.Beat, [1, 2, 3]);
+    expect(decodeProbe(odd)).toBeUndefined();
+    expect(() => decodeMessage(odd, LIMITS)).toThrow();
+  });
+
   it('anything off the common shape is left to the general decoder, which decides', () => {
     // A wider encoding than needed (u32 for a u16 field): valid MessagePack, read generally.
     const wide = Uint8Array.of(MessageType.PingAck, PROTOCOL_VERSION, 0x91, 0xce, 0, 0, 0, 7);

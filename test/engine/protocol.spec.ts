@@ -10,6 +10,7 @@ import { NodeRecord } from '../../lib/engine/state/node-record';
 import { resolveOptions } from '../../lib/engine/config/options';
 import { GossipEvent, Outcome } from '../../lib/engine/state/outcome';
 import { ProtocolCore } from '../../lib/engine/core/protocol';
+import { idTag } from '../../lib/engine/liveness/prober';
 import { deriveTuning } from '../../lib/engine/vocabulary/tuning';
 
 /** Protocol cores talking with no network: each message is encoded and decoded, nothing else. */
@@ -185,6 +186,44 @@ describe('ProtocolCore without a network', () => {
 
     expect(round(true).events).toEqual([{ type: 'reachable', nodeId: 'b' }]);
     expect(a.livePeers().map((r) => r.id)).toEqual(['b']);
+  });
+
+  it('pings a node whose heartbeats arrive only now and then, and refuses a heartbeat naming another id', () => {
+    const a = core('a', 1);
+    const b = core('b', 2);
+    joinSync(a, b);
+    const nodes = new Map([
+      [a.self.addr, a],
+      [b.self.addr, b],
+    ]);
+    let pingsToB = 0;
+    /** Carries probes (and their answers) from `from`; counts a's pings to b once settled. */
+    const deliver = (from: ProtocolCore, out: Outcome, count: boolean): void => {
+      for (const send of out.sends) {
+        if (!isProbe(send.message)) continue;
+        if (count && from === a && send.message.type === MessageType.Ping) pingsToB++;
+        const to = nodes.get(send.to)!;
+        deliver(to, to.receive(wire(send.message), from.self.addr, now), count);
+      }
+    };
+    for (let i = 0; i < 200; i++) {
+      now += 50;
+      for (const node of [a, b])
+        deliver(node, i % 2 ? node.midRound(now, 0) : node.round(now, 0), i >= 100);
+    }
+    // 50 rounds, 25 probe periods: a ping once a second (every 5th period) to verify b hears us.
+    expect(pingsToB).toBe(25 / 5);
+    expect(a.livePeers().map((r) => r.id)).toEqual(['b']);
+
+    const beat = { type: MessageType.Beat, target: idTag('a'), from: idTag('b') } as const;
+    expect(a.receive(beat, b.self.addr, now).rejections).toEqual([]);
+    const forOther = a.receive({ ...beat, target: idTag('z') }, b.self.addr, now);
+    expect(forOther.rejections.map((r) => r.reason)).toEqual(['target']);
+    // Another process on b's address does not pass for b.
+    const impostor = a.receive({ ...beat, from: idTag('z') }, b.self.addr, now);
+    expect(impostor.rejections.map((r) => [r.reason, r.detail])).toEqual([
+      ['target', "a heartbeat from another node id than b's"],
+    ]);
   });
 
   it('refuses datagrams of another cluster or in our own name, counting why', () => {
