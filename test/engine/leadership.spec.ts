@@ -89,6 +89,35 @@ describe('the leader rule', () => {
 });
 
 describe('Leadership on one node', () => {
+  it('with the quorum guard, counts a member back from unreachable only after settle (its claim here may be stale)', () => {
+    const live = ['a', 'b'];
+    const down = ['c', 'd', 'e'];
+    const f = fakeHost('a', live, down);
+    const role = ['jobs', 'x', 'y', 'z', 'w'].find(
+      (r) => rendezvousOwner(r, ['a', 'b', 'c']) === 'a',
+    ) as string;
+    for (const id of ['b', 'c', 'd', 'e']) f.set(id, leaderKey(role), 'standby 1');
+    const timing = leadershipTiming(100);
+    const leadership = new Leadership(f.host, f.clock, timing);
+    leadership.campaign(role, { expectedSize: 5 });
+    expect(leadership.leader(role)).toBeUndefined(); // 2 of 5: no quorum
+    // c comes back, still showing the standby claim it wrote before the cut.
+    down.splice(down.indexOf('c'), 1);
+    live.push('c');
+    leadership.refresh();
+    expect(leadership.leader(role)).toBeUndefined();
+    expect(parseClaim(f.get('a', leaderKey(role)) as string).leading).toBe(false);
+    f.advance(timing.settle - 1);
+    leadership.tick();
+    expect(leadership.leader(role)).toBeUndefined();
+    // Meanwhile an exchange brought its claim: it led on the other side. Once settled, it counts, and blocks.
+    f.set('c', leaderKey(role), 'leading 2 7');
+    f.advance(1);
+    leadership.tick();
+    expect(leadership.leader(role)).toBe('a');
+    expect(parseClaim(f.get('a', leaderKey(role)) as string).leading).toBe(false);
+  });
+
   it('takes a term above every term it has seen, and waits for a live rival to stand down', () => {
     const f = fakeHost('a', ['a', 'b'], ['c']);
     // Only a and b are live candidates: a role the rule gives to a.
