@@ -29,7 +29,7 @@ export type RejectReason =
   | 'timeout'
   /** A message in our own name. */
   | 'self'
-  /** A ping meant for another node id (one that used to live at our address). */
+  /** A ping or heartbeat meant for another node id, or a heartbeat from the address of a node with another id. */
   | 'target';
 
 /**
