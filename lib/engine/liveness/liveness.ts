@@ -129,8 +129,8 @@ export class Liveness {
   }
 
   /**
-   * The node showed life to us directly: an ack to our ping, a ping or an
-   * exchange from its own address, a stream it opened or answered. Makes a
+   * The node showed life to us directly: an ack to our ping, a ping, a
+   * heartbeat or an exchange from its own address, a stream it opened or answered. Makes a
    * pending node a candidate member, and is fresh evidence for one we hold
    * unreachable.
    */
@@ -363,8 +363,8 @@ export class Liveness {
 
   /**
    * Whether a node held unreachable showed fresh evidence of life since it
-   * was last judged: it spoke to us directly (an ack to our ping, a ping or
-   * an exchange from its address, a stream; `proofOfLife`), or an observer
+   * was last judged: it spoke to us directly (an ack to our ping, a ping, a
+   * heartbeat or an exchange from its address, a stream; `proofOfLife`), or an observer
    * seen accusing it since the verdict (same incarnation) withdrew its
    * accusation, which it does only when the node answers its ping. Nothing
    * else counts: not the silence of observers the ring has just handed it

@@ -5,7 +5,7 @@ export class Vitals {
   status: NodeStatus = 'pending';
   /** Local time after which the record is dropped (set unless alive). */
   expiresAt: number | undefined;
-  /** It showed life to us directly: an ack, a ping, an exchange from its address. */
+  /** It showed life to us directly: an ack, a ping, a heartbeat, an exchange from its address. */
   evidenced = false;
   /** How many times it showed life to us directly (a stream may wait for the next one). */
   contacts = 0;
