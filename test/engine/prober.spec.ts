@@ -74,6 +74,31 @@ describe('Prober on heartbeats', () => {
     expect(prober.tick(1_400, true, [subject], [])).toHaveLength(0);
   });
 
+  it('learns a heartbeat in time as an answered ping: one lost in ten reads as about 10% loss', () => {
+    const prober = onHeartbeats();
+    let t = 10;
+    for (let period = 1; period <= 300; period++) {
+      t += PERIOD;
+      if (period % 10 === 0) {
+        // Lost: late at the next round tick, confirmed by a ping that is answered.
+        const [ping] = prober.tick(
+          t + tuning.beatDeadline - PERIOD + 1,
+          true,
+          [subject],
+          [],
+          false,
+        );
+        prober.acked(ping.addr, ping.seq);
+        continue;
+      }
+      prober.heard('b', t);
+      for (const p of prober.tick(t + 1, true, [subject], [])) prober.acked(p.addr, p.seq);
+    }
+    const link = prober.watched().get('b')!;
+    expect(link.missRate).toBeGreaterThan(0.03);
+    expect(link.missRate).toBeLessThan(0.2);
+  });
+
   it('takes no heartbeat from a node it does not watch', () => {
     const prober = new Prober(tuning, () => 0.5);
     prober.heard('b', 0);

@@ -105,6 +105,15 @@ export class ProbeDetector {
     this.awaiting = true;
   }
 
+  /**
+   * A heartbeat arrived in time, outside a run of misses: one period's
+   * success, learned as an answered ping is (heartbeats replace the regular
+   * pings, so without this only runs of misses would be learned).
+   */
+  beat(): void {
+    if (!this.awaiting && this.missRun === 0) this.learn(0);
+  }
+
   /** An ack arrived; true when it answers one of our recent pings (then it is proof of life). */
   acked(seq: number): boolean {
     if (!this.recent.includes(seq)) return false;

@@ -76,7 +76,7 @@ export class Prober {
 
   /**
    * One probe tick (every round, and between rounds while a ping is
-   * unanswered): judges the previous pings and whether heartbeats are on
+   * unanswered or a heartbeat overdue): judges the previous pings and whether heartbeats are on
    * time (unless `onTime` is false: our process ran late, so silence says
    * nothing), forgets subjects no longer watched, and returns the pings to
    * send now: on `regular` ticks to every subject not on heartbeats (and
@@ -139,6 +139,7 @@ export class Prober {
   heard(id: string, now: number): void {
     const link = this.detectors.get(id);
     if (!link) return;
+    if (link.beating) link.detector.beat();
     link.heardAt = now;
     link.beating = true;
   }
