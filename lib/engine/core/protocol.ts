@@ -195,10 +195,10 @@ export class ProtocolCore {
 
   /**
    * A Ping is answered at once (an ack no larger than the ping, whoever
-   * sent it); a Beat from a neighbour is the liveness module's. Either,
-   * from a known node's address, is proof of its life, and, when its
-   * summary differs from ours, a reason to open an exchange. A PingAck is
-   * the liveness module's.
+   * sent it); a Beat (a subject's heartbeat to us, its observer) and a
+   * PingAck are the liveness module's. A Ping or a Beat from a known
+   * node's address is proof of its life, and, when its summary differs
+   * from ours, a reason to open an exchange.
    */
   private probe(message: Probe, from: string, now: number, out: Outcome): void {
     if (message.type === MessageType.PingAck) {
