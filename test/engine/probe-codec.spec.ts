@@ -1,8 +1,11 @@
 import fc from 'fast-check';
 import { Encoder, decode } from '@msgpack/msgpack';
 import {
+  type Beat,
   MessageType,
   PROTOCOL_VERSION,
+  type Ping,
+  type PingAck,
   decodeMessage,
   encodeMessage,
 } from '../../lib/engine/codec';
@@ -15,33 +18,35 @@ const u32 = fc.integer({ min: 0, max: 0xffffffff });
 const general = (type: number, body: number[]) =>
   Uint8Array.from([type, PROTOCOL_VERSION, ...new Encoder().encode(body)]);
 
+/** A probe's hand-written bytes are the general encoder's, and both decoders read it back. */
+function expectGeneralBytes(message: Ping | PingAck | Beat, body: number[]): void {
+  const bytes = encodeMessage(message);
+  expect(bytes).toEqual(general(message.type, body));
+  expect(decodeProbe(bytes)).toEqual(message);
+  expect(decodeMessage(bytes, LIMITS)).toEqual(message);
+}
+
+const summaryArb = fc.option(fc.tuple(u32, u32));
+/** The optional summary as a message field, and as the body's last two fields. */
+const summaryOf = (s: [number, number] | null) => (s ? { summary: { hi: s[0], lo: s[1] } } : {});
+const summaryFields = (s: [number, number] | null) => s ?? [];
+
 describe('probes are written and read by hand, byte for byte as MessagePack', () => {
   it('a ping (with or without summary) and an ack encode as the general encoder would', () => {
     fc.assert(
-      fc.property(u16, u16, fc.option(fc.tuple(u32, u32)), (seq, target, summary) => {
-        const ping = summary
-          ? { type: MessageType.Ping, seq, target, summary: { hi: summary[0], lo: summary[1] } }
-          : { type: MessageType.Ping, seq, target };
-        const body = summary ? [seq, target, ...summary] : [seq, target];
-        expect(encodeMessage(ping)).toEqual(general(MessageType.Ping, body));
-        expect(decodeMessage(encodeMessage(ping), LIMITS)).toEqual(ping);
-        const ack = { type: MessageType.PingAck, seq };
-        expect(encodeMessage(ack)).toEqual(general(MessageType.PingAck, [seq]));
-        expect(decodeMessage(encodeMessage(ack), LIMITS)).toEqual(ack);
+      fc.property(u16, u16, summaryArb, (seq, target, summary) => {
+        const ping = { type: MessageType.Ping, seq, target, ...summaryOf(summary) };
+        expectGeneralBytes(ping, [seq, target, ...summaryFields(summary)]);
+        expectGeneralBytes({ type: MessageType.PingAck, seq }, [seq]);
       }),
     );
   });
 
   it('a heartbeat (with or without summary) encodes as the general encoder would', () => {
     fc.assert(
-      fc.property(u16, u16, fc.option(fc.tuple(u32, u32)), (target, from, summary) => {
-        const beat = summary
-          ? { type: MessageType.Beat, target, from, summary: { hi: summary[0], lo: summary[1] } }
-          : { type: MessageType.Beat, target, from };
-        const body = summary ? [target, from, ...summary] : [target, from];
-        expect(encodeMessage(beat)).toEqual(general(MessageType.Beat, body));
-        expect(decodeProbe(encodeMessage(beat))).toEqual(beat);
-        expect(decodeMessage(encodeMessage(beat), LIMITS)).toEqual(beat);
+      fc.property(u16, u16, summaryArb, (target, from, summary) => {
+        const beat = { type: MessageType.Beat, target, from, ...summaryOf(summary) };
+        expectGeneralBytes(beat, [target, from, ...summaryFields(summary)]);
       }),
     );
     // Three fields is no heartbeat's shape: refused by the general decoder.

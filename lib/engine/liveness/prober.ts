@@ -37,8 +37,18 @@ interface Link {
 
 /** The 16-bit tag of a node id, carried in pings (enough to tell a new process on an old address). */
 export function idTag(id: string): number {
-  return hash64(id).lo & 0xffff;
+  let tag = tags.get(id);
+  if (tag === undefined) {
+    if (tags.size >= MAX_CACHED_TAGS) tags.clear();
+    tag = hash64(id).lo & 0xffff;
+    tags.set(id, tag);
+  }
+  return tag;
 }
+
+/** Tags already computed: every ping and heartbeat, sent or received, needs one. */
+const tags = new Map<string, number>();
+const MAX_CACHED_TAGS = 100_000;
 
 /**
  * The probing half of failure detection (no I/O). Every node sends a
