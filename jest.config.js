@@ -34,6 +34,7 @@ const SPECS = {
     'test/engine/ownership.spec.ts',
     'test/engine/probe-detector.spec.ts',
     'test/engine/prober.spec.ts',
+    'test/engine/introductions.spec.ts',
     'test/engine/protocol.spec.ts',
     'test/nest/decorator-types.spec.ts',
     'test/nest/socket-io-pending.spec.ts',

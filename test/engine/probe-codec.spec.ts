@@ -34,12 +34,21 @@ const summaryFields = (s: [number, number] | null) => s ?? [];
 describe('probes are written and read by hand, byte for byte as MessagePack', () => {
   it('a ping (with or without summary) and an ack encode as the general encoder would', () => {
     fc.assert(
-      fc.property(u16, u16, summaryArb, (seq, target, summary) => {
-        const ping = { type: MessageType.Ping, seq, target, ...summaryOf(summary) };
-        expectGeneralBytes(ping, [seq, target, ...summaryFields(summary)]);
+      fc.property(u16, u16, u16, summaryArb, (seq, target, from, summary) => {
+        const ping = { type: MessageType.Ping, seq, target, from, ...summaryOf(summary) };
+        expectGeneralBytes(ping, [seq, target, from, ...summaryFields(summary)]);
         expectGeneralBytes({ type: MessageType.PingAck, seq }, [seq]);
       }),
     );
+    // Two fields (a ping without its sender's tag) and four are no ping's shape: refused.
+    for (const fields of [
+      [1, 2],
+      [1, 2, 3, 4],
+    ]) {
+      const odd = general(MessageType.Ping, fields);
+      expect(decodeProbe(odd)).toBeUndefined();
+      expect(() => decodeMessage(odd, LIMITS)).toThrow();
+    }
   });
 
   it('a heartbeat (with or without summary) encodes as the general encoder would', () => {
@@ -62,7 +71,7 @@ describe('probes are written and read by hand, byte for byte as MessagePack', ()
     expect(decodeMessage(wide, LIMITS)).toEqual({ type: MessageType.PingAck, seq: 7 });
     // Trailing bytes, a short body, a u16 field above range: refused by the general decoder.
     const trailing = Uint8Array.of(MessageType.PingAck, PROTOCOL_VERSION, 0x91, 1, 0);
-    const short = Uint8Array.of(MessageType.Ping, PROTOCOL_VERSION, 0x92, 0xcd, 1);
+    const short = Uint8Array.of(MessageType.Ping, PROTOCOL_VERSION, 0x93, 1, 2, 0xcd, 1);
     const big = Uint8Array.of(MessageType.PingAck, PROTOCOL_VERSION, 0x91, 0xce, 0, 1, 0, 0);
     for (const bytes of [trailing, short, big]) {
       expect(decodeProbe(bytes)).toBeUndefined();

@@ -226,6 +226,85 @@ describe('ProtocolCore without a network', () => {
     ]);
   });
 
+  it('takes a ping from a node it does not know yet as that node’s proof of life when gossip brings it', () => {
+    /** c, b and a joined through c; b then hears of a from c alone. Returns b's events and pings to a. */
+    const scenario = (introduce: (a: ProtocolCore, b: ProtocolCore) => void) => {
+      const a = core('a', 1);
+      const b = core('b', 2);
+      const c = core('c', 3);
+      joinSync(b, c);
+      joinSync(a, c);
+      introduce(a, b);
+      const events: GossipEvent[] = [];
+      let pingsToA = 0;
+      const queue = (() => {
+        const out = new Outcome();
+        c.syn(c.state.records.get('b')!, true, out);
+        return out.sends.map((send) => ({ ...send, from: c }));
+      })();
+      while (queue.length > 0) {
+        const send = queue.shift()!;
+        if (send.to === a.self.addr) {
+          if (send.message.type === MessageType.Ping) pingsToA++;
+          continue;
+        }
+        const to = send.to === b.self.addr ? b : c;
+        const out = to.receive(wire(send.message), send.from.self.addr, now);
+        expect(out.rejections).toEqual([]);
+        if (to === b) events.push(...out.events);
+        queue.push(...out.sends.map((next) => ({ ...next, from: to })));
+      }
+      return { events, pingsToA, status: b.state.records.get('a')?.vitals.status };
+    };
+    const pingFromA = (a: ProtocolCore, b: ProtocolCore, from = idTag('a')) => {
+      const ping = { type: MessageType.Ping, seq: 1, target: idTag('b'), from } as const;
+      const answer = b.receive(ping, a.self.addr, now);
+      // Answered whoever sent it, and nothing is refused: b knows nobody at a's address yet.
+      expect(answer.sends.map((send) => [send.to, send.message.type])).toEqual([
+        [a.self.addr, MessageType.PingAck],
+      ]);
+      expect(answer.rejections).toEqual([]);
+    };
+
+    // a's ping came first: a joins b's view as soon as c names it, and b needs no ping of its own.
+    const introduced = scenario((a, b) => pingFromA(a, b));
+    expect(introduced.events).toContainEqual({ type: 'join', nodeId: 'a' });
+    expect(introduced.status).toBe('alive');
+    expect(introduced.pingsToA).toBe(0);
+
+    // Without it (or from a process with another id's tag, or too long ago) a is pending until it answers b's ping.
+    const unproven = [
+      scenario(() => undefined),
+      scenario((a, b) => pingFromA(a, b, idTag('z'))),
+      scenario((a, b) => {
+        pingFromA(a, b);
+        now += deriveTuning(resolveOptions({ bindAddr: ':0', nodeId: 'x' })).introductionMemory + 1;
+      }),
+    ];
+    for (const { events, pingsToA, status } of unproven) {
+      expect(events).not.toContainEqual({ type: 'join', nodeId: 'a' });
+      expect(status).toBe('pending');
+      expect(pingsToA).toBe(1);
+    }
+  });
+
+  it('refuses a ping from a known node’s address that names another id as its sender: no proof of life', () => {
+    const a = core('a', 1);
+    const b = core('b', 2);
+    joinSync(a, b);
+    const ping = { type: MessageType.Ping, seq: 1, target: idTag('a'), from: idTag('z') } as const;
+    const contacts = a.state.records.get('b')!.vitals.contacts;
+    const out = a.receive(ping, b.self.addr, now);
+    // Still answered (the ack proves nothing of a's id to it), but it does not speak for b.
+    expect(out.sends.map((send) => send.message.type)).toEqual([MessageType.PingAck]);
+    expect(out.rejections.map((r) => [r.reason, r.detail])).toEqual([
+      ['target', "a ping from another node id than b's"],
+    ]);
+    expect(a.state.records.get('b')!.vitals.contacts).toBe(contacts);
+    expect(a.receive({ ...ping, from: idTag('b') }, b.self.addr, now).rejections).toEqual([]);
+    expect(a.state.records.get('b')!.vitals.contacts).toBe(contacts + 1);
+  });
+
   it('refuses datagrams of another cluster or in our own name, counting why', () => {
     const a = core('a', 1);
     const foreign = a.receive(

@@ -37,11 +37,12 @@ describe('replies to unknown addresses', () => {
         digest: [],
         summary: { hi: 1, lo: 2 },
       }),
-      encodeMessage({ type: MessageType.Ping, seq: 7, target: idTag('amp-target') }),
+      encodeMessage({ type: MessageType.Ping, seq: 7, target: idTag('amp-target'), from: 1 }),
       encodeMessage({
         type: MessageType.Ping,
         seq: 8,
         target: idTag('amp-target'),
+        from: 1,
         summary: { hi: 1, lo: 2 },
       }),
     ];

@@ -164,12 +164,9 @@ function readDatagram(type: MessageType, r: Reader): Message | undefined {
         summary: r.summary(6),
       };
     case MessageType.Ping: {
-      if (r.length !== 4) r.expectLength(2);
-      const seq = r.u16(0);
-      const target = r.u16(1);
-      return r.length === 4
-        ? { type, seq, target, summary: { hi: r.u32(2), lo: r.u32(3) } }
-        : { type, seq, target };
+      if (r.length !== 5) r.expectLength(3);
+      const ping = { type, seq: r.u16(0), target: r.u16(1), from: r.u16(2) };
+      return r.length === 5 ? { ...ping, summary: { hi: r.u32(3), lo: r.u32(4) } } : ping;
     }
     case MessageType.PingAck:
       r.expectLength(1);

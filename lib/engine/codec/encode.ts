@@ -144,7 +144,9 @@ export function encodeMessage(m: Outgoing): Uint8Array {
       body = [m.clusterId, m.from, packDelta(m.delta), m.truncated ? 1 : 0];
       break;
     case MessageType.Ping:
-      body = m.summary ? [m.seq, m.target, m.summary.hi, m.summary.lo] : [m.seq, m.target];
+      body = m.summary
+        ? [m.seq, m.target, m.from, m.summary.hi, m.summary.lo]
+        : [m.seq, m.target, m.from];
       break;
     case MessageType.PingAck:
       body = [m.seq];

@@ -118,16 +118,20 @@ export interface Ack {
   truncated: boolean;
 }
 /**
- * Failure detection's probe, as small as a datagram gets: no cluster id or
- * sender (the answer goes back to the source address and matches `seq`).
- * `target` tags the id of the node meant (16 bits of its hash), so a new
- * process on a dead node's address does not answer for it. `summary`, on
- * one ping in a few, lets the pinged node notice our states differ.
+ * Failure detection's probe, as small as a datagram gets: no cluster id
+ * (the answer goes back to the source address and matches `seq`).
+ * `target` and `from` tag the ids of the node meant and of the sender (16
+ * bits of their hash), so a new process on a dead node's address neither
+ * answers nor passes for it. `from` also lets a node that does not know the
+ * sender yet remember it (an introduction): learned of later, it needs no
+ * ping of its own. `summary`, on one ping in a few, lets the pinged node
+ * notice our states differ.
  */
 export interface Ping {
   type: typeof MessageType.Ping;
   seq: number;
   target: number;
+  from: number;
   summary?: Summary;
 }
 /** The answer to a Ping: its sequence number, back to the address it came from. */

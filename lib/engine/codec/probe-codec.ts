@@ -2,7 +2,7 @@ import { MessageType, PROTOCOL_VERSION, type Beat, type Ping, type PingAck } fro
 
 /**
  * Heartbeats (and the pings and acks that confirm a silence) are nine
- * datagrams in ten a settled cluster sends. Their bodies are one to four
+ * datagrams in ten a settled cluster sends. Their bodies are one to five
  * small unsigned integers, so they are written
  * and read here by hand, byte for byte as MessagePack (and encode.ts and
  * decode.ts) would: no encoder, decoder or shape walk per probe. Anything
@@ -49,18 +49,26 @@ function probeFields(m: Ping | PingAck | Beat): number[] {
     case MessageType.PingAck:
       return [m.seq];
     case MessageType.Ping:
-      return m.summary ? [m.seq, m.target, m.summary.hi, m.summary.lo] : [m.seq, m.target];
+      return m.summary
+        ? [m.seq, m.target, m.from, m.summary.hi, m.summary.lo]
+        : [m.seq, m.target, m.from];
     case MessageType.Beat:
       return m.summary ? [m.target, m.from, m.summary.hi, m.summary.lo] : [m.target, m.from];
   }
 }
 
+/** How many leading fields of a probe type are 16-bit (sequence numbers and id tags); a summary's two 32-bit halves follow. */
+function shortFields(type: number): number {
+  return type === MessageType.Ping ? 3 : type === MessageType.Beat ? 2 : 1;
+}
+
 /** The plain bytes of a probe, or undefined when a field is out of range (the general encoder decides). */
 export function encodeProbe(m: Ping | PingAck | Beat): Uint8Array | undefined {
   const fields = probeFields(m);
+  const short = shortFields(m.type);
   let size = 3;
   for (let i = 0; i < fields.length; i++) {
-    if (!isUint(fields[i], i < 2 ? U16_MAX : U32_MAX)) return undefined;
+    if (!isUint(fields[i], i < short ? U16_MAX : U32_MAX)) return undefined;
     size += uintSize(fields[i]);
   }
   const out = new Uint8Array(size);
@@ -86,7 +94,9 @@ export function decodeProbe(bytes: Uint8Array): Ping | PingAck | Beat | undefine
     return undefined;
   if (bytes[1] !== PROTOCOL_VERSION) return undefined;
   const count = bytes[2] ^ 0x90;
-  if (type === MessageType.PingAck ? count !== 1 : count !== 2 && count !== 4) return undefined;
+  const short = shortFields(type);
+  // Its short fields alone, or with a summary.
+  if (count !== short && (type === MessageType.PingAck || count !== short + 2)) return undefined;
   const values: number[] = [];
   let at = 3;
   for (let i = 0; i < count; i++) {
@@ -101,7 +111,7 @@ export function decodeProbe(bytes: Uint8Array): Ping | PingAck | Beat | undefine
     } else if (b === 0xcd && at + 2 < bytes.length) {
       v = (bytes[at + 1] << 8) | bytes[at + 2];
       at += 3;
-    } else if (b === 0xce && at + 4 < bytes.length && i >= 2) {
+    } else if (b === 0xce && at + 4 < bytes.length && i >= short) {
       v =
         ((bytes[at + 1] << 24) | (bytes[at + 2] << 16) | (bytes[at + 3] << 8) | bytes[at + 4]) >>>
         0;
@@ -117,7 +127,6 @@ export function decodeProbe(bytes: Uint8Array): Ping | PingAck | Beat | undefine
       ? { type, target, from, summary: { hi: values[2], lo: values[3] } }
       : { type, target, from };
   }
-  return count === 4
-    ? { type, seq: values[0], target: values[1], summary: { hi: values[2], lo: values[3] } }
-    : { type, seq: values[0], target: values[1] };
+  const ping = { type, seq: values[0], target: values[1], from: values[2] };
+  return count === 5 ? { ...ping, summary: { hi: values[3], lo: values[4] } } : ping;
 }

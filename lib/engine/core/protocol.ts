@@ -197,7 +197,8 @@ export class ProtocolCore {
    * A Ping is answered at once (an ack no larger than the ping, whoever
    * sent it); a Beat (a subject's heartbeat to us, its observer) and a
    * PingAck are the liveness module's. A Ping or a Beat from a known
-   * node's address is proof of its life, and, when its summary differs
+   * node's address, naming its id's tag, is proof of its life (from an
+   * address we know no node at, an introduction), and, when its summary differs
    * from ours, a reason to open an exchange.
    */
   private probe(message: Probe, from: string, now: number, out: Outcome): void {
@@ -213,16 +214,25 @@ export class ProtocolCore {
     if (message.type === MessageType.Ping)
       out.packet(from, { type: MessageType.PingAck, seq: message.seq }, 0, 0);
     const record = this.liveness.recordAt(from);
-    // A heartbeat from a node we do not know (it learned of us first) waits for its record.
-    if (!record) return;
-    if (message.type === MessageType.Beat) {
-      if (message.from !== idTag(record.id)) {
-        // Another process on the address of a node we hold: it does not speak for that node.
-        out.reject('target', from, `a heartbeat from another node id than ${record.id}'s`);
-        return;
-      }
-      this.liveness.beat(record, now, out);
-    } else this.liveness.proofOfLife(record);
+    if (!record) {
+      // A node we do not know yet (it learned of us first, as a joiner does): remembered, its
+      // probe is its proof of life when gossip brings its record.
+      this.liveness.introduced(from, message.from, now);
+      return;
+    }
+    if (message.from !== idTag(record.id)) {
+      // Another process on the address of a node we hold: it does not speak for that node
+      // (but may be a new node there, which introduces itself).
+      this.liveness.introduced(from, message.from, now);
+      out.reject(
+        'target',
+        from,
+        `a ${probeName(message)} from another node id than ${record.id}'s`,
+      );
+      return;
+    }
+    if (message.type === MessageType.Beat) this.liveness.beat(record, now, out);
+    else this.liveness.proofOfLife(record);
     const last = this.lastMismatch.get(from) ?? -Infinity;
     if (
       message.summary &&

@@ -8,11 +8,14 @@ import type { Vitals } from '../state/vitals';
 import type { NodeStatus } from '../vocabulary/types';
 import { OutgoingPing, ProbeTarget, Prober, idTag } from './prober';
 import { tally } from './reachability';
+import { Introductions } from './introductions';
 import { UnprovenRecords } from './unproven';
 import type { Tuning } from '../vocabulary/tuning';
 
 export interface LivenessLimits {
   nodeExpiry: number;
+  /** Bounds the strangers' probes remembered as introductions. */
+  maxNodes: number;
 }
 
 /**
@@ -55,6 +58,8 @@ export class Liveness {
   private readonly toProve: NodeRecord[] = [];
   /** Learned second hand and not yet seen alive: pinged in turn. */
   private readonly unproven: UnprovenRecords;
+  /** Probes lately from addresses of nodes we did not know: proof of life when we learn of them. */
+  private readonly introductions: Introductions;
   /** Probes sent (pings and heartbeats): one in `summaryEvery` carries our summary. */
   private probes = 0;
   /** We came to hold a node unreachable since our last news push: the next one goes wider. */
@@ -71,6 +76,7 @@ export class Liveness {
     this.prober = new Prober(tuning.probe, random);
     this.selfTag = idTag(state.self.id);
     this.unproven = new UnprovenRecords((id) => state.records.get(id));
+    this.introductions = new Introductions(tuning.introductionMemory, limits.maxNodes);
     this.accusations = new Accusations(state.self, tuning.ghostMemory);
     this.ghosts = new Ghosts(tuning.ghostMemory);
     state.self.vitals.status = 'alive';
@@ -93,6 +99,11 @@ export class Liveness {
     const vitals = record.vitals;
     vitals.status = 'pending';
     vitals.expiresAt = now + this.limits.nodeExpiry;
+    // Learned second hand, but it pinged us moments ago from that address: that was its proof of life.
+    if (!firstHand && this.introductions.take(record.addr, idTag(record.id), now)) {
+      firstHand = true;
+      vitals.contacts++;
+    }
     vitals.evidenced = firstHand;
     this.ghosts.delete(record.id);
     this.byAddr.set(record.addr, record);
@@ -307,9 +318,18 @@ export class Liveness {
     return this.ghosts.isGhost(id, generation, heartbeat, firstHand);
   }
 
-  /** Forgets ghosts past their time. */
+  /**
+   * A ping or heartbeat from `addr`, where we know no node, by a node whose
+   * id has tag `tag`: if we learn of that node soon, it needs no ping of ours.
+   */
+  introduced(addr: string, tag: number, now: number): void {
+    this.introductions.note(addr, tag, now);
+  }
+
+  /** Forgets ghosts and introductions past their time. */
   sweep(now: number): void {
     this.ghosts.sweep(now);
+    this.introductions.sweep(now);
   }
 
   // ---------------------------------------------------------------- judging
@@ -398,7 +418,8 @@ export class Liveness {
   }
 
   private send(ping: OutgoingPing, withSummary: boolean, out: Outcome): void {
-    out.ping(ping.addr, ping.seq, ping.target, withSummary ? this.state.summary() : undefined);
+    const summary = withSummary ? this.state.summary() : undefined;
+    out.ping(ping.addr, ping.seq, ping.target, this.selfTag, summary);
   }
 
   /** A heartbeat to each of our observers: each period, instead of being pinged by them. */

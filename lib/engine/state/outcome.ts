@@ -45,8 +45,8 @@ export class Outcome {
   }
 
   /** A liveness probe (see codec/messages.ts, Ping). */
-  ping(to: string, seq: number, target: number, summary: Summary | undefined): void {
-    this.packet(to, { type: MessageType.Ping, seq, target, summary }, 0, 0);
+  ping(to: string, seq: number, target: number, from: number, summary?: Summary): void {
+    this.packet(to, { type: MessageType.Ping, seq, target, from, summary }, 0, 0);
   }
 
   /** A heartbeat to an observer (see codec/messages.ts, Beat). */

@@ -29,7 +29,7 @@ export type RejectReason =
   | 'timeout'
   /** A message in our own name. */
   | 'self'
-  /** A ping or heartbeat meant for another node id, or a heartbeat from the address of a node with another id. */
+  /** A ping or heartbeat meant for another node id, or one from the address of a node with another id. */
   | 'target';
 
 /**

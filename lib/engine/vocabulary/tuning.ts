@@ -119,6 +119,13 @@ export interface Tuning {
   antiEntropyEvery: number;
   /** Nodes never seen alive, pinged each round (a joiner learns many at once; the rest wait their turn). */
   unprovenPerTick: number;
+  /**
+   * A probe from an address where we know no node counts as that node's
+   * proof of life if we learn of it within 30 rounds (a joiner pings every
+   * member at once; gossip of it takes a few rounds to reach them all, more
+   * in a join storm), so they need not ping it back (liveness/introductions.ts).
+   */
+  introductionMemory: number;
   /** Peers pushed to at once when this node learns something new. */
   newsFanout: number;
   /**
@@ -234,6 +241,7 @@ export function deriveTuning(opts: TuningInputs): Tuning {
     summaryEvery: 4,
     antiEntropyEvery: 10,
     unprovenPerTick: 64,
+    introductionMemory: 30 * interval,
     newsFanout: 2,
     verdictFanout: 10,
     newsCoalesce: interval / 2,
