@@ -45,6 +45,9 @@ export class Liveness {
   /** The subjects the ring gives us (we may also ping nodes we still accuse): only these can make us certain. */
   private ringSubjects = new Set<string>();
   private ringStale = true;
+  /** Bumped whenever the ring or a member's reachability changes; `subjectsAt`: the value our subjects were taken at. */
+  private ringMoves = 0;
+  private subjectsAt = -1;
   /** Everyone is judged again at the next tick (a node left the ring, or a record was replaced). */
   private everyone = true;
   /**
@@ -60,6 +63,8 @@ export class Liveness {
   private readonly unproven: UnprovenRecords;
   /** Probes lately from addresses of nodes we did not know: proof of life when we learn of them. */
   private readonly introductions: Introductions;
+  /** No record expires before this: the earliest expiry, lowered whenever one is set. */
+  private nextExpiry = Infinity;
   /** Probes sent (pings and heartbeats): one in `summaryEvery` carries our summary. */
   private probes = 0;
   /** We came to hold a node unreachable since our last news push: the next one goes wider. */
@@ -98,7 +103,7 @@ export class Liveness {
   appeared(record: NodeRecord, now: number, firstHand: boolean, out: Outcome): void {
     const vitals = record.vitals;
     vitals.status = 'pending';
-    vitals.expiresAt = now + this.limits.nodeExpiry;
+    this.expireLater(vitals, now);
     // Learned second hand, but it pinged us moments ago from that address: that was its proof of life.
     if (!firstHand && this.introductions.take(record.addr, idTag(record.id), now)) {
       firstHand = true;
@@ -108,8 +113,10 @@ export class Liveness {
     this.ghosts.delete(record.id);
     this.byAddr.set(record.addr, record);
     // A new member is pending, so it votes in no one's tally: only the ring moves, nobody else's verdict.
-    if (this.ring && !this.ringStale && !record.left) this.ring.add(ringMemberOf(record));
-    else this.ringStale = true;
+    if (this.ring && !this.ringStale && !record.left) {
+      this.ring.add(ringMemberOf(record));
+      this.ringMoves++;
+    } else this.ringStale = true;
     this.dirty.add(record.id);
     if (!firstHand) {
       this.toProve.push(record);
@@ -173,7 +180,7 @@ export class Liveness {
     if (record.vitals.status === 'left') return;
     record.left = true;
     record.vitals.status = 'left';
-    record.vitals.expiresAt = now + this.limits.nodeExpiry;
+    this.expireLater(record.vitals, now);
     this.membershipChanged();
     if (record.vitals.announced) out.event({ type: 'leave', nodeId: record.id });
   }
@@ -189,7 +196,11 @@ export class Liveness {
     if (this.ringStale) this.rebuildRing();
     const watched: NodeRecord[] = [];
     const targets: ProbeTarget[] = [];
-    this.ringSubjects = new Set(this.currentRing().subjectsOf(this.state.self.id));
+    const ring = this.currentRing();
+    if (this.subjectsAt !== this.ringMoves) {
+      this.ringSubjects = new Set(ring.subjectsOf(this.state.self.id));
+      this.subjectsAt = this.ringMoves;
+    }
     // The nodes we accuse are pinged too, ring or not: our accusation ends only with their ack.
     const subjects = new Set(this.ringSubjects);
     for (const id of this.accusations.accused()) subjects.add(id);
@@ -214,8 +225,11 @@ export class Liveness {
       regular,
     );
     this.toProve.length = 0;
-    // Our own detectors moved: the few nodes we watch are judged again.
-    for (const record of watched) this.dirty.add(record.id);
+    // Where our own detectors moved (or the node is not simply alive), the few nodes we watch are
+    // judged again; a link on time changes no verdict.
+    for (const record of watched)
+      if (record.vitals.status !== 'alive' || this.prober.moved(record.id))
+        this.dirty.add(record.id);
     for (const id of this.accusations.publish(watched, this.prober, this.state.records, now)) {
       this.dirty.add(id);
       this.accusationNews = true;
@@ -298,15 +312,28 @@ export class Liveness {
 
   /** Pending, unreachable and left nodes past their expiry are dropped and remembered as ghosts. */
   expire(now: number, out: Outcome): void {
+    // Every round asks; the records are walked only once the earliest expiry has come.
+    if (now < this.nextExpiry) return;
+    this.nextExpiry = Infinity;
     for (const record of [...this.state.records.values()]) {
       const expiresAt = record.vitals.expiresAt;
-      if (record === this.state.self || expiresAt === undefined || expiresAt > now) continue;
+      if (record === this.state.self || expiresAt === undefined) continue;
+      if (expiresAt > now) {
+        this.nextExpiry = Math.min(this.nextExpiry, expiresAt);
+        continue;
+      }
       this.state.remove(record);
       this.forget(record);
       this.accusations.expired(record.id, now);
       this.ghosts.remember(record, now);
       if (record.vitals.announced) out.event({ type: 'expired', nodeId: record.id });
     }
+  }
+
+  /** The node is dropped `nodeExpiry` from now unless it comes back (see judge). */
+  private expireLater(vitals: Vitals, now: number): void {
+    vitals.expiresAt = now + this.limits.nodeExpiry;
+    this.nextExpiry = Math.min(this.nextExpiry, vitals.expiresAt);
   }
 
   /**
@@ -360,12 +387,13 @@ export class Liveness {
     vitals.status = next;
     // Who watches whom depends on reachability: those it may observe are judged again at the next tick.
     this.reachChanged.add(record.id);
+    this.ringMoves++;
     if (next === 'unreachable') {
       this.verdictNews = true;
       vitals.heard = false;
       vitals.convictors.clear();
       this.noteConvictors(vitals, certain ? [self.id, ...accusers] : accusers);
-      if (previous === 'alive') vitals.expiresAt = now + this.limits.nodeExpiry;
+      if (previous === 'alive') this.expireLater(vitals, now);
       if (vitals.announced) out.event({ type: 'unreachable', nodeId: record.id });
       return;
     }
@@ -455,6 +483,7 @@ export class Liveness {
 
   private rebuildRing(): void {
     this.ringStale = false;
+    this.ringMoves++;
     const members: RingMember[] = [];
     // Live views of the records: reachability changes need no rebuild.
     for (const r of this.state.records.values()) if (!r.left) members.push(ringMemberOf(r));

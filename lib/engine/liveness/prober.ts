@@ -182,6 +182,12 @@ export class Prober {
     return ping.id;
   }
 
+  /** Whether the link to `id` missed anything at this tick or the one before (else its verdict input is unchanged). */
+  moved(id: string): boolean {
+    const link = this.detectors.get(id);
+    return !link || link.detector.misses > 0 || link.lastMiss >= this.tickCount - 1;
+  }
+
   /** True when this node, watching `id`, finds its silence too long for a live node (enough to accuse). */
   suspects(id: string): boolean {
     return this.watchedNow.get(id)?.suspects ?? false;
