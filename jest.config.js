@@ -35,6 +35,7 @@ const SPECS = {
     'test/engine/probe-detector.spec.ts',
     'test/engine/prober.spec.ts',
     'test/engine/introductions.spec.ts',
+    'test/engine/pick-random.spec.ts',
     'test/engine/protocol.spec.ts',
     'test/nest/decorator-types.spec.ts',
     'test/nest/socket-io-pending.spec.ts',

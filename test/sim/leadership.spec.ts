@@ -61,12 +61,13 @@ describe.each([
       const firstToken = sim.gossip(first).leadership.token(ROLE) as number;
       sim.crash(first);
       const after = await meter(sim, ROLE, 15_000);
-      const next = holder(sim, ids) as string;
       console.log(describeFigures(`${label}, steady 10 s`, before));
       console.log(describeFigures(`${label}, leader crash, next 15 s`, after));
-      expect(next).toBeDefined();
-      expect(next).not.toBe(first);
-      expect(sim.gossip(next).leadership.token(ROLE)).toBeGreaterThan(firstToken);
+      // Over the window, not at its last instant: at 50% loss a leader may stop trusting
+      // itself for a while (a gap), and the window may end in one.
+      expect([...after.holders].filter((id) => id !== first)).not.toEqual([]);
+      expect(after.holders.has(first)).toBe(false);
+      expect(Math.min(...after.tokens)).toBeGreaterThan(firstToken);
       expect(before.overlap).toBe(0);
       expect(after.overlap).toBe(0);
     } finally {

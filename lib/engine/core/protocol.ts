@@ -19,7 +19,7 @@ import { Merger } from './merge';
 import type { NodeRecord } from '../state/node-record';
 import { Outcome } from '../state/outcome';
 import { StreamSync } from './stream-sync';
-import { shuffle } from '../vocabulary/shuffle';
+import { pickRandom } from '../vocabulary/shuffle';
 import type { CoreConfig } from './core-config';
 
 export type { CoreConfig } from './core-config';
@@ -159,7 +159,7 @@ export class ProtocolCore {
     const out = new Outcome();
     const { verdictFanout, newsFanout } = this.config.tuning;
     const fanout = this.liveness.takeVerdictNews() ? verdictFanout : newsFanout;
-    for (const peer of shuffle(this.livePeers(), this.config.random).slice(0, fanout))
+    for (const peer of pickRandom(this.livePeers(), fanout, this.config.random))
       this.syn(peer, false, out);
     return out;
   }
