@@ -214,21 +214,17 @@ export class ProtocolCore {
     if (message.type === MessageType.Ping)
       out.packet(from, { type: MessageType.PingAck, seq: message.seq }, 0, 0);
     const record = this.liveness.recordAt(from);
-    if (!record) {
-      // A node we do not know yet (it learned of us first, as a joiner does): remembered, its
-      // probe is its proof of life when gossip brings its record.
+    if (!record || message.from !== idTag(record.id)) {
+      // Not the node we hold at this address, or none yet (a joiner pings members that have not
+      // heard of it): remembered, the probe is its sender's proof of life when gossip brings its
+      // record. Another process on a known node's address does not speak for that node.
       this.liveness.introduced(from, message.from, now);
-      return;
-    }
-    if (message.from !== idTag(record.id)) {
-      // Another process on the address of a node we hold: it does not speak for that node
-      // (but may be a new node there, which introduces itself).
-      this.liveness.introduced(from, message.from, now);
-      out.reject(
-        'target',
-        from,
-        `a ${probeName(message)} from another node id than ${record.id}'s`,
-      );
+      if (record)
+        out.reject(
+          'target',
+          from,
+          `a ${probeName(message)} from another node id than ${record.id}'s`,
+        );
       return;
     }
     if (message.type === MessageType.Beat) this.liveness.beat(record, now, out);
