@@ -71,4 +71,57 @@ describe('ProbeDetector', () => {
     expect(d.acked(7)).toBe(true);
     expect(d.misses).toBe(0);
   });
+
+  it('a heartbeat heard during a run restarts the silence: a live subject is accused only of deafness, on a longer run', () => {
+    // The engine's floor: 8 ticks (4 rounds) of silence.
+    const tuning = { ...DEFAULT_PROBE_TUNING, minMisses: 8 };
+    const d = new ProbeDetector(tuning);
+    run(d, 200, () => true);
+    const deafBar = tuning.deafFactor * tuning.certainFactor * tuning.minMisses;
+    // Misses at every tick, a heartbeat after every third: the subject lives but never answers.
+    let suspectedAt = 0;
+    for (let i = 1; i <= 2 * deafBar && suspectedAt === 0; i++) {
+      d.sent(2000 + i);
+      d.tick(true);
+      if (i % 3 === 0) d.heartbeat(false);
+      if (d.suspects) suspectedAt = d.misses;
+    }
+    expect(suspectedAt).toBe(deafBar);
+    expect(d.certain).toBe(false); // never alone: only the quorum calls a live node deaf
+  });
+
+  it('a heartbeat does not excuse a silence that went on after it', () => {
+    const d = new ProbeDetector();
+    run(d, 200, () => true);
+    const { minMisses } = DEFAULT_PROBE_TUNING;
+    d.tick(true);
+    d.sent(3000);
+    d.tick(true);
+    d.heartbeat(false);
+    for (let i = 1; i <= minMisses; i++) {
+      d.sent(3000 + i);
+      d.tick(true);
+      expect(d.suspects).toBe(i >= minMisses);
+    }
+  });
+
+  it('loss on our other links raises the bar; a long silence on this one is no evidence of our own loss', () => {
+    const tuning = { ...DEFAULT_PROBE_TUNING, minMisses: 8 };
+    const { minMisses } = tuning;
+    const d = new ProbeDetector(tuning);
+    run(d, 200, () => true);
+    d.localLoss = 0.75; // 0.75^m <= 10^-level
+    expect(d.missesToSuspect()).toBe(Math.ceil(tuning.level / -Math.log10(0.75)));
+    d.localLoss = 0;
+    expect(d.missesToSuspect()).toBe(minMisses);
+
+    const other = new ProbeDetector(tuning);
+    run(other, 200, () => true);
+    expect(other.lossEvidence).toBe(0);
+    run(other, 3, () => false, 5000);
+    other.tick(true);
+    expect(other.lossEvidence).toBeGreaterThan(0.5); // three misses in a row, learned at once
+    run(other, minMisses, () => false, 6000);
+    expect(other.lossEvidence).toBe(0); // past the floor: the silence is its subject's
+  });
 });

@@ -17,6 +17,7 @@ export class MissRate {
   constructor(
     private readonly tuning: ProbeTuning,
     initial = tuning.initialMissRate,
+    private readonly weight = tuning.learningRate,
   ) {
     this.rate = initial;
   }
@@ -26,7 +27,7 @@ export class MissRate {
   }
 
   learn(outcome: 0 | 1): void {
-    this.rate += this.tuning.learningRate * (outcome - this.rate);
+    this.rate += this.weight * (outcome - this.rate);
   }
 
   /** The estimate plus `caution` standard errors of an exponential moving average. */
@@ -46,14 +47,26 @@ export class MissRate {
  * 10^-level. A run is learned only when it ends in an ack, so a dead
  * subject's silence never raises the bar it is judged by. Misses are counted only at ticks our own process ran on time: a
  * pause of ours says nothing about the subject (its acks wait in our socket).
+ *
+ * Two kinds of evidence guard the onset of heavy loss, before the learned
+ * rates caught up: a heartbeat heard during the run shows the subject lives
+ * (it is then accused only of not hearing us, on a much longer run), and
+ * the observer's other links missing pings at the same time show the loss
+ * is ours (`localLoss` raises the bar, as Lifeguard's local health does).
  */
 export class ProbeDetector {
   private readonly recent: number[] = [];
   private awaiting = false;
   private missRun = 0;
+  /** Misses since the last proof of life: an ack, or a heartbeat heard during the run. */
+  private silence = 0;
   /** The misses to suspect and to be certain, fixed once the current run earned a suspicion. */
   private bar: { suspect: number; certain: number } | undefined;
   private readonly link: MissRate;
+  /** Every outcome of this link as it happens, quickly forgotten: what it says about our own network. */
+  private readonly lately: MissRate;
+  /** The loss our other live links see right now (their `lossEvidence`, set each tick by the prober). */
+  localLoss = 0;
 
   /** `node`: this observer's estimate over all its links, shared by its detectors. */
   constructor(
@@ -62,6 +75,7 @@ export class ProbeDetector {
   ) {
     // A new link starts from what this node has learned of its network so far.
     this.link = new MissRate(tuning, node.value);
+    this.lately = new MissRate(tuning, 0, tuning.localHealthRate);
   }
 
   /**
@@ -70,21 +84,32 @@ export class ProbeDetector {
    * unjudged.
    */
   tick(onTime: boolean): void {
-    if (!this.awaiting) return;
-    this.awaiting = false;
-    if (onTime) this.missed();
+    if (this.awaiting) {
+      this.awaiting = false;
+      if (onTime) this.missed();
+    }
+    // The bar may have come down to the run since the last miss (other links recovered).
+    this.settle();
   }
 
   /** A miss: a ping unanswered at the next tick, or a heartbeat late (see prober.ts). */
   missed(): void {
     this.missRun++;
-    // Until the run earns a suspicion, what other links teach us may still
-    // raise its bar (loss starting everywhere); from then on the bar is
-    // fixed, so a suspicion is never taken back while the node stays silent.
-    if (!this.bar) {
-      const bars = this.bars();
-      if (this.missRun >= bars.suspect) this.bar = bars;
-    }
+    this.silence++;
+    // A silence longer than the floor says more about the subject than about our network.
+    if (this.missRun <= this.tuning.minMisses) this.lately.learn(1);
+    this.settle();
+  }
+
+  /**
+   * Until the run earns a suspicion, what other links teach us may still
+   * raise its bar (loss starting everywhere); from then on the bar is
+   * fixed, so a suspicion is never taken back while the node stays silent.
+   */
+  private settle(): void {
+    if (this.bar || this.missRun === 0) return;
+    const bars = this.bars();
+    if (this.reaches(bars)) this.bar = bars;
   }
 
   /**
@@ -96,6 +121,7 @@ export class ProbeDetector {
     const bar = this.bar ?? this.bars();
     this.bar = bar;
     this.missRun = Math.max(this.missRun, bar.suspect);
+    this.silence = Math.max(this.silence, bar.suspect);
   }
 
   /** A ping with sequence number `seq` was sent. */
@@ -106,12 +132,19 @@ export class ProbeDetector {
   }
 
   /**
-   * A heartbeat arrived in time, outside a run of misses: one period's
-   * success, learned as an answered ping is (heartbeats replace the regular
-   * pings, so without this only runs of misses would be learned).
+   * A heartbeat arrived. On a link running on heartbeats (`inStep`) and
+   * outside a run of misses, it is one period's success, learned as an
+   * answered ping is (heartbeats replace the regular pings, so without this
+   * only runs of misses would be learned). During a run it is proof of
+   * life: the silence starts again, while the run goes on until an ack
+   * shows the subject hears us.
    */
-  beat(): void {
-    if (!this.awaiting && this.missRun === 0) this.learn(0);
+  heartbeat(inStep: boolean): void {
+    if (inStep && !this.awaiting && this.missRun === 0) {
+      this.learn(0);
+      this.lately.learn(0);
+    }
+    this.silence = 0;
   }
 
   /** An ack arrived; true when it answers one of our recent pings (then it is proof of life). */
@@ -123,15 +156,17 @@ export class ProbeDetector {
     const learned = min(this.missRun, this.missesToSuspect());
     for (let i = 0; i < learned; i++) this.learn(1);
     this.learn(0);
+    this.lately.learn(0);
     this.awaiting = false;
     this.missRun = 0;
+    this.silence = 0;
     this.bar = undefined;
     return true;
   }
 
   /** True when the current run of misses is too long for a live subject: enough to accuse it. */
   get suspects(): boolean {
-    return this.missRun > 0 && this.missRun >= (this.bar ?? this.bars()).suspect;
+    return this.missRun > 0 && this.reaches(this.bar ?? this.bars());
   }
 
   /**
@@ -139,12 +174,25 @@ export class ProbeDetector {
    * observer to agree, this observer is as sure as two agreeing ones.
    */
   get certain(): boolean {
-    return this.missRun > 0 && this.missRun >= (this.bar ?? this.bars()).certain;
+    return this.missRun > 0 && this.silence >= (this.bar ?? this.bars()).certain;
+  }
+
+  /**
+   * What this link says about our own network: its recent miss rate, unless
+   * its run already passed the floor (then the silence is its subject's).
+   */
+  get lossEvidence(): number {
+    return this.missRun >= this.tuning.minMisses ? 0 : this.lately.value;
   }
 
   /** The misses that make this run certain (for the isolation rule in prober.ts). */
   get certainBar(): number {
     return (this.bar ?? this.bars()).certain;
+  }
+
+  /** A silence long enough to suspect, or, from a subject heard during the run, a run long enough to call it deaf. */
+  private reaches(bars: { suspect: number; certain: number }): boolean {
+    return this.silence >= bars.suspect || this.missRun >= this.tuning.deafFactor * bars.certain;
   }
 
   private bars(): { suspect: number; certain: number } {
@@ -167,8 +215,7 @@ export class ProbeDetector {
 
   /** -log10 of the chance that a live subject misses this run of pings (the accusation level, reached). */
   get phi(): number {
-    const q = max(this.link.cautious(), this.node.cautious());
-    return this.missRun * -log10(q);
+    return this.silence * -log10(this.missRateBound());
   }
 
   /** The learned miss rate, for metrics and tests. */
@@ -179,11 +226,17 @@ export class ProbeDetector {
   /**
    * Misses in a row a live subject shows with probability 10^-level:
    * q^m = 10^-level, with q the cautious (upper) estimate of the miss rate,
-   * this link's or this node's, whichever is higher.
+   * this link's or this node's, or the loss our other links see right now,
+   * whichever is highest.
    */
   missesToSuspect(level = this.tuning.level): number {
-    const q = max(this.link.cautious(), this.node.cautious());
+    const q = this.missRateBound();
     return max(this.tuning.minMisses, ceil(level / -log10(q)));
+  }
+
+  private missRateBound(): number {
+    const t = this.tuning;
+    return max(this.link.cautious(), this.node.cautious(), min(t.maxMissRate, this.localLoss));
   }
 
   private learn(outcome: 0 | 1): void {

@@ -104,6 +104,7 @@ export class Prober {
     for (const [seq, ping] of this.outstanding) {
       if (this.tickCount - ping.tick > this.tuning.pingMemoryTicks) this.outstanding.delete(seq);
     }
+    const localLoss = this.localLoss();
     this.watchedNow.clear();
     const pings: OutgoingPing[] = [];
     for (const s of subjects) {
@@ -115,6 +116,7 @@ export class Prober {
       // Every tick judges the last ping (an answer takes far less than a
       // round), and, on a link on heartbeats, whether the last came in time.
       const before = detector.misses;
+      detector.localLoss = localLoss.without(s.id);
       detector.tick(onTime);
       if (
         kept.beating &&
@@ -149,7 +151,7 @@ export class Prober {
   heard(id: string, now: number): void {
     const link = this.detectors.get(id);
     if (!link) return;
-    if (link.beating) link.detector.beat();
+    link.detector.heartbeat(link.beating);
     link.heardAt = now;
     link.beating = true;
   }
@@ -207,6 +209,27 @@ export class Prober {
       this.cutOff(others) &&
       link.detector.misses >= this.tuning.cutOffFactor * link.detector.certainBar
     );
+  }
+
+  /**
+   * The loss our live links (watched at the last tick) see right now, as
+   * each link's other links see it: the highest `lossEvidence` among the
+   * rest (local health: loss on every link is ours, not the subjects').
+   */
+  private localLoss(): { without(id: string): number } {
+    let best = 0;
+    let bestId: string | undefined;
+    let second = 0;
+    for (const [id, kept] of this.detectors) {
+      if (!kept.alive || kept.lastWatched < this.tickCount - 1) continue;
+      const loss = kept.detector.lossEvidence;
+      if (loss > best) {
+        second = best;
+        best = loss;
+        bestId = id;
+      } else if (loss > second) second = loss;
+    }
+    return { without: (id) => (id === bestId ? second : best) };
   }
 
   /** The links to the other nodes we watch and hold alive. */

@@ -37,6 +37,21 @@ export interface ProbeTuning {
    * may be its own) convicts alone only after this many certain runs: 2.
    */
   cutOffFactor: number;
+  /**
+   * A subject heard from during its run of misses (its heartbeats arrive,
+   * only our pings go unanswered) lives: it is accused of not hearing us
+   * only at this multiple of the certain bar (2), not at the suspect bar.
+   * At the onset of heavy loss this is the common case, and a deaf node
+   * is rare.
+   */
+  deafFactor: number;
+  /**
+   * Weight of one outcome in the fast estimate each link keeps for the
+   * observer's other links (1/4: the last few pings). Loss that starts
+   * everywhere shows on every link at once, long before the slow estimates
+   * learn it; a crash shows on one.
+   */
+  localHealthRate: number;
   /** Pings remembered per link: an ack for any of the last 4 is proof of life. */
   recentPings: number;
   /** Ticks a ping is remembered: an ack up to 8 ticks late (the engine: 8 rounds) is still proof of life. */
@@ -66,6 +81,8 @@ export const DEFAULT_PROBE_TUNING: ProbeTuning = {
   minMisses: 2,
   certainFactor: 2,
   cutOffFactor: 2,
+  deafFactor: 2,
+  localHealthRate: 1 / 4,
   recentPings: 4,
   pingMemoryTicks: 8,
   detectorMemoryTicks: 100,
