@@ -259,7 +259,7 @@ export function deriveTuning(opts: TuningInputs): Tuning {
     antiEntropyEvery: 10,
     unprovenPerTick: 64,
     introductionMemory: 30 * interval,
-    newsFanout: 2,
+    newsFanout: 3,
     verdictFanout: 10,
     newsCoalesce: interval / 2,
     newsCoalesceMax: interval,
