@@ -88,7 +88,7 @@ export const DEFAULT_PROBE_TUNING: ProbeTuning = {
   detectorMemoryTicks: 100,
   // For a probe period of 200 ms in rounds of 100 ms (the engine derives them).
   beatDeadline: 250,
-  verifyEvery: 10,
+  verifyEvery: 5,
 };
 
 /**
