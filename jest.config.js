@@ -47,6 +47,7 @@ const SPECS = {
     'test/sim/delete-storm.spec.ts',
     'test/sim/entry-ttl.spec.ts',
     'test/sim/join-exchange.spec.ts',
+    'test/sim/lasting-news.spec.ts',
     'test/sim/liveness.spec.ts',
     'test/sim/partition.spec.ts',
     'test/sim/pause.spec.ts',

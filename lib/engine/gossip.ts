@@ -66,6 +66,10 @@ export class Gossip {
   private lastNewsPush = -Infinity;
   /** The wait between news pushes now: `newsCoalesce`, longer while news keeps coming. */
   private newsWait = 0;
+  /** When the last few news pushes went out, oldest first (their rate is bounded while news lasts). */
+  private readonly recentPushes: number[] = [];
+  /** When the pending push goes out. */
+  private newsDue = 0;
   private closed = false;
   private joinedOnce = false;
 
@@ -342,19 +346,29 @@ export class Gossip {
     if (this.closed) return;
     const urgent = this.core.liveness.hasLivenessNews();
     if (this.newsTimer) {
-      if (!urgent || this.newsWait === this.tuning.newsCoalesce) return;
-      this.newsTimer.cancel(); // liveness news waits no longer than half an interval
+      // Liveness news waits no longer than half an interval.
+      if (!urgent || this.newsDue <= this.lastNewsPush + this.tuning.newsCoalesce) return;
+      this.newsTimer.cancel();
     }
     const now = this.opts.clock.now();
     const since = now - this.lastNewsPush;
     const { newsCoalesce, newsCoalesceMax } = this.tuning;
     if (urgent || since >= newsCoalesceMax) this.newsWait = newsCoalesce;
     else if (since < this.newsWait) this.newsWait = Math.min(newsCoalesceMax, 2 * this.newsWait);
-    const wait = Math.max(0, this.lastNewsPush + this.newsWait - now);
+    let wait = Math.max(0, this.lastNewsPush + this.newsWait - now);
+    // News that lasts (a long run of joins, every node writing every second): once
+    // `newsBurst` pushes went out within `hotWindow`, the next waits `newsCoalesceLong`.
+    const { newsBurst, newsCoalesceLong, hotWindow } = this.tuning;
+    const pushes = this.recentPushes;
+    if (!urgent && pushes.length === newsBurst && now - pushes[0] < hotWindow)
+      wait = Math.max(wait, this.lastNewsPush + newsCoalesceLong - now);
+    this.newsDue = now + wait;
     this.newsTimer = this.opts.clock.setTimer(wait, () => {
       this.newsTimer = undefined;
       if (this.closed) return;
       this.lastNewsPush = this.opts.clock.now();
+      this.recentPushes.push(this.lastNewsPush);
+      if (this.recentPushes.length > this.tuning.newsBurst) this.recentPushes.shift();
       this.perform(this.core.news());
     });
   }

@@ -165,6 +165,16 @@ export interface Tuning {
    * without the longer wait.
    */
   newsCoalesceMax: number;
+  /**
+   * News that lasts (a long run of joins, every node writing every
+   * second): once `newsBurst` pushes (4) went out within `hotWindow`, the
+   * next waits `newsCoalesceLong` (5 intervals) after the last. The rounds
+   * exchange every round meanwhile, so the news still spreads, and a node's
+   * pushes stay few however long the news lasts (memberlist gossips at a
+   * fixed rate). Liveness news never waits for it.
+   */
+  newsCoalesceLong: number;
+  newsBurst: number;
   /** Peers told of a leave at once, and how many such batches are tried before giving up. */
   leaveFanout: number;
   leaveBatches: number;
@@ -263,6 +273,8 @@ export function deriveTuning(opts: TuningInputs): Tuning {
     verdictFanout: 10,
     newsCoalesce: interval / 2,
     newsCoalesceMax: interval,
+    newsCoalesceLong: 5 * interval,
+    newsBurst: 4,
     leaveFanout: 3,
     leaveBatches: 3,
     maxSyncs: 1,
