@@ -180,7 +180,7 @@ export class Gossip {
       opts.advertisePort ?? bound?.port ?? opts.bindPort,
     );
     gossip.rounds.start();
-    gossip.core.state.onSummaryChange = () => gossip.announce();
+    gossip.core.state.onSummaryChange = (own) => gossip.announce(own);
     // Sync with any address behind a join name that no known node has.
     gossip.seeds.watch(
       opts.clock,
@@ -342,12 +342,13 @@ export class Gossip {
    * peers now (ProtocolCore.news), coalesced to one push per `newsCoalesce`,
    * and fewer while news keeps coming (`newsCoalesceMax`).
    */
-  private announce(): void {
+  private announce(own = false): void {
     if (this.closed) return;
     const urgent = this.core.liveness.hasLivenessNews();
     if (this.newsTimer) {
-      // Liveness news waits no longer than half an interval.
-      if (!urgent || this.newsDue <= this.lastNewsPush + this.tuning.newsCoalesce) return;
+      // Liveness news waits no longer than half an interval; our own news is not held.
+      const soonest = urgent ? this.tuning.newsCoalesce : own ? this.newsWait : Infinity;
+      if (this.newsDue <= this.lastNewsPush + soonest) return;
       this.newsTimer.cancel();
     }
     const now = this.opts.clock.now();
@@ -356,18 +357,21 @@ export class Gossip {
     if (urgent || since >= newsCoalesceMax) this.newsWait = newsCoalesce;
     else if (since < this.newsWait) this.newsWait = Math.min(newsCoalesceMax, 2 * this.newsWait);
     let wait = Math.max(0, this.lastNewsPush + this.newsWait - now);
-    // News that lasts (a long run of joins, every node writing every second): once
-    // `newsBurst` pushes went out within `hotWindow`, the next waits `newsCoalesceLong`.
+    // News relayed while it lasts (a long run of joins, every node writing every
+    // second): once `newsBurst` pushes went out within `hotWindow`, the next waits
+    // `newsCoalesceLong`. Our own news goes out at once: its first hop matters most.
     const { newsBurst, newsCoalesceLong, hotWindow } = this.tuning;
     const pushes = this.recentPushes;
-    if (!urgent && pushes.length === newsBurst && now - pushes[0] < hotWindow)
+    const relayed = !urgent && !own;
+    if (relayed && pushes.length === newsBurst && now - pushes[0] < hotWindow)
       wait = Math.max(wait, this.lastNewsPush + newsCoalesceLong - now);
     this.newsDue = now + wait;
     this.newsTimer = this.opts.clock.setTimer(wait, () => {
       this.newsTimer = undefined;
       if (this.closed) return;
       this.lastNewsPush = this.opts.clock.now();
-      this.recentPushes.push(this.lastNewsPush);
+      // Only pushes of relayed news count: a crash seen by everyone or our own write holds nothing back.
+      if (relayed) this.recentPushes.push(this.lastNewsPush);
       if (this.recentPushes.length > this.tuning.newsBurst) this.recentPushes.shift();
       this.perform(this.core.news());
     });

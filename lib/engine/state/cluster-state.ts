@@ -43,8 +43,8 @@ export class ClusterState {
   private summaryHi = 0;
   private summaryLo = 0;
   private readonly hashes = new WeakMap<NodeRecord, Hash64>();
-  /** Called whenever the summary changes: there is news to spread. */
-  onSummaryChange: (() => void) | undefined;
+  /** Called whenever the summary changes: there is news to spread (`own`: our record changed). */
+  onSummaryChange: ((own: boolean) => void) | undefined;
 
   /** Recently changed records, newest first, for hot digests. */
   private recent: NodeRecord[] = [];
@@ -99,7 +99,7 @@ export class ClusterState {
     this.summaryHi ^= next.hi;
     this.summaryLo ^= next.lo;
     this.markHot(record);
-    this.onSummaryChange?.();
+    this.onSummaryChange?.(record === this.self);
   }
 
   /** One hash of what every record holds (not heartbeats): peers that agree on it owe each other nothing. */

@@ -166,12 +166,12 @@ export interface Tuning {
    */
   newsCoalesceMax: number;
   /**
-   * News that lasts (a long run of joins, every node writing every
-   * second): once `newsBurst` pushes (4) went out within `hotWindow`, the
-   * next waits `newsCoalesceLong` (5 intervals) after the last. The rounds
-   * exchange every round meanwhile, so the news still spreads, and a node's
-   * pushes stay few however long the news lasts (memberlist gossips at a
-   * fixed rate). Liveness news never waits for it.
+   * Relayed news that lasts (a long run of joins, every node writing every
+   * second): once `newsBurst` such pushes (4) went out within `hotWindow`,
+   * the next waits `newsCoalesceLong` (3 intervals) after the last. The
+   * rounds exchange every round meanwhile, so the news still spreads, and a
+   * node's pushes stay few however long the news lasts (memberlist gossips
+   * at a fixed rate). Liveness news and our own writes never wait for it.
    */
   newsCoalesceLong: number;
   newsBurst: number;
@@ -273,7 +273,7 @@ export function deriveTuning(opts: TuningInputs): Tuning {
     verdictFanout: 10,
     newsCoalesce: interval / 2,
     newsCoalesceMax: interval,
-    newsCoalesceLong: 5 * interval,
+    newsCoalesceLong: 3 * interval,
     newsBurst: 4,
     leaveFanout: 3,
     leaveBatches: 3,
