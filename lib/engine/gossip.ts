@@ -340,7 +340,9 @@ export class Gossip {
   /**
    * Something new arrived (a write, a node, a leave): push it to a couple of
    * peers now (ProtocolCore.news), coalesced to one push per `newsCoalesce`,
-   * and fewer while news keeps coming (`newsCoalesceMax`).
+   * fewer while news keeps coming (`newsCoalesceMax`), and fewer still for
+   * relayed news that lasts (`newsBurst`, `newsCoalesceLong`). `own`: our
+   * record changed (our write or leave), which is never held back.
    */
   private announce(own = false): void {
     if (this.closed) return;
