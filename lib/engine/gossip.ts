@@ -133,7 +133,10 @@ export class Gossip {
           this.leadership.tick();
         },
         probe: (at, late) => this.perform(this.core.midRound(at, late)),
-        probeWanted: (at) => this.core.probeWanted(at),
+        probeWanted: () => this.core.probeWanted(),
+        // Leadership counts on a tick each round (its staleness is five of them).
+        roundWanted: (at) => this.core.roundWanted(at) || this.leadership.active(),
+        skipped: () => this.core.skipRound(),
         error: (err) => this.io.error(`round failed: ${(err as Error).stack ?? err}`),
       },
     );
@@ -180,7 +183,10 @@ export class Gossip {
       opts.advertisePort ?? bound?.port ?? opts.bindPort,
     );
     gossip.rounds.start();
-    gossip.core.state.onSummaryChange = (own) => gossip.announce(own);
+    gossip.core.state.onSummaryChange = (own) => {
+      gossip.announce(own);
+      gossip.rounds.reconsider(); // news: a round skipped for want of work has some now
+    };
     // Sync with any address behind a join name that no known node has.
     gossip.seeds.watch(
       opts.clock,
@@ -390,7 +396,6 @@ export class Gossip {
       messages: this.messages,
       isClosed: () => this.closed,
       perform: (out) => this.perform(out),
-      packetHandled: () => this.rounds.answered(),
     });
   }
 

@@ -123,17 +123,42 @@ export class ProtocolCore {
     return out;
   }
 
+  /**
+   * Whether the next round, due at `at`, has work of its own: a regular
+   * probe tick (heartbeats, pings), an anti-entropy turn, fresh news or an
+   * identity to defend (exchanges every round), a heartbeat that will be
+   * late by then (unless it comes first), liveness work. The timers skip a
+   * round without any, unless a link in a run of misses needs its tick
+   * (probeWanted): a quiet node wakes once per probe period. A skipped round
+   * is counted with `skipRound`.
+   */
+  roundWanted(at: number): boolean {
+    const t = this.config.tuning;
+    const next = this.rounds + 1;
+    if ((next - 1) % t.probeEvery === 0 || next % t.antiEntropyEvery === 0) return true;
+    if (at - this.lastNews < t.hotWindow || this.identity.conflict(at)) return true;
+    if (!sameHash(this.state.summary(), this.lastSummary)) return true; // news since the last round
+    return this.liveness.prober.overdue(at) || this.liveness.hasWork(at);
+  }
+
+  /** A round without work passed unrun (see roundWanted): it still beats our heart. */
+  skipRound(): void {
+    this.self.heartbeat++;
+    this.rounds++;
+    this.followedUp.clear();
+  }
+
   /** The probe tick halfway between rounds (a round runs the other), `late` ms after it was due. */
   midRound(now: number, late: number): Outcome {
     return this.probeTick(now, late, true);
   }
 
   /**
-   * Whether the tick between rounds, at `at`, has work: a ping unanswered,
-   * or a heartbeat late by then (the facade skips it otherwise).
+   * Whether the tick between rounds has work: a link in a run of
+   * misses, whose ping it judges and repeats (the timers skip it otherwise).
    */
-  probeWanted(at: number): boolean {
-    return this.liveness.prober.unanswered() || this.liveness.prober.overdue(at);
+  probeWanted(): boolean {
+    return this.liveness.prober.inRun();
   }
 
   /**
@@ -146,7 +171,7 @@ export class ProtocolCore {
     const onTime = Math.max(late, this.lastLateness) <= t.maxLateness;
     this.lastLateness = late;
     const regular = !between && (this.rounds - 1) % t.probeEvery === 0;
-    if (!between || this.probeWanted(now)) this.liveness.tick(now, onTime, regular, out);
+    if (!between || this.probeWanted()) this.liveness.tick(now, onTime, regular, out);
     return out;
   }
 

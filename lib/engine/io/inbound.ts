@@ -22,8 +22,6 @@ export interface InboundDeps {
   isClosed(): boolean;
   /** Carries out what the core decided (sends, events). */
   perform(out: Outcome): void;
-  /** A datagram was handled: it may have been the ack the next probe tick waited for. */
-  packetHandled(): void;
 }
 
 /**
@@ -40,7 +38,6 @@ export function inboundHandler(d: InboundDeps): TransportHandler {
         d.metrics.packetBytesInbound.inc(data.length);
         const message = d.io.decode(data, from);
         if (message) d.perform(d.core.receive(message, from, d.opts.clock.now(), data.length));
-        d.packetHandled();
       } catch (err) {
         // A bug, not bad input (that is refused and counted): log it, rate-limited.
         d.io.error(`packet from ${from} failed: ${(err as Error).stack ?? err}`, 'packet-error');

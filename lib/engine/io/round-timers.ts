@@ -5,23 +5,52 @@ export interface RoundHandlers {
   round(now: number, late: number): void;
   /** A probe tick halfway to the next round (the round runs the other one). */
   probe(now: number, late: number): void;
-  /** Whether a probe tick at `at` has work: a ping is unanswered, or a heartbeat will be late by then. */
-  probeWanted(at: number): boolean;
+  /** Whether a probe tick at `at` has work: a link in a run of misses awaits its ping's answer. */
+  probeWanted(): boolean;
+  /**
+   * Whether the next round, due at `at`, has work of its own: a regular
+   * probe tick (heartbeats, pings), fresh news to exchange, an
+   * anti-entropy turn, a heartbeat late by then. One without is skipped
+   * unless a probe is to be judged by then (`probeWanted`).
+   */
+  roundWanted(at: number): boolean;
+  /** A round without work passed unrun: count it (its heartbeat). */
+  skipped(): void;
   error(err: unknown): void;
+}
+
+/** One planned wake-up: a round, or a probe tick halfway to one. */
+interface Tick {
+  at: number;
+  round: boolean;
+  /** Runs whatever happens; the others only when they have work by then. */
+  mandatory: boolean;
 }
 
 /**
  * The gossip rounds: every `interval` ± `jitter` at random (nodes started
  * together do not stay in step), with a probe tick halfway between two
- * rounds, so a ping missed is judged and repeated twice a round. The probe
- * tick only has work while a ping is unanswered or a heartbeat is overdue,
- * so it is armed after a round that left one and dropped once the last ack
- * or heartbeat arrives: a quiet node wakes once a round, not twice.
+ * rounds, so a ping missed is judged and repeated twice a round.
+ *
+ * A quiet node wakes once per probe period (two rounds), not once a round:
+ * each wake-up of a Node process costs about as much CPU as the work it
+ * does in a quiet round. After each round the next ticks are planned: the
+ * probe tick, the next round, and, when that round has no work of its own
+ * (`roundWanted`: no regular probe tick, news, anti-entropy turn or late
+ * heartbeat), the tick and round after it. One timer is armed at the first
+ * planned tick with work, the last round at the latest. A probe tick has
+ * work only while a link is in a run of misses (`probeWanted`). A round
+ * passed over is counted (`skipped`) when the next tick runs. Work is
+ * judged when the tick is planned, not withdrawn later: Node wakes the
+ * process at a cancelled timer's time anyway. News between ticks
+ * (`reconsider`) brings a passed-over round back, at once.
  */
 export class RoundTimers {
-  private roundTimer: Timer | undefined;
-  private probeTimer: Timer | undefined;
-  private probeDue = 0;
+  private timer: Timer | undefined;
+  /** The ticks still ahead, in time order; the last is a mandatory round. */
+  private plan: Tick[] = [];
+  /** The tick the timer is armed for. */
+  private armed: Tick | undefined;
   private stopped = false;
 
   constructor(
@@ -30,38 +59,93 @@ export class RoundTimers {
     private readonly handlers: RoundHandlers,
   ) {}
 
-  /** Schedules the next round (and the probe tick before it, when a ping awaits its answer). */
+  /** Plans from now: the next round, and the one after when the next has no work of its own. */
   start(): void {
     if (this.stopped) return;
-    const { interval, jitter, random } = this.timing;
-    const delay = interval * (1 - jitter + 2 * jitter * random());
     const now = this.clock.now();
-    const roundDue = now + delay;
-    const probeDue = now + delay / 2;
-    this.probeDue = probeDue;
-    this.probeTimer = undefined;
-    if (this.handlers.probeWanted(probeDue))
-      this.probeTimer = this.clock.setTimer(delay / 2, () => {
-        this.probeTimer = undefined;
-        this.run(() => this.handlers.probe(this.clock.now(), this.clock.now() - probeDue));
-      });
-    this.roundTimer = this.clock.setTimer(delay, () => {
-      this.run(() => this.handlers.round(this.clock.now(), this.clock.now() - roundDue));
-      this.start();
-    });
+    const first = now + this.delay();
+    const plan: Tick[] = [{ at: (now + first) / 2, round: false, mandatory: false }];
+    if (this.handlers.roundWanted(first)) {
+      plan.push({ at: first, round: true, mandatory: true });
+    } else {
+      const second = first + this.delay();
+      plan.push(
+        { at: first, round: true, mandatory: false },
+        { at: (first + second) / 2, round: false, mandatory: false },
+        { at: second, round: true, mandatory: true },
+      );
+    }
+    this.plan = plan;
+    this.armed = undefined;
+    this.arm();
   }
 
-  /** An answer or a heartbeat arrived: drop the probe tick if it has no work left. */
-  answered(): void {
-    if (this.probeTimer === undefined || this.handlers.probeWanted(this.probeDue)) return;
-    this.probeTimer.cancel();
-    this.probeTimer = undefined;
+  /** News came between ticks (a write, a node, a leave): a round passed over may have work now. */
+  reconsider(): void {
+    if (this.stopped || this.plan.length === 0) return;
+    this.arm(true);
   }
 
   stop(): void {
     this.stopped = true;
-    this.roundTimer?.cancel();
-    this.probeTimer?.cancel();
+    this.timer?.cancel();
+    this.timer = undefined;
+  }
+
+  private delay(): number {
+    const { interval, jitter, random } = this.timing;
+    return interval * (1 - jitter + 2 * jitter * random());
+  }
+
+  private wanted(tick: Tick): boolean {
+    if (tick.mandatory) return true;
+    if (tick.round && this.handlers.roundWanted(tick.at)) return true;
+    return this.handlers.probeWanted();
+  }
+
+  /**
+   * Arms the timer at the first planned tick with work (the last one always
+   * has). `between`: called between ticks, where a tick passed over for
+   * want of work may have gained some (news came): it runs now, and is not
+   * late (lateness tells the pause guard our process stalled).
+   */
+  private arm(between = false): void {
+    let next: Tick | undefined;
+    for (const tick of this.plan) {
+      if (this.wanted(tick)) {
+        next = tick;
+        break;
+      }
+    }
+    if (next === this.armed) return;
+    this.timer?.cancel();
+    this.armed = next;
+    if (!next) return;
+    const tick = next;
+    if (between) tick.at = Math.max(tick.at, this.clock.now());
+    this.timer = this.clock.setTimer(Math.max(0, tick.at - this.clock.now()), () =>
+      this.fire(tick),
+    );
+  }
+
+  private fire(tick: Tick): void {
+    this.timer = undefined;
+    this.armed = undefined;
+    if (this.stopped) return;
+    // The ticks before this one had no work: a round among them is counted, not run.
+    const at = this.plan.indexOf(tick);
+    if (at < 0) return;
+    for (const passed of this.plan.slice(0, at))
+      if (passed.round) this.run(() => this.handlers.skipped());
+    this.plan = this.plan.slice(at + 1);
+    const now = this.clock.now();
+    if (tick.round) {
+      this.run(() => this.handlers.round(now, now - tick.at));
+      this.start();
+    } else {
+      this.run(() => this.handlers.probe(now, now - tick.at));
+      this.arm();
+    }
   }
 
   private run(work: () => void): void {

@@ -249,6 +249,20 @@ export class Liveness {
   }
 
   /**
+   * Whether a round at `at` has liveness work beyond its probes: the ring
+   * to rebuild, verdicts to re-judge, a node to expire.
+   */
+  hasWork(at: number): boolean {
+    return (
+      this.ringStale ||
+      this.everyone ||
+      this.dirty.size > 0 ||
+      this.reachChanged.size > 0 ||
+      at >= this.nextExpiry
+    );
+  }
+
+  /**
    * Whether failure detection moved since the last news push (a verdict,
    * or an accusation made, withdrawn or learned): such news is pushed
    * without the longer wait of a join storm, since verdicts need it.

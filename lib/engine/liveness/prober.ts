@@ -256,7 +256,7 @@ export class Prober {
     return this.ping(target);
   }
 
-  /** Whether a subject on heartbeats will have missed one by `at` (the tick between rounds then judges it). */
+  /** Whether a subject on heartbeats will have missed one by `at` (a round due then is not skipped). */
   overdue(at: number): boolean {
     for (const id of this.watchedNow.keys()) {
       const link = this.detectors.get(id);
@@ -267,8 +267,16 @@ export class Prober {
   }
 
   /** Whether a watched subject has not answered our last ping yet (or is missing pings). */
-  unanswered(): boolean {
-    for (const detector of this.watchedNow.values()) if (detector.pending) return true;
+  /**
+   * Whether a watched link is in a run of misses, its last ping unanswered:
+   * the ticks between rounds then judge and repeat it. A ping outside a
+   * run (a regular one, answered within milliseconds) and a heartbeat that
+   * may still come are judged by the next round: a tick armed for them
+   * would almost always wake the process for nothing.
+   */
+  inRun(): boolean {
+    for (const detector of this.watchedNow.values())
+      if (detector.pending && detector.misses > 0) return true;
     return false;
   }
 
