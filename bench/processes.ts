@@ -2,7 +2,8 @@
  * `npm run bench -- --processes K`: the steady cost of one node where it
  * really runs, its own process. K processes of ours (engine entry), then K of
  * the bare-Node floor program, then K memberlist nodes, each kind alone on
- * the machine, one node per process on 127.0.0.1. After `settle` seconds each
+ * the machine (or, with `together`, every kind at the same moment), one node
+ * per process on 127.0.0.1. After `settle` seconds each
  * process's CPU (utime + stime from /proc/PID/stat) is measured over a window
  * of `steady` seconds, and its VmRSS at the end of it. Prints one table with
  * the ratios to the floor and appends one line to bench/results/bench.jsonl.
@@ -22,6 +23,11 @@ export interface ProcessesArgs {
   steadySeconds: number;
   /** memberlist-node preset: lan-x0.5 (every LAN timing halved) or lan. */
   preset: string;
+  /**
+   * Every kind at the same moment, measured over one window, instead of one
+   * kind after another: the machine's drift between kinds then moves no ratio.
+   */
+  together?: boolean;
 }
 
 export type ProcessKind = 'ours' | 'floor' | 'memberlist';
@@ -212,50 +218,87 @@ async function startWithRetry(
   }
 }
 
-async function runKind(
+interface Started {
+  kind: ProcessKind;
+  label: string;
+  group: ProcessGroup;
+  check: () => string;
+  loadBefore: number;
+}
+
+async function startLabelled(
   kind: ProcessKind,
   args: ProcessesArgs,
   memberlistNode: string | undefined,
-): Promise<KindResult> {
-  const ticksPerSecond = clockTicksPerSecond();
+): Promise<Started> {
   const label = kind === 'memberlist' ? `${LABELS[kind]} ${args.preset}` : LABELS[kind];
   console.log(`${label}: starting ${args.k} processes`);
   const loadBefore = loadavg()[0];
   const { group, check } = await startWithRetry(kind, label, args, memberlistNode);
-  try {
-    await hold(group, args.settleSeconds * 1000, `${label} to settle`);
-    const pids = group.processes.map((p) => p.pid);
-    const before = pids.map(cpuTicks);
-    const startedAt = performance.now();
-    await hold(group, args.steadySeconds * 1000, `${label}'s window`);
-    const after = pids.map(cpuTicks);
-    const windowSeconds = (performance.now() - startedAt) / 1000;
-    const rss = pids.map(rssMiB);
-    if ([...before, ...after, ...rss].some((v) => v === undefined)) {
-      throw new Error(`${label}: a process vanished during the window`);
+  return { kind, label, group, check, loadBefore };
+}
+
+/** Settles, then measures the CPU of every started kind over one window (one kind, or all together). */
+async function measure(started: Started[], args: ProcessesArgs): Promise<KindResult[]> {
+  const ticksPerSecond = clockTicksPerSecond();
+  const names = started.map((s) => s.label).join(', ');
+  for (const s of started) await hold(s.group, 0, `${s.label} to settle`);
+  const settleEnd = performance.now() + args.settleSeconds * 1000;
+  while (performance.now() < settleEnd)
+    for (const s of started) await hold(s.group, 100, `${names} to settle`);
+  const pids = started.map((s) => s.group.processes.map((p) => p.pid));
+  const before = pids.map((ps) => ps.map(cpuTicks));
+  const startedAt = performance.now();
+  const windowEnd = startedAt + args.steadySeconds * 1000;
+  while (performance.now() < windowEnd)
+    for (const s of started) await hold(s.group, 100, `${names}'s window`);
+  const after = pids.map((ps) => ps.map(cpuTicks));
+  const windowSeconds = (performance.now() - startedAt) / 1000;
+  return started.map((s, g) => {
+    const rss = pids[g].map(rssMiB);
+    if ([...before[g], ...after[g], ...rss].some((v) => v === undefined)) {
+      throw new Error(`${s.label}: a process vanished during the window`);
     }
-    const cpu = pids.map(
-      (_, i) => ((after[i]! - before[i]!) / ticksPerSecond / windowSeconds) * 100,
+    const cpu = pids[g].map(
+      (_, i) => ((after[g][i]! - before[g][i]!) / ticksPerSecond / windowSeconds) * 100,
     );
     const result: KindResult = {
-      kind,
-      label,
+      kind: s.kind,
+      label: s.label,
       windowSeconds,
       cpuPercent: spread(cpu),
       rssMiB: spread(rss as number[]),
-      loadAvg1m: { before: loadBefore, after: loadavg()[0] },
-      check: check(),
+      loadAvg1m: { before: s.loadBefore, after: loadavg()[0] },
+      check: s.check(),
     };
     console.log(
-      `  CPU ${result.cpuPercent.mean.toFixed(2)}% of a core, RSS ${result.rssMiB.mean.toFixed(1)} MiB per process; ${result.check}`,
+      `  ${s.label}: CPU ${result.cpuPercent.mean.toFixed(2)}% of a core, RSS ${result.rssMiB.mean.toFixed(1)} MiB per process; ${result.check}`,
     );
     return result;
-  } finally {
-    await group.stop();
-  }
+  });
 }
 
-/** Builds what the run needs, then measures each kind in turn. */
+/** Runs `kinds` and measures them: each alone in turn, or all at the same moment. */
+async function runKinds(
+  kinds: ProcessKind[],
+  args: ProcessesArgs,
+  memberlistNode: string | undefined,
+): Promise<KindResult[]> {
+  const batches = args.together ? [kinds] : kinds.map((k) => [k]);
+  const results: KindResult[] = [];
+  for (const batch of batches) {
+    const started: Started[] = [];
+    try {
+      for (const kind of batch) started.push(await startLabelled(kind, args, memberlistNode));
+      results.push(...(await measure(started, args)));
+    } finally {
+      for (const s of started) await s.group.stop();
+    }
+  }
+  return results;
+}
+
+/** Builds what the run needs, then measures the kinds (in turn, or `together`). */
 export async function runProcesses(args: ProcessesArgs): Promise<KindResult[]> {
   const kinds: ProcessKind[] = ['ours', 'floor'];
   let memberlistNode: string | undefined;
@@ -274,11 +317,9 @@ export async function runProcesses(args: ProcessesArgs): Promise<KindResult[]> {
     kinds.push('memberlist');
   }
   console.log(
-    `${args.k} processes per kind, one node each, on 127.0.0.1; each kind alone: ${args.settleSeconds} s to settle, then ${args.steadySeconds} s measured`,
+    `${args.k} processes per kind, one node each, on 127.0.0.1; ${args.together ? 'every kind at the same moment' : 'each kind alone'}: ${args.settleSeconds} s to settle, then ${args.steadySeconds} s measured`,
   );
-  const results: KindResult[] = [];
-  for (const kind of kinds) results.push(await runKind(kind, args, memberlistNode));
-  return results;
+  return runKinds(kinds, args, memberlistNode);
 }
 
 /** The table: each kind per process, and its ratio to the floor. */

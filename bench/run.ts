@@ -11,10 +11,11 @@
  *       bench/memberlist.ts) for the same N and print both side by side;
  *       preset lan-x0.5 (default: every LAN timing halved, the fair match for
  *       our 100 ms interval) or lan. --memberlist-port sets its base port.
- *   npm run bench -- --processes 20 [--settle 20] [--steady 60] [--memberlist lan]
+ *   npm run bench -- --processes 20 [--settle 20] [--steady 60] [--memberlist lan] [--together]
  *       instead: one node per process, K processes each of ours, of the
- *       bare-Node floor and of memberlist, one kind after another; CPU and
- *       RSS per process and their ratios to the floor (bench/processes.ts).
+ *       bare-Node floor and of memberlist, one kind after another (or, with
+ *       --together, all at the same moment); CPU and RSS per process and
+ *       their ratios to the floor (bench/processes.ts).
  */
 import { appendFileSync, mkdirSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
@@ -40,6 +41,8 @@ interface Args {
   processes?: number;
   /** --processes: seconds between start and the measured window. */
   settleSeconds: number;
+  /** --processes: every kind at the same moment instead of one after another. */
+  together: boolean;
   /** memberlist-bench preset, or undefined to run ours only. */
   memberlist?: string;
   memberlistPort: number;
@@ -52,6 +55,7 @@ function parseArgs(argv: string[]): Args {
   let steadySeconds: number | undefined;
   let processes: number | undefined;
   let settleSeconds = 20;
+  let together = false;
   let memberlist: string | undefined;
   let memberlistPort = 20000;
   let joinsAtOnce: number | 'all' = 1;
@@ -65,6 +69,7 @@ function parseArgs(argv: string[]): Args {
     else if (argv[i] === '--steady') steadySeconds = Number(value(++i, '--steady'));
     else if (argv[i] === '--processes') processes = Number(value(++i, '--processes'));
     else if (argv[i] === '--settle') settleSeconds = Number(value(++i, '--settle'));
+    else if (argv[i] === '--together') together = true;
     else if (argv[i] === '--joins') {
       const v = value(++i, '--joins');
       joinsAtOnce = v === 'all' ? 'all' : Number(v);
@@ -88,6 +93,7 @@ function parseArgs(argv: string[]): Args {
     steadySeconds,
     processes,
     settleSeconds,
+    together,
     memberlist,
     memberlistPort,
     joinsAtOnce,
@@ -339,6 +345,7 @@ async function mainProcesses(args: Args, k: number): Promise<void> {
     settleSeconds: args.settleSeconds,
     steadySeconds: args.steadySeconds ?? 60,
     preset: args.memberlist ?? 'lan-x0.5',
+    together: args.together,
   };
   const results = await runProcesses(settings);
   console.log('\n' + processesTable(k, results) + '\n');
