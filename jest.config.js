@@ -34,6 +34,7 @@ const SPECS = {
     'test/engine/ownership.spec.ts',
     'test/engine/probe-detector.spec.ts',
     'test/engine/prober.spec.ts',
+    'test/engine/round-timers.spec.ts',
     'test/engine/introductions.spec.ts',
     'test/engine/pick-random.spec.ts',
     'test/engine/protocol.spec.ts',

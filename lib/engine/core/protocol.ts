@@ -109,7 +109,8 @@ export class ProtocolCore {
     }
     // While another process claims our id, every round carries our refutation (peers take it once the copy is gone).
     const quiet = now - this.lastNews >= t.hotWindow && !this.identity.conflict(now);
-    if (quiet && this.rounds % t.antiEntropyEvery !== 0) return out;
+    // Anti-entropy turns fall on regular probe rounds (both odd), which run anyway: no wake-up of their own.
+    if (quiet && (this.rounds - 1) % t.antiEntropyEvery !== 0) return out;
     const live: NodeRecord[] = [];
     const unreachable: NodeRecord[] = [];
     for (const r of this.state.records.values()) {
@@ -135,7 +136,7 @@ export class ProtocolCore {
   roundWanted(at: number): boolean {
     const t = this.config.tuning;
     const next = this.rounds + 1;
-    if ((next - 1) % t.probeEvery === 0 || next % t.antiEntropyEvery === 0) return true;
+    if ((next - 1) % t.probeEvery === 0 || (next - 1) % t.antiEntropyEvery === 0) return true;
     if (at - this.lastNews < t.hotWindow || this.identity.conflict(at)) return true;
     if (!sameHash(this.state.summary(), this.lastSummary)) return true; // news since the last round
     return this.liveness.prober.overdue(at) || this.liveness.hasWork(at);
@@ -163,7 +164,7 @@ export class ProtocolCore {
 
   /**
    * Judges pings unless late now or a tick ago (answers may wait in our
-   * socket); between rounds, only if one is unanswered. Every
+   * socket); between rounds, only for a link in a run of misses. Every
    * `probeEvery`-th round pings every subject (a regular tick).
    */
   private probeTick(now: number, late: number, between: boolean, out = new Outcome()): Outcome {

@@ -5,7 +5,7 @@ export interface RoundHandlers {
   round(now: number, late: number): void;
   /** A probe tick halfway to the next round (the round runs the other one). */
   probe(now: number, late: number): void;
-  /** Whether a probe tick at `at` has work: a link in a run of misses awaits its ping's answer. */
+  /** Whether a probe tick has work: a link in a run of misses awaits its ping's answer. */
   probeWanted(): boolean;
   /**
    * Whether the next round, due at `at`, has work of its own: a regular
@@ -65,7 +65,7 @@ export class RoundTimers {
     const now = this.clock.now();
     const first = now + this.delay();
     const plan: Tick[] = [{ at: (now + first) / 2, round: false, mandatory: false }];
-    if (this.handlers.roundWanted(first)) {
+    if (this.ask(() => this.handlers.roundWanted(first))) {
       plan.push({ at: first, round: true, mandatory: true });
     } else {
       const second = first + this.delay();
@@ -99,17 +99,32 @@ export class RoundTimers {
 
   private wanted(tick: Tick): boolean {
     if (tick.mandatory) return true;
-    if (tick.round && this.handlers.roundWanted(tick.at)) return true;
-    return this.handlers.probeWanted();
+    if (tick.round && this.ask(() => this.handlers.roundWanted(tick.at))) return true;
+    return this.ask(() => this.handlers.probeWanted());
+  }
+
+  /** A question to the handlers; one that throws (a bug) is reported and answered yes, so the chain goes on. */
+  private ask(question: () => boolean): boolean {
+    try {
+      return question();
+    } catch (err) {
+      this.handlers.error(err);
+      return true;
+    }
   }
 
   /**
    * Arms the timer at the first planned tick with work (the last one always
    * has). `between`: called between ticks, where a tick passed over for
    * want of work may have gained some (news came): it runs now, and is not
-   * late (lateness tells the pause guard our process stalled).
+   * late (lateness tells the pause guard our process stalled), unless the
+   * armed tick is itself due: then our process stalled, and that tick runs
+   * first, with its lateness.
    */
   private arm(between = false): void {
+    if (this.stopped) return;
+    const now = this.clock.now();
+    if (between && this.armed && this.armed.at <= now) return;
     let next: Tick | undefined;
     for (const tick of this.plan) {
       if (this.wanted(tick)) {
@@ -122,10 +137,8 @@ export class RoundTimers {
     this.armed = next;
     if (!next) return;
     const tick = next;
-    if (between) tick.at = Math.max(tick.at, this.clock.now());
-    this.timer = this.clock.setTimer(Math.max(0, tick.at - this.clock.now()), () =>
-      this.fire(tick),
-    );
+    if (between) tick.at = Math.max(tick.at, now);
+    this.timer = this.clock.setTimer(Math.max(0, tick.at - now), () => this.fire(tick));
   }
 
   private fire(tick: Tick): void {
@@ -137,15 +150,15 @@ export class RoundTimers {
     if (at < 0) return;
     for (const passed of this.plan.slice(0, at))
       if (passed.round) this.run(() => this.handlers.skipped());
-    this.plan = this.plan.slice(at + 1);
     const now = this.clock.now();
-    if (tick.round) {
-      this.run(() => this.handlers.round(now, now - tick.at));
-      this.start();
-    } else {
-      this.run(() => this.handlers.probe(now, now - tick.at));
-      this.arm();
-    }
+    // A probe tick already past (the round ran late, brought back by news) has nothing left to judge.
+    this.plan = this.plan.slice(at + 1).filter((t) => t.round || t.at > now);
+    if (tick.round) this.run(() => this.handlers.round(now, now - tick.at));
+    else this.run(() => this.handlers.probe(now, now - tick.at));
+    // After the last planned round, plan again; a round passed over and brought back keeps the
+    // plan's next (regular) round at its time, so heartbeats keep their period.
+    if (this.plan.length === 0) this.start();
+    else this.arm();
   }
 
   private run(work: () => void): void {

@@ -85,8 +85,8 @@ export class Prober {
   }
 
   /**
-   * One probe tick (every round, and between rounds while a ping is
-   * unanswered or a heartbeat overdue): judges the previous pings and whether heartbeats are on
+   * One probe tick (every round that runs, and between rounds while a
+   * link is in a run of misses): judges the previous pings and whether heartbeats are on
    * time (unless `onTime` is false: our process ran late, so silence says
    * nothing), forgets subjects no longer watched, and returns the pings to
    * send now: on `regular` ticks to every subject not on heartbeats (and
@@ -266,7 +266,6 @@ export class Prober {
     return false;
   }
 
-  /** Whether a watched subject has not answered our last ping yet (or is missing pings). */
   /**
    * Whether a watched link is in a run of misses, its last ping unanswered:
    * the ticks between rounds then judge and repeat it. A ping outside a
