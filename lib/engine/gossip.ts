@@ -135,7 +135,7 @@ export class Gossip {
         probe: (at, late) => this.perform(this.core.midRound(at, late)),
         probeWanted: () => this.core.probeWanted(),
         // Leadership counts on a tick each round (its staleness is five of them).
-        roundWanted: (at) => this.core.roundWanted(at) || this.leadership.active(),
+        roundWanted: (at) => this.core.roundWanted(at) || this.leadership.campaigns().length > 0,
         skipped: () => this.core.skipRound(),
         error: (err) => this.io.error(`round failed: ${(err as Error).stack ?? err}`),
       },

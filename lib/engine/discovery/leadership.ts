@@ -246,11 +246,6 @@ export class Leadership {
     return () => this.listeners.delete(listener);
   }
 
-  /** Whether this node runs for some role: then it needs its tick every round. */
-  active(): boolean {
-    return this.roles.size > 0;
-  }
-
   /** Once a round, from the engine's round timer: notices gaps in its own running, renews beats. */
   tick(): void {
     const now = this.clock.now();
