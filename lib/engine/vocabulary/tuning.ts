@@ -133,7 +133,7 @@ export interface Tuning {
   /** One ping in 4 carries our summary: enough to notice a missed push within a couple of rounds, at 10 bytes a ping. */
   summaryEvery: number;
   /**
-   * A quiet cluster opens an exchange with a random peer every 20 rounds, as
+   * A quiet cluster opens an exchange with a random peer every 50 rounds, as
    * a safety net under news push and the summaries probes carry (one in
    * `summaryEvery`, which already finds a missed push within a second).
    */
@@ -270,7 +270,7 @@ export function deriveTuning(opts: TuningInputs): Tuning {
       beatDeadline: (probeEvery + 0.5) * interval,
     },
     summaryEvery: 4,
-    antiEntropyEvery: 20,
+    antiEntropyEvery: 50,
     unprovenPerTick: 64,
     introductionMemory: 30 * interval,
     newsFanout: 3,
