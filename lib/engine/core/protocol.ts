@@ -107,10 +107,7 @@ export class ProtocolCore {
       this.lastSummary = summary;
       this.lastNews = now;
     }
-    // While another process claims our id, every round carries our refutation (peers take it once the copy is gone).
-    const quiet = now - this.lastNews >= t.hotWindow && !this.identity.conflict(now);
-    // Anti-entropy turns fall on regular probe rounds (both odd), which run anyway: no wake-up of their own.
-    if (quiet && (this.rounds - 1) % t.antiEntropyEvery !== 0) return out;
+    if (!this.exchanges(this.rounds, now)) return out;
     const live: NodeRecord[] = [];
     const unreachable: NodeRecord[] = [];
     for (const r of this.state.records.values()) {
@@ -134,12 +131,27 @@ export class ProtocolCore {
    * is counted with `skipRound`.
    */
   roundWanted(at: number): boolean {
-    const t = this.config.tuning;
     const next = this.rounds + 1;
-    if ((next - 1) % t.probeEvery === 0 || (next - 1) % t.antiEntropyEvery === 0) return true;
-    if (at - this.lastNews < t.hotWindow || this.identity.conflict(at)) return true;
+    if (this.regular(next) || this.exchanges(next, at)) return true;
     if (!sameHash(this.state.summary(), this.lastSummary)) return true; // news since the last round
     return this.liveness.prober.overdue(at) || this.liveness.hasWork(at);
+  }
+
+  /** Whether round number `round` is a regular probe round: heartbeats, and pings to every subject not on them. */
+  private regular(round: number): boolean {
+    return (round - 1) % this.config.tuning.probeEvery === 0;
+  }
+
+  /**
+   * Whether round number `round`, at `at`, opens exchanges: while news is
+   * fresh, while another process claims our id (every round carries our
+   * refutation; peers take it once the copy is gone), and on anti-entropy
+   * turns, which fall on regular rounds (both odd): no wake-up of their own.
+   */
+  private exchanges(round: number, at: number): boolean {
+    const t = this.config.tuning;
+    if (at - this.lastNews < t.hotWindow || this.identity.conflict(at)) return true;
+    return (round - 1) % t.antiEntropyEvery === 0;
   }
 
   /** A round without work passed unrun (see roundWanted): it still beats our heart. */
@@ -171,7 +183,7 @@ export class ProtocolCore {
     const t = this.config.tuning;
     const onTime = Math.max(late, this.lastLateness) <= t.maxLateness;
     this.lastLateness = late;
-    const regular = !between && (this.rounds - 1) % t.probeEvery === 0;
+    const regular = !between && this.regular(this.rounds);
     if (!between || this.probeWanted()) this.liveness.tick(now, onTime, regular, out);
     return out;
   }
