@@ -405,7 +405,7 @@ export class Liveness {
     if (next === 'unreachable') {
       this.verdictNews = true;
       vitals.heard = false;
-      vitals.convictors.clear();
+      vitals.convictors = undefined;
       this.noteConvictors(vitals, certain ? [self.id, ...accusers] : accusers);
       if (previous === 'alive') this.expireLater(vitals, now);
       if (vitals.announced) out.event({ type: 'unreachable', nodeId: record.id });
@@ -439,15 +439,17 @@ export class Liveness {
     const vitals = record.vitals;
     let fresh = vitals.heard;
     vitals.heard = false;
-    for (const [id, generation] of vitals.convictors) {
-      const observer = id === this.state.self.id ? this.state.self : this.state.records.get(id);
-      if (!observer || observer.generation !== generation) {
-        vitals.convictors.delete(id); // another incarnation says nothing of this accusation
-      } else if (!accuses(observer, record)) {
-        vitals.convictors.delete(id);
-        fresh = true;
+    const convictors = vitals.convictors;
+    if (convictors)
+      for (const [id, generation] of convictors) {
+        const observer = id === this.state.self.id ? this.state.self : this.state.records.get(id);
+        if (!observer || observer.generation !== generation) {
+          convictors.delete(id); // another incarnation says nothing of this accusation
+        } else if (!accuses(observer, record)) {
+          convictors.delete(id);
+          fresh = true;
+        }
       }
-    }
     this.noteConvictors(vitals, accusers);
     return fresh;
   }
@@ -455,7 +457,7 @@ export class Liveness {
   private noteConvictors(vitals: Vitals, accusers: string[]): void {
     for (const id of accusers) {
       const observer = id === this.state.self.id ? this.state.self : this.state.records.get(id);
-      if (observer) vitals.convictors.set(id, observer.generation);
+      if (observer) (vitals.convictors ??= new Map()).set(id, observer.generation);
     }
   }
 

@@ -17,7 +17,8 @@ export class Vitals {
    * Held unreachable: the observers (id -> generation of the incarnation
    * that accused) seen accusing it since the verdict. An accusation is
    * withdrawn only on an ack from its subject, so one of them withdrawing
-   * is fresh evidence of life.
+   * is fresh evidence of life. Created with the first convictor: most
+   * records never have one.
    */
-  convictors = new Map<string, number>();
+  convictors: Map<string, number> | undefined;
 }
