@@ -19,7 +19,7 @@ import {
   resolveOptions,
   resolveSecretKeys,
 } from './config/options';
-import { ProtocolCore } from './core/protocol';
+import { ProtocolCore, type CoreConfig } from './core/protocol';
 import { shuffle } from './vocabulary/shuffle';
 import type { GossipIdConflict } from './core/identity';
 import { RoundTimers } from './io/round-timers';
@@ -83,12 +83,24 @@ export class Gossip {
     const limits = decodeLimits(opts, this.tuning.arrayLengthSlack);
     this.keyring = new Keyring(opts.secretKeys);
     const wire = new Wire(this.keyring, limits);
-    this.core = new ProtocolCore(
-      this.self,
-      { ...opts, tuning: this.tuning, sealOverhead: wire.overhead },
-      now,
-      () => opts.clock.now(),
-    );
+    // The core's and the messenger's settings are built field by field, not
+    // spread from the options: V8 gave each spread copy its own hidden class,
+    // so with several nodes in one process (tests, the simulator, the bench)
+    // every read of a setting on the hot paths was megamorphic.
+    const coreConfig: CoreConfig = {
+      clusterId: opts.clusterId,
+      random: opts.random,
+      tuning: this.tuning,
+      maxPacketSize: opts.maxPacketSize,
+      maxStreamSize: opts.maxStreamSize,
+      maxNodes: opts.maxNodes,
+      maxEntriesPerNode: opts.maxEntriesPerNode,
+      phiThreshold: opts.phiThreshold,
+      nodeExpiry: opts.nodeExpiry,
+      tombstoneGracePeriod: opts.tombstoneGracePeriod,
+      sealOverhead: wire.overhead,
+    };
+    this.core = new ProtocolCore(this.self, coreConfig, now, () => opts.clock.now());
     const records = this.core.state.records;
     this.discovery = new Discovery({ record: (id) => records.get(id), describe: metadata });
     this.discovery.refresh(this.self.id);
@@ -102,13 +114,16 @@ export class Gossip {
     // The seed's callbacks are one more listener, first in line.
     if (opts.watcher) this.listeners.subscribe(watcherListener(opts.watcher));
     this.io = new Messenger({
-      ...opts,
       wire,
       limits,
       metrics: this.metrics,
       logger,
       listeners: this.listeners,
+      clock: opts.clock,
       tuning: this.tuning,
+      clusterId: opts.clusterId,
+      maxPacketSize: opts.maxPacketSize,
+      streamTimeout: opts.streamTimeout,
     });
     this.seeds = new Seeds(opts.resolver);
     this.streams = new StreamClient(
