@@ -1,15 +1,7 @@
-import {
-  DecodeError,
-  DecodeLimits,
-  Message,
-  MessageType,
-  Outgoing,
-  PROTOCOL_VERSION,
-  concat,
-  decodeMessage,
-  encodeMessage,
-  readHeader,
-} from '.';
+import { decodeMessage, readHeader } from './decode';
+import { concat, encodeMessage } from './encode';
+import { DecodeError, DecodeLimits } from './limits';
+import { Message, MessageType, Outgoing, PROTOCOL_VERSION } from './messages';
 import { Keyring, SEAL_OVERHEAD } from './keyring';
 
 /**

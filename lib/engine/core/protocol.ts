@@ -1,6 +1,6 @@
 import { ClusterState } from '../state/cluster-state';
+import { ARRAY_HEADER_MAX } from '../codec/encode';
 import {
-  ARRAY_HEADER_MAX,
   DigestEntry,
   MESSAGE_PREFIX_BYTES,
   Message,
@@ -10,7 +10,7 @@ import {
   Syn,
   SynAck,
   isProbe,
-} from '../codec';
+} from '../codec/messages';
 import { Hash64, sameHash } from '../vocabulary/hash';
 import { IdentityGuard } from './identity';
 import { idTag } from '../liveness/prober';

@@ -1,5 +1,13 @@
 import type { ClusterState } from '../state/cluster-state';
-import { DigestEntry, Message, MessageType, Outgoing, Sync, SyncReply, isProbe } from '../codec';
+import {
+  DigestEntry,
+  Message,
+  MessageType,
+  Outgoing,
+  Sync,
+  SyncReply,
+  isProbe,
+} from '../codec/messages';
 import { ID_CONFLICT_CODE, type IdentityGuard, idConflictText } from './identity';
 import type { Liveness } from '../liveness/liveness';
 import type { Merger } from './merge';

@@ -1,4 +1,4 @@
-import { type Message, MessageType, type Query, type QueryReply } from '../codec';
+import { type Message, MessageType, type Query, type QueryReply } from '../codec/messages';
 import { GossipPeerError } from '../vocabulary/errors';
 import type { Clock } from '../vocabulary/clock';
 import type { Tuning } from '../vocabulary/tuning';

@@ -1,4 +1,5 @@
-import { DecodeError, type Message, MessageType, type UserTraffic } from '../codec';
+import { DecodeError } from '../codec/limits';
+import { type Message, MessageType, type UserTraffic } from '../codec/messages';
 import type { StreamAnswer } from '../core/stream-sync';
 import type { ClusterMessages } from '../messages/cluster-messages';
 import { Outcome } from '../state/outcome';

@@ -1,14 +1,8 @@
 import type { Clock } from '../vocabulary/clock';
-import {
-  DecodeError,
-  DecodeLimits,
-  Message,
-  MessageType,
-  Outgoing,
-  decodeMessage,
-  encodeMessage,
-  isProbe,
-} from '../codec';
+import { decodeMessage } from '../codec/decode';
+import { encodeMessage } from '../codec/encode';
+import { DecodeError, DecodeLimits } from '../codec/limits';
+import { Message, MessageType, Outgoing, isProbe } from '../codec/messages';
 import { GossipPeerError, GossipPeerErrorReason } from '../vocabulary/errors';
 import type { GossipMetrics } from './metrics';
 import type { EventListeners } from './event-listeners';

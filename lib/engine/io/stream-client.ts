@@ -1,5 +1,5 @@
 import type { Clock } from '../vocabulary/clock';
-import { DigestEntry, Message, MessageType, Outgoing } from '../codec';
+import { DigestEntry, Message, MessageType, Outgoing } from '../codec/messages';
 import { GossipPeerError } from '../vocabulary/errors';
 import type { Messenger } from './messenger';
 import type { GossipMetrics } from './metrics';

@@ -4,8 +4,8 @@ import {
   MessageType,
   type Query,
   type QueryReply,
-  decodePayload,
-} from '../codec';
+} from '../codec/messages';
+import { decodePayload } from '../codec/payload';
 import type { Clock } from '../vocabulary/clock';
 import { GossipMessageError } from '../vocabulary/errors';
 import { type Prepared, checkName, prepare } from './prepare';

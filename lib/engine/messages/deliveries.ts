@@ -1,4 +1,4 @@
-import { type Deliver, MessageType } from '../codec';
+import { type Deliver, MessageType } from '../codec/messages';
 import type { PublishResult } from '../vocabulary/messages';
 import type { Member, MemberView, MessageCounters, MessageDropReason } from './message-host';
 import { Outbox, type QueuedMessage } from './outbox';

@@ -1,4 +1,5 @@
-import { MAX_NAME_BYTES, encodePayload } from '../codec';
+import { MAX_NAME_BYTES } from '../codec/messages';
+import { encodePayload } from '../codec/payload';
 import { GossipMessageError } from '../vocabulary/errors';
 import { MESSAGE_ENVELOPE_BYTES, MESSAGE_ITEM_OVERHEAD } from '../vocabulary/tuning';
 import type { MemberView } from './message-host';

@@ -1,4 +1,5 @@
-import { QueryStatus, decodePayload, encodePayload } from '../codec';
+import { QueryStatus } from '../codec/messages';
+import { decodePayload, encodePayload } from '../codec/payload';
 import type { Clock } from '../vocabulary/clock';
 import type { QueryAnswer, QueryHandler } from '../vocabulary/messages';
 

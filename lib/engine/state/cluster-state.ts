@@ -1,4 +1,5 @@
-import { ARRAY_HEADER_MAX, DigestEntry, Encoded, encodeDigestEntry } from '../codec';
+import { ARRAY_HEADER_MAX, encodeDigestEntry } from '../codec/encode';
+import { DigestEntry, Encoded } from '../codec/messages';
 import { Hash64, hash64 } from '../vocabulary/hash';
 import { MAX_HOT_RECORDS } from '../vocabulary/tuning';
 import { BuiltDelta, buildDelta } from './delta-builder';

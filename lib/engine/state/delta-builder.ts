@@ -1,12 +1,11 @@
 import {
   ARRAY_HEADER_MAX,
-  DigestEntry,
-  Encoded,
   encodeDeltaIdentity,
   encodeDeltaRange,
   encodeEntry,
   packNodeDelta,
-} from '../codec';
+} from '../codec/encode';
+import { DigestEntry, Encoded } from '../codec/messages';
 import type { NodeRecord } from './node-record';
 
 export interface BuiltDelta {

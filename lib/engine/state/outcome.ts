@@ -1,4 +1,4 @@
-import { MessageType, type Outgoing, type Summary } from '../codec';
+import { MessageType, type Outgoing, type Summary } from '../codec/messages';
 import type { GossipEvent } from '../vocabulary/events';
 import type { RejectReason } from '../vocabulary/reject-reason';
 
