@@ -165,16 +165,19 @@ function readDatagram(type: MessageType, r: Reader): Message | undefined {
       };
     case MessageType.Ping: {
       if (r.length !== 5) r.expectLength(3);
-      const ping = { type, seq: r.u16(0), target: r.u16(1), from: r.u16(2) };
-      return r.length === 5 ? { ...ping, summary: { hi: r.u32(3), lo: r.u32(4) } } : ping;
+      const [seq, target, from] = [r.u16(0), r.u16(1), r.u16(2)];
+      const summary = r.length === 5 ? { hi: r.u32(3), lo: r.u32(4) } : undefined;
+      // The same shape as probe-codec's fast path (`summary` always present).
+      return { type, seq, target, from, summary };
     }
     case MessageType.PingAck:
       r.expectLength(1);
       return { type, seq: r.u16(0) };
     case MessageType.Beat: {
       if (r.length !== 4) r.expectLength(2);
-      const beat = { type, target: r.u16(0), from: r.u16(1) };
-      return r.length === 4 ? { ...beat, summary: { hi: r.u32(2), lo: r.u32(3) } } : beat;
+      const [target, from] = [r.u16(0), r.u16(1)];
+      const summary = r.length === 4 ? { hi: r.u32(2), lo: r.u32(3) } : undefined;
+      return { type, target, from, summary };
     }
     case MessageType.Ack:
       r.expectLength(4);
