@@ -62,7 +62,7 @@ export class ProtocolCore {
     clock: () => number,
   ) {
     this.state = new ClusterState(self, clock);
-    this.state.hotWindow = config.tuning.hotWindow;
+    this.state.hotWindow = config.tuning.hotDigestWindow;
     this.liveness = new Liveness(this.state, config.tuning, config, config.random);
     this.identity = new IdentityGuard(this.state, config.nodeExpiry);
     const { wantLifetime } = config.tuning;
