@@ -10,7 +10,8 @@ export interface RoundHandlers {
   /**
    * Whether the next round, due at `at`, has work of its own: a regular
    * probe tick (heartbeats, pings), fresh news to exchange, an
-   * anti-entropy turn, a heartbeat late by then. One without is skipped
+   * anti-entropy turn, a heartbeat late by then, liveness work, a
+   * leadership campaign (see ProtocolCore.roundWanted). One without is skipped
    * unless a probe is to be judged by then (`probeWanted`).
    */
   roundWanted(at: number): boolean;
@@ -36,8 +37,8 @@ interface Tick {
  * each wake-up of a Node process costs about as much CPU as the work it
  * does in a quiet round. After each round the next ticks are planned: the
  * probe tick, the next round, and, when that round has no work of its own
- * (`roundWanted`: no regular probe tick, news, anti-entropy turn or late
- * heartbeat), the tick and round after it. One timer is armed at the first
+ * (`roundWanted`: no regular probe tick, news, anti-entropy turn, late
+ * heartbeat, liveness work or leadership campaign), the tick and round after it. One timer is armed at the first
  * planned tick with work, the last round at the latest. A probe tick has
  * work only while a link is in a run of misses (`probeWanted`). A round
  * passed over is counted (`skipped`) when the next tick runs. Work is
@@ -83,7 +84,18 @@ export class RoundTimers {
   /** News came between ticks (a write, a node, a leave): a round passed over may have work now. */
   reconsider(): void {
     if (this.stopped || this.plan.length === 0) return;
+    // News changes only whether a round has work: with no round passed over before the armed
+    // tick, nothing can move (news comes many times a datagram in a join storm).
+    if (this.armed && !this.roundBefore(this.armed)) return;
     this.arm(true);
+  }
+
+  private roundBefore(armed: Tick): boolean {
+    for (const tick of this.plan) {
+      if (tick === armed) return false;
+      if (tick.round) return true;
+    }
+    return false;
   }
 
   stop(): void {
@@ -97,10 +109,11 @@ export class RoundTimers {
     return interval * (1 - jitter + 2 * jitter * random());
   }
 
-  private wanted(tick: Tick): boolean {
+  /** `probe`: whether a probe is to be judged, asked once per arming. */
+  private wanted(tick: Tick, probe: () => boolean): boolean {
     if (tick.mandatory) return true;
     if (tick.round && this.ask(() => this.handlers.roundWanted(tick.at))) return true;
-    return this.ask(() => this.handlers.probeWanted());
+    return probe();
   }
 
   /** A question to the handlers; one that throws (a bug) is reported and answered yes, so the chain goes on. */
@@ -125,9 +138,11 @@ export class RoundTimers {
     if (this.stopped) return;
     const now = this.clock.now();
     if (between && this.armed && this.armed.at <= now) return;
+    let probe: boolean | undefined;
+    const probeWanted = () => (probe ??= this.ask(() => this.handlers.probeWanted()));
     let next: Tick | undefined;
     for (const tick of this.plan) {
-      if (this.wanted(tick)) {
+      if (this.wanted(tick, probeWanted)) {
         next = tick;
         break;
       }
