@@ -13,6 +13,8 @@ import {
   QueryStatus,
   Summary,
   WireEntry,
+  beatMessage,
+  pingMessage,
 } from './messages';
 import { checkShape } from './shape-guard';
 import { decodeProbe } from './probe-codec';
@@ -165,19 +167,19 @@ function readDatagram(type: MessageType, r: Reader): Message | undefined {
       };
     case MessageType.Ping: {
       if (r.length !== 5) r.expectLength(3);
-      const [seq, target, from] = [r.u16(0), r.u16(1), r.u16(2)];
-      const summary = r.length === 5 ? { hi: r.u32(3), lo: r.u32(4) } : undefined;
-      // The same shape as probe-codec's fast path (`summary` always present).
-      return { type, seq, target, from, summary };
+      const seq = r.u16(0);
+      const target = r.u16(1);
+      const from = r.u16(2);
+      return pingMessage(seq, target, from, r.length === 5 ? r.summaryAt(3) : undefined);
     }
     case MessageType.PingAck:
       r.expectLength(1);
       return { type, seq: r.u16(0) };
     case MessageType.Beat: {
       if (r.length !== 4) r.expectLength(2);
-      const [target, from] = [r.u16(0), r.u16(1)];
-      const summary = r.length === 4 ? { hi: r.u32(2), lo: r.u32(3) } : undefined;
-      return { type, target, from, summary };
+      const target = r.u16(0);
+      const from = r.u16(1);
+      return beatMessage(target, from, r.length === 4 ? r.summaryAt(2) : undefined);
     }
     case MessageType.Ack:
       r.expectLength(4);
@@ -265,6 +267,11 @@ class Reader {
     const v = asUint(this.at(i));
     if (v > 0xffffffff) throw new DecodeError('decode', 'field must be a u32');
     return v;
+  }
+  /** A probe's summary: two u32 fields from `i`. */
+  summaryAt(i: number): Summary {
+    const hi = this.u32(i);
+    return { hi, lo: this.u32(i + 1) };
   }
 
   bin(i: number): Uint8Array {

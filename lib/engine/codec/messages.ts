@@ -152,6 +152,18 @@ export interface Beat {
   from: number;
   summary?: Summary;
 }
+
+/**
+ * The one way to build a Ping or a Beat, sent or decoded: `summary` always
+ * present (undefined when absent), so every probe of a type shares one
+ * hidden class and the code reading probes stays polymorphic.
+ */
+export function pingMessage(seq: number, target: number, from: number, summary?: Summary): Ping {
+  return { type: MessageType.Ping, seq, target, from, summary };
+}
+export function beatMessage(target: number, from: number, summary?: Summary): Beat {
+  return { type: MessageType.Beat, target, from, summary };
+}
 export interface Sync {
   type: typeof MessageType.Sync;
   clusterId: string;

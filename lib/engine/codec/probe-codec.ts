@@ -1,4 +1,12 @@
-import { MessageType, PROTOCOL_VERSION, type Beat, type Ping, type PingAck } from './messages';
+import {
+  MessageType,
+  PROTOCOL_VERSION,
+  beatMessage,
+  pingMessage,
+  type Beat,
+  type Ping,
+  type PingAck,
+} from './messages';
 
 /**
  * Heartbeats (and the pings and acks that confirm a silence) are nine
@@ -120,11 +128,9 @@ export function decodeProbe(bytes: Uint8Array): Ping | PingAck | Beat | undefine
     values.push(v);
   }
   if (at !== bytes.length) return undefined;
-  // One literal per type, `summary` always present (undefined when absent): three
-  // hidden classes in all, so the code reading probes stays polymorphic, not megamorphic.
   if (type === MessageType.PingAck) return { type, seq: values[0] };
   const withSummary = count === short + 2;
   const summary = withSummary ? { hi: values[count - 2], lo: values[count - 1] } : undefined;
-  if (type === MessageType.Beat) return { type, target: values[0], from: values[1], summary };
-  return { type, seq: values[0], target: values[1], from: values[2], summary };
+  if (type === MessageType.Beat) return beatMessage(values[0], values[1], summary);
+  return pingMessage(values[0], values[1], values[2], summary);
 }

@@ -62,7 +62,7 @@ export class ProtocolCore {
     clock: () => number,
   ) {
     this.state = new ClusterState(self, clock);
-    this.state.hotWindow = config.tuning.hotDigestWindow;
+    this.state.hotDigestWindow = config.tuning.hotDigestWindow;
     this.liveness = new Liveness(this.state, config.tuning, config, config.random);
     this.identity = new IdentityGuard(this.state, config.nodeExpiry);
     const { wantLifetime } = config.tuning;
@@ -87,9 +87,7 @@ export class ProtocolCore {
    */
   round(now: number, late: number): Outcome {
     const out = new Outcome();
-    this.self.heartbeat++;
-    this.rounds++;
-    this.followedUp.clear();
+    this.skipRound(); // what every round does, run or passed over
     this.probeTick(now, late, false, out);
     this.liveness.expire(now, out);
     const t = this.config.tuning;
@@ -154,7 +152,7 @@ export class ProtocolCore {
     return (round - 1) % t.antiEntropyEvery === 0;
   }
 
-  /** A round without work passed unrun (see roundWanted): it still beats our heart. */
+  /** A round without work passed unrun (see roundWanted): it still beats our heart. `round` starts with it. */
   skipRound(): void {
     this.self.heartbeat++;
     this.rounds++;

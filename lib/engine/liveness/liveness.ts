@@ -188,7 +188,8 @@ export class Liveness {
   // ------------------------------------------------------------------ probes
 
   /**
-   * A probe tick (every round): judge the last pings (not when `onTime` is
+   * A probe tick (every round that runs, and between rounds for a link in a
+   * run of misses): judge the last pings (not when `onTime` is
    * false: our own process ran late), publish or withdraw our accusations,
    * re-judge whoever needs it, and send this tick's pings.
    */
@@ -326,7 +327,8 @@ export class Liveness {
 
   /** Pending, unreachable and left nodes past their expiry are dropped and remembered as ghosts. */
   expire(now: number, out: Outcome): void {
-    // Every round asks; the records are walked only once the earliest expiry has come.
+    // Every round that runs asks (hasWork brings one back when an expiry is due); the records are
+    // walked only once the earliest expiry has come.
     if (now < this.nextExpiry) return;
     this.nextExpiry = Infinity;
     for (const record of [...this.state.records.values()]) {

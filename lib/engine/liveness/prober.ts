@@ -267,15 +267,14 @@ export class Prober {
   }
 
   /**
-   * Whether a watched link is in a run of misses, its last ping unanswered:
+   * Whether a watched link is in a run of misses (its pings unanswered):
    * the ticks between rounds then judge and repeat it. A ping outside a
    * run (a regular one, answered within milliseconds) and a heartbeat that
    * may still come are judged by the next round: a tick armed for them
    * would almost always wake the process for nothing.
    */
   inRun(): boolean {
-    for (const detector of this.watchedNow.values())
-      if (detector.pending && detector.misses > 0) return true;
+    for (const detector of this.watchedNow.values()) if (detector.misses > 0) return true;
     return false;
   }
 

@@ -51,7 +51,7 @@ export class ClusterState {
   private recent: NodeRecord[] = [];
   private readonly changedAt = new WeakMap<NodeRecord, number>();
   /** How long a change counts as news worth naming in every Syn. */
-  hotWindow = 0;
+  hotDigestWindow = 0;
 
   constructor(
     readonly self: NodeRecord,
@@ -242,9 +242,9 @@ export class ClusterState {
     return { entries: out.entries, size: out.size, partial };
   }
 
-  /** Records whose versions changed within `hotWindow`, newest first. */
+  /** Records whose versions changed within `hotDigestWindow`, newest first. */
   private hotRecords(): NodeRecord[] {
-    const since = this.now() - this.hotWindow;
+    const since = this.now() - this.hotDigestWindow;
     const out: NodeRecord[] = [];
     for (const record of this.recent) {
       if ((this.changedAt.get(record) ?? -Infinity) < since) break;

@@ -1,4 +1,4 @@
-import { MessageType, type Outgoing, type Summary } from '../codec/messages';
+import { beatMessage, pingMessage, type Outgoing, type Summary } from '../codec/messages';
 import type { GossipEvent } from '../vocabulary/events';
 import type { RejectReason } from '../vocabulary/reject-reason';
 
@@ -46,12 +46,12 @@ export class Outcome {
 
   /** A liveness probe (see codec/messages.ts, Ping). */
   ping(to: string, seq: number, target: number, from: number, summary?: Summary): void {
-    this.packet(to, { type: MessageType.Ping, seq, target, from, summary }, 0, 0);
+    this.packet(to, pingMessage(seq, target, from, summary), 0, 0);
   }
 
   /** A heartbeat to an observer (see codec/messages.ts, Beat). */
   beat(to: string, target: number, from: number, summary: Summary | undefined): void {
-    this.packet(to, { type: MessageType.Beat, target, from, summary }, 0, 0);
+    this.packet(to, beatMessage(target, from, summary), 0, 0);
   }
 
   event(event: GossipEvent): void {

@@ -54,7 +54,7 @@ export interface ProbeTuning {
   localHealthRate: number;
   /** Pings remembered per link: an ack for any of the last 4 is proof of life. */
   recentPings: number;
-  /** Ticks a ping is remembered: an ack up to 8 ticks late (the engine: 8 rounds) is still proof of life. */
+  /** Ticks a ping is remembered: an ack up to 8 ticks late (the engine: 8 to 16 rounds, since a quiet node ticks on regular rounds only) is still proof of life. */
   pingMemoryTicks: number;
   /** Ticks a detector is kept after its subject left our watch: the ring moves back and forth during churn. */
   detectorMemoryTicks: number;
